@@ -1,0 +1,76 @@
+# Heard: `make help` lists the targets. `make run` and `make test` set everything up themselves.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Any Python 3.11+ will do for running and testing; Lambda runs 3.13 (see template.yaml).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+DATA   ?= ../shared/data
+STAGE  ?= dev
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Heard needs Python 3.11 or newer (set PYTHON=...)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+.PHONY: help
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+.PHONY: install
+install: $(STAMP) ## Create .venv and install Heard with its dev tools
+
+.PHONY: run
+run: $(STAMP) ## Run the local stack (moto, HTTP API on :3000, demo traffic); Ctrl-C stops it
+	$(BIN)/python -m heard.local
+
+.PHONY: test
+test: $(STAMP) ## Lint, then run every test (unit, integration, end-to-end)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+.PHONY: lint
+lint: $(STAMP) ## ruff (lint + format check) and cfn-lint
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cfn-lint template.yaml
+
+.PHONY: format
+format: $(STAMP) ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+.PHONY: validate
+validate: ## sam validate --lint (installs the SAM CLI in .tools/ on first use)
+	scripts/sam.sh validate --lint --config-env $(STAGE)
+
+.PHONY: build
+build: ## sam build for python3.13 on arm64
+	scripts/sam.sh build --config-env $(STAGE)
+
+.PHONY: deploy
+deploy: build ## sam deploy to your AWS account (STAGE=dev|prod; --guided the first time)
+	scripts/sam.sh deploy --config-env $(STAGE) $(if $(GUIDED),--guided,)
+
+.PHONY: bench
+bench: $(STAMP) ## Cold import times and the local stack's throughput and latency
+	$(BIN)/python bench/cold_start.py
+	$(BIN)/python bench/pipeline.py
+
+.PHONY: bench-triage
+bench-triage: $(STAMP) ## Triage quality and speed vs VADER and TextBlob (DATA=../shared/data)
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python bench/triage.py $(DATA)
+
+.PHONY: train
+train: $(STAMP) ## Retrain the shipped triage model from DATA=../shared/data
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python scripts/train_triage.py $(DATA)
+
+.PHONY: clean
+clean: ## Remove build outputs and local state (keeps .venv)
+	rm -rf .aws-sam .heard .pytest_cache .ruff_cache

@@ -1,0 +1,53 @@
+"""The team's inbox API: list and read mentions (behind IAM auth in AWS)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import boto3
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+
+from heard.inbox import Inbox, InboxError
+from heard.store import MentionStore
+
+logger = Logger()
+tracer = Tracer()
+app = APIGatewayHttpResolver()
+
+
+@cache
+def _inbox() -> Inbox:
+    table = boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"])
+    return Inbox(MentionStore(table))
+
+
+@app.get("/mentions")
+def list_mentions():
+    return _inbox().list(app.current_event.query_string_parameters or {})
+
+
+@app.get("/mentions/<mention_id>")
+def get_mention(mention_id: str):
+    return _inbox().get(mention_id)
+
+
+@app.exception_handler(InboxError)
+def _inbox_error(exc: InboxError) -> Response:
+    return Response(
+        status_code=exc.status,
+        content_type=content_types.APPLICATION_JSON,
+        body={
+            "error": exc.code,
+            "message": str(exc),
+            **({"field": exc.field} if exc.field else {}),
+        },
+    )
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+def handler(event, context):
+    return app.resolve(event, context)

@@ -1,0 +1,79 @@
+"""Triage: SQS batches of queued mentions -> triage -> DynamoDB (once) -> SNS alert (once).
+
+Partial batch failures: a record that raises fails alone and is retried alone; after the
+queue's maxReceiveCount it lands in the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from heard.alerts import AlertPublisher
+from heard.config import ConfigSource
+from heard.ingest import message_key, parse_message
+from heard.pipeline import Outcome, Pipeline
+from heard.store import MentionStore
+from heard.triage import get_triager
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+processor = BatchProcessor(event_type=EventType.SQS)
+config_source = ConfigSource()
+
+
+@cache
+def _pipeline() -> Pipeline:
+    # Wired once per cold start.
+    table = boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"])
+    return Pipeline(
+        store=MentionStore(table, retention_days=int(os.environ.get("RETENTION_DAYS", "365"))),
+        publisher=AlertPublisher(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"]),
+        triager=get_triager(),
+        config=config_source.get(),
+    )
+
+
+_METRIC = {
+    Outcome.STORED: "MentionsStored",
+    Outcome.DUPLICATE: "DuplicatesIgnored",
+    Outcome.UNMATCHED: "MentionsUnmatched",
+    Outcome.DELETED: "MentionsDeleted",
+}
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> str:
+    message = parse_message(record.body)
+    pipeline = _pipeline()
+    pipeline.use_config(config_source.get())  # cached; picks up SSM edits without redeploy
+    logger.set_correlation_id(message_key(message))
+    result = pipeline.handle(message)
+    metrics.add_metric(name=_METRIC[result.outcome], unit=MetricUnit.Count, value=1)
+    if result.alerted:
+        metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "mention processed",
+        extra={"outcome": result.outcome.value, "key": result.key, "alerted": result.alerted},
+    )
+    return result.outcome.value
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

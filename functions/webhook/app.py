@@ -1,0 +1,132 @@
+"""Webhook ingest: X Account Activity, Meta (Pages, Instagram) and signed generic JSON.
+
+Thin handler: HTTP in, ``heard.webhooks`` does the work, domain errors map to status codes here.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from functools import cache
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from heard.ingest import EnqueueError, IngestQueue
+from heard.platforms.errors import PayloadError, SignatureError, VerificationError
+from heard.secrets import SecretUnavailable
+from heard.webhooks import BodyTooLarge, Webhooks
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+app = APIGatewayHttpResolver()
+
+
+@cache
+def _queue() -> IngestQueue:
+    # Created once per cold start, on first use (keeps init fast for CRC checks).
+    return IngestQueue(boto3.client("sqs"), os.environ["INGEST_QUEUE_URL"])
+
+
+webhooks = Webhooks(_queue)
+
+
+def _raw_body() -> bytes:
+    event = app.current_event
+    body = event.body or ""
+    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+
+
+def _header(name: str) -> str | None:
+    return app.current_event.get_header_value(name, case_sensitive=False)
+
+
+def _accepted(platform: str, count: int) -> dict:
+    metrics.add_metric(name=f"{platform}MentionsReceived", unit=MetricUnit.Count, value=count)
+    logger.info("delivery accepted", extra={"platform": platform, "queued": count})
+    return {"accepted": count}
+
+
+@app.get("/webhooks/x")
+def x_crc():
+    return webhooks.x_crc(app.current_event.get_query_string_value("crc_token"))
+
+
+@app.post("/webhooks/x")
+def x_events():
+    messages = webhooks.x_delivery(_raw_body(), _header("x-twitter-webhooks-signature"))
+    return _accepted("X", len(messages))
+
+
+@app.get("/webhooks/meta")
+def meta_verify():
+    challenge = webhooks.meta_subscribe(app.current_event.query_string_parameters or {})
+    return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=challenge)
+
+
+@app.post("/webhooks/meta")
+def meta_events():
+    messages = webhooks.meta_delivery(_raw_body(), _header("x-hub-signature-256"))
+    return _accepted("Meta", len(messages))
+
+
+@app.post("/webhooks/generic")
+def generic_events():
+    messages = webhooks.generic_delivery(
+        _raw_body(), _header("x-heard-timestamp"), _header("x-heard-signature")
+    )
+    return _accepted("Generic", len(messages))
+
+
+def _error(status: int, code: str, message: str, **extra: str) -> Response:
+    return Response(
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body={"error": code, "message": message, **extra},
+    )
+
+
+@app.exception_handler(SignatureError)
+def _forged(exc: SignatureError) -> Response:
+    metrics.add_metric(name="SignatureRejected", unit=MetricUnit.Count, value=1)
+    logger.warning("signature rejected", extra={"reason": str(exc), "path": app.current_event.path})
+    return _error(401, "invalid_signature", str(exc))
+
+
+@app.exception_handler(VerificationError)
+def _not_verified(exc: VerificationError) -> Response:
+    return _error(403, "verification_failed", str(exc))
+
+
+@app.exception_handler(PayloadError)
+def _malformed(exc: PayloadError) -> Response:
+    return _error(400, "invalid_payload", str(exc), field=exc.field)
+
+
+@app.exception_handler(BodyTooLarge)
+def _too_large(exc: BodyTooLarge) -> Response:
+    return _error(413, "payload_too_large", str(exc))
+
+
+@app.exception_handler(EnqueueError)
+def _not_queued(exc: EnqueueError) -> Response:
+    # 5xx makes the platform deliver again; the store keeps each mention once.
+    logger.exception("delivery not queued")
+    return _error(503, "unavailable", "the delivery could not be queued; retry")
+
+
+@app.exception_handler(SecretUnavailable)
+def _no_secret(exc: SecretUnavailable) -> Response:
+    logger.error("secret unavailable", extra={"reason": str(exc)})
+    return _error(500, "misconfigured", "the webhook secret is not configured")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event, context):
+    return app.resolve(event, context)

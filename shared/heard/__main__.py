@@ -1,0 +1,5 @@
+import sys
+
+from heard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,243 @@
+"""Brand configuration: which brands Heard tracks, how it matches them and where alerts go.
+
+The configuration is YAML validated by pydantic. In AWS it lives in an SSM parameter (read with
+caching, so an edit needs no redeploy); locally it is a file (``HEARD_CONFIG``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from heard.models import Intent, Platform, Priority
+
+DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
+
+_Term = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Routing(Strict):
+    """Where a brand's alerts go. Priorities below ``alert_min_priority`` are stored, not sent."""
+
+    alert_min_priority: Priority = Priority.HIGH
+    # What to do with a mention in a language the model does not know:
+    # "alert" sends it at ``unknown_language_priority``; "store" keeps it for the inbox only.
+    unknown_language: Literal["alert", "store"] = "store"
+    unknown_language_priority: Priority = Priority.NORMAL
+    # Free-form channel tag carried on the alert (e.g. a chat channel a subscriber filters on).
+    channel: str | None = None
+
+
+class PriorityRules(Strict):
+    """A brand's own thresholds for how reach raises priority."""
+
+    high_reach_followers: Annotated[int, Field(ge=0)] = 10_000
+    critical_reach_followers: Annotated[int, Field(ge=0)] = 100_000
+    # Intents that are at least ``high`` whoever says them.
+    escalate_intents: list[Intent] = Field(
+        default_factory=lambda: [Intent.LEGAL, Intent.SAFETY, Intent.PRIVACY]
+    )
+    vip_handles: list[_Term] = Field(default_factory=list)
+
+
+class Brand(Strict):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
+    account_ids: dict[Platform, list[_Term]] = Field(default_factory=dict)
+    hashtags: list[_Term] = Field(default_factory=list)
+    keywords: list[_Term] = Field(default_factory=list)
+    exclusions: list[_Term] = Field(default_factory=list)
+    platforms: list[Platform] = Field(default_factory=lambda: list(Platform))
+    routing: Routing = Field(default_factory=Routing)
+    priority: PriorityRules = Field(default_factory=PriorityRules)
+    # Extra phrases per intent, added to the built-in rules (e.g. billing: ["direct debit"]).
+    intent_terms: dict[Intent, list[_Term]] = Field(default_factory=dict)
+    # Words that make any mention critical for this brand (e.g. "recall", "food poisoning").
+    crisis_words: list[_Term] = Field(default_factory=list)
+
+    @field_validator("handles")
+    @classmethod
+    def _strip_at(cls, value: dict[Platform, list[str]]) -> dict[Platform, list[str]]:
+        return {p: [h.lstrip("@").lower() for h in hs] for p, hs in value.items()}
+
+    @field_validator("hashtags")
+    @classmethod
+    def _strip_hash(cls, value: list[str]) -> list[str]:
+        return [h.lstrip("#") for h in value]
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> Brand:
+        if not (self.handles or self.account_ids or self.hashtags or self.keywords):
+            raise ValueError(
+                "a brand needs at least one of handles, account_ids, hashtags, keywords"
+            )
+        return self
+
+
+class HeardConfig(Strict):
+    brands: Annotated[list[Brand], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> HeardConfig:
+        seen: set[str] = set()
+        for brand in self.brands:
+            if brand.name.lower() in seen:
+                raise ValueError(f"brand name {brand.name!r} appears twice")
+            seen.add(brand.name.lower())
+        return self
+
+    def brand(self, name: str | None) -> Brand | None:
+        if name is None:
+            return None
+        return next((b for b in self.brands if b.name.lower() == name.lower()), None)
+
+
+class ConfigError(ValueError):
+    """The configuration is invalid; ``errors`` lists every problem with its location."""
+
+    def __init__(self, source: str, errors: list[str]):
+        self.source = source
+        self.errors = errors
+        super().__init__(f"{source}: " + "; ".join(errors))
+
+
+def _location(loc: Iterable[Any], data: Any) -> str:
+    """``brands[0] (Acme).routing.alert_min_priority`` from a pydantic error location."""
+    parts: list[str] = []
+    node = data
+    for item in loc:
+        if isinstance(item, int):
+            label = f"[{item}]"
+            if isinstance(node, list) and item < len(node):
+                node = node[item]
+                if isinstance(node, dict) and isinstance(node.get("name"), str):
+                    label += f" ({node['name']})"
+            parts.append(label)
+        else:
+            parts.append(("." if parts else "") + str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return "".join(parts) or "(top level)"
+
+
+def parse_config(text: str, source: str = "<config>") -> HeardConfig:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise ConfigError(
+            source, [f"{where}not valid YAML ({getattr(exc, 'problem', exc)})"]
+        ) from exc
+    if not isinstance(data, dict):
+        raise ConfigError(source, ["(top level): expected a mapping with a 'brands' list"])
+    try:
+        return HeardConfig.model_validate(data)
+    except ValidationError as exc:
+        errors = [f"{_location(e['loc'], data)}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError(source, errors) from exc
+
+
+def load_config_file(path: str | os.PathLike[str]) -> HeardConfig:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [f"cannot read the file ({exc.strerror})"]) from exc
+    return parse_config(text, str(path))
+
+
+class ConfigSource:
+    """Where the running function reads the config: a file locally, an SSM parameter in AWS.
+
+    ``HEARD_CONFIG`` names a file; otherwise ``HEARD_CONFIG_PARAMETER`` names an SSM parameter
+    read through Powertools Parameters and cached for ``max_age`` seconds. With neither set the
+    demo configuration is used.
+    """
+
+    def __init__(self, max_age: int = 60):
+        self.max_age = max_age
+        self._cached: tuple[str, HeardConfig] | None = None
+
+    def get(self) -> HeardConfig:
+        file = os.environ.get("HEARD_CONFIG")
+        parameter = os.environ.get("HEARD_CONFIG_PARAMETER")
+        if file or not parameter:
+            path = file or str(DEMO_CONFIG)
+            if self._cached is None or self._cached[0] != path:
+                self._cached = (path, load_config_file(path))
+            return self._cached[1]
+        from aws_lambda_powertools.utilities import parameters
+
+        text = parameters.get_parameter(parameter, max_age=self.max_age)
+        if self._cached is None or self._cached[0] != text:
+            self._cached = (text, parse_config(text, f"ssm:{parameter}"))
+        return self._cached[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching: which brand does a mention concern?
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    brand: Brand
+    matched: str  # what matched: "@acme", "#acme", "acme", "account 1000000001"
+
+
+def _term_pattern(term: str) -> str:
+    # Word boundaries that also work for terms starting/ending with non-word characters.
+    return rf"(?<![\w@#]){re.escape(term)}(?!\w)"
+
+
+class BrandMatcher:
+    """Case-insensitive matching on word boundaries that understands @handles and #hashtags."""
+
+    def __init__(self, config: HeardConfig):
+        self.config = config
+        self._compiled = [(brand, self._patterns(brand)) for brand in config.brands]
+
+    @staticmethod
+    def _patterns(brand: Brand) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+        alts: list[str] = []
+        handles = {h for hs in brand.handles.values() for h in hs}
+        alts += [rf"(?<![\w@])@{re.escape(h)}(?!\w)" for h in sorted(handles)]
+        alts += [rf"(?<![\w#])#{re.escape(t)}(?!\w)" for t in brand.hashtags]
+        alts += [_term_pattern(k) for k in brand.keywords]
+        include = re.compile("|".join(alts), re.IGNORECASE) if alts else None
+        exclude = (
+            re.compile("|".join(_term_pattern(e) for e in brand.exclusions), re.IGNORECASE)
+            if brand.exclusions
+            else None
+        )
+        return include, exclude
+
+    def match(
+        self, text: str, *, platform: Platform | str, account_id: str | None = None
+    ) -> Match | None:
+        platform = Platform(platform)
+        for brand, _patterns in self._compiled:
+            if platform not in brand.platforms:
+                continue
+            if account_id and account_id in brand.account_ids.get(platform, []):
+                return Match(brand, f"account {account_id}")
+        for brand, (include, exclude) in self._compiled:
+            if platform not in brand.platforms or include is None:
+                continue
+            if exclude is not None and exclude.search(text):
+                continue
+            found = include.search(text)
+            if found:
+                return Match(brand, found.group(0))
+        return None

@@ -1,0 +1,191 @@
+"""Pydantic models at every boundary: mentions in, triage out, records stored, alerts sent.
+
+A mention is identified by ``(platform, native_id)``; its ``key`` (``x:1234``) is the id the
+API shows, the DynamoDB partition key and the correlation id in the logs.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Platform(StrEnum):
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    GENERIC = "generic"
+
+
+class MentionKind(StrEnum):
+    POST = "post"  # a public post/tweet that names the brand
+    REPLY = "reply"  # a reply in a thread
+    COMMENT = "comment"  # a comment on the brand's page/post
+    MESSAGE = "message"  # a direct/private message
+    TAG = "tag"  # a tag/@mention known only by id (Instagram mentions)
+
+
+class Sentiment(StrEnum):
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _PRIORITY_RANK[self]
+
+
+_PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
+
+
+class Intent(StrEnum):
+    CANCEL = "cancel"  # cancel / churn threat
+    LEGAL = "legal"  # legal threat
+    SAFETY = "safety"  # safety or health hazard
+    OUTAGE = "outage"  # outage or bug
+    BILLING = "billing"  # billing or refund
+    DELIVERY = "delivery"  # delivery or order
+    ACCOUNT = "account"  # account access or security
+    PRIVACY = "privacy"  # privacy or data breach
+    QUESTION = "question"
+    PRAISE = "praise"
+    PURCHASE = "purchase"  # purchase intent
+    CRISIS = "crisis"  # a brand's own crisis word
+
+
+class Status(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    ASSIGNED = "assigned"
+    REPLIED = "replied"
+    RESOLVED = "resolved"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Author(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: str | None = None
+    handle: str | None = None
+    name: str | None = None
+    followers: Annotated[int, Field(ge=0)] = 0
+    verified: bool = False
+
+
+class Mention(BaseModel):
+    """One thing someone said that may concern a brand, normalised from any platform."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    platform: Platform
+    native_id: Annotated[str, Field(min_length=1, max_length=256)]
+    kind: MentionKind = MentionKind.POST
+    text: str = ""
+    author: Author = Field(default_factory=Author)
+    url: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    lang: str | None = None
+    in_reply_to: str | None = None
+    # The account the platform delivered this for (X for_user_id, Meta page/IG account id).
+    account_id: str | None = None
+    # Generic webhook: which integration sent it ("zapier", "feedback-form", ...).
+    source: str | None = None
+    engagement: Annotated[int, Field(ge=0)] = 0
+    # Known only by id (Instagram mentions): store what is known, enrich later.
+    needs_enrichment: bool = False
+
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+    @property
+    def key(self) -> str:
+        return mention_key(self.platform, self.native_id)
+
+
+def mention_key(platform: str | Platform, native_id: str) -> str:
+    return f"{Platform(platform).value}:{native_id}"
+
+
+class Triage(BaseModel):
+    """What triage decided about one mention, and why."""
+
+    sentiment: Sentiment
+    sentiment_score: Annotated[float, Field(ge=-1.0, le=1.0)] = 0.0
+    complaint: bool = False
+    complaint_probability: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
+    intents: list[Intent] = Field(default_factory=list)
+    priority: Priority = Priority.NORMAL
+    reasons: list[str] = Field(default_factory=list)
+    lang: str = "en"
+    lang_supported: bool = True
+    backend: str = "local"
+    model_version: str = "baseline"
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages on the ingest queue
+# ---------------------------------------------------------------------------------------------
+
+
+class MentionMessage(BaseModel):
+    type: Literal["mention"] = "mention"
+    mention: Mention
+    brand: str | None = None  # set when the webhook already knows (account id of a brand)
+
+
+class DeletionMessage(BaseModel):
+    """The platform says the item was removed (Meta ``verb: remove``)."""
+
+    type: Literal["deletion"] = "deletion"
+    platform: Platform
+    native_id: str
+    deleted_at: datetime = Field(default_factory=utcnow)
+
+
+QueueMessage = Annotated[MentionMessage | DeletionMessage, Field(discriminator="type")]
+
+
+# ---------------------------------------------------------------------------------------------
+# What is stored: one record per mention
+# ---------------------------------------------------------------------------------------------
+
+
+class AlertState(StrEnum):
+    NONE = "none"  # below the brand's alert threshold: inbox only
+    PENDING = "pending"  # alert-worthy, not yet published
+    PUBLISHING = "publishing"  # claimed by one invocation (guards concurrent duplicates)
+    SENT = "sent"
+
+
+class MentionRecord(BaseModel):
+    """A triaged mention as the inbox sees it. ``id`` is ``Mention.key``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    brand: str
+    status: Status = Status.NEW
+    mention: Mention
+    triage: Triage
+    matched: str | None = None
+    received_at: datetime = Field(default_factory=utcnow)
+    deleted: bool = False
+    deleted_at: datetime | None = None
+    alert_state: AlertState = AlertState.NONE
+    alerted_at: datetime | None = None
+    escalated_at: datetime | None = None

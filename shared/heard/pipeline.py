@@ -1,0 +1,120 @@
+"""What happens to one queued message: match a brand, triage, store once, alert once.
+
+The triage Lambda handler wires the adapters (store, publisher, triager, config) once per cold
+start and calls ``Pipeline.handle`` for every SQS record; an exception fails that record alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from heard.alerts import should_alert
+from heard.config import Brand, BrandMatcher, HeardConfig
+from heard.models import (
+    AlertState,
+    DeletionMessage,
+    Mention,
+    MentionMessage,
+    MentionRecord,
+    Triage,
+    utcnow,
+)
+from heard.store import MentionStore
+
+
+class Outcome(StrEnum):
+    STORED = "stored"  # new mention stored (maybe alerted)
+    DUPLICATE = "duplicate"  # seen before: nothing new stored, nobody alerted again
+    UNMATCHED = "unmatched"  # concerns no tracked brand
+    DELETED = "deleted"  # a removal was recorded
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    key: str
+    alerted: bool = False
+    record: MentionRecord | None = None
+
+
+class TriagerLike(Protocol):
+    def triage_mention(self, mention: Mention, brand: Brand | None = None) -> Triage: ...
+
+
+class PublisherLike(Protocol):
+    def publish(self, record: MentionRecord, brand: Brand | None = None) -> str: ...
+
+
+class Pipeline:
+    def __init__(
+        self,
+        *,
+        store: MentionStore,
+        publisher: PublisherLike,
+        triager: TriagerLike,
+        config: HeardConfig,
+    ):
+        self.store = store
+        self.publisher = publisher
+        self.triager = triager
+        self.use_config(config)
+
+    def use_config(self, config: HeardConfig) -> None:
+        """Swap in a new configuration (the SSM parameter changed) without a cold start."""
+        if getattr(self, "config", None) is not config:
+            self.config = config
+            self.matcher = BrandMatcher(config)
+
+    def handle(self, message: MentionMessage | DeletionMessage) -> Result:
+        if isinstance(message, DeletionMessage):
+            self.store.mark_deleted(message.platform, message.native_id, message.deleted_at)
+            return Result(Outcome.DELETED, f"{message.platform.value}:{message.native_id}")
+        return self._mention(message)
+
+    def _brand_for(self, message: MentionMessage) -> tuple[Brand, str] | None:
+        mention = message.mention
+        if message.brand and (brand := self.config.brand(message.brand)):
+            return brand, f"brand {brand.name}"
+        match = self.matcher.match(
+            mention.text, platform=mention.platform, account_id=mention.account_id
+        )
+        return (match.brand, match.matched) if match else None
+
+    def _mention(self, message: MentionMessage) -> Result:
+        mention = message.mention
+        found = self._brand_for(message)
+        if found is None:
+            return Result(Outcome.UNMATCHED, mention.key)
+        brand, matched = found
+        record = MentionRecord(
+            id=mention.key,
+            brand=brand.name,
+            mention=mention,
+            triage=self.triager.triage_mention(mention, brand),
+            matched=matched,
+            received_at=utcnow(),
+        )
+        if should_alert(record, brand):
+            record.alert_state = AlertState.PENDING
+        if self.store.put_new(record):
+            return Result(Outcome.STORED, record.id, self._alert(record, brand), record)
+        # Seen before. If an earlier attempt stored it but died before alerting, finish that.
+        existing = self.store.get_any(record.id)
+        alerted = False
+        if existing is not None and existing.alert_state in (
+            AlertState.PENDING,
+            AlertState.PUBLISHING,
+        ):
+            alerted = self._alert(existing, brand)
+        return Result(Outcome.DUPLICATE, record.id, alerted, existing)
+
+    def _alert(self, record: MentionRecord, brand: Brand) -> bool:
+        if record.alert_state is AlertState.NONE or record.deleted:
+            return False
+        if not self.store.claim_alert(record.id):
+            return False
+        self.publisher.publish(record, brand)
+        self.store.mark_alerted(record.id)
+        return True

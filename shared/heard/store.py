@@ -1,0 +1,277 @@
+"""DynamoDB access for mentions: each mention stored exactly once, and the inbox queries.
+
+Table design (one item per mention, ``pk`` = ``Mention.key`` such as ``x:1849``):
+
+| access pattern                                   | how                                          |
+|--------------------------------------------------|----------------------------------------------|
+| store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
+| get one mention                                  | GetItem ``pk``                               |
+| a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
+| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "Acme#new", sort_key  |
+| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "Acme#critical"     |
+| every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
+| forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
+
+``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. A removal that arrives before
+its mention leaves a tombstone (no index attributes), and the late mention is then refused.
+The one-partition ``Feed`` index suits one company's mention volume (well under 1,000 writes a
+second); shard its key by day if that ever changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
+
+FEED = "mention"
+DEFAULT_RETENTION_DAYS = 365
+CLAIM_TIMEOUT = timedelta(seconds=60)
+
+
+class CursorError(ValueError):
+    """A pagination cursor that this API did not issue."""
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[MentionRecord]
+    cursor: str | None
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(round(value, 6)))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+def _iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+def encode_cursor(key: dict[str, Any]) -> str:
+    raw = json.dumps(_from_dynamo(key), separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, Any]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise CursorError("cursor is not one this API issued") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise CursorError("cursor is not one this API issued")
+    return data
+
+
+class MentionStore:
+    """Mentions in one DynamoDB table. ``table`` is a boto3 ``Table`` resource."""
+
+    def __init__(self, table: Any, *, retention_days: int = DEFAULT_RETENTION_DAYS):
+        self._table = table
+        self._retention = timedelta(days=retention_days)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def item_for(self, record: MentionRecord) -> dict[str, Any]:
+        data = record.model_dump(mode="json")
+        created = _iso(record.mention.created_at)
+        data.update(
+            pk=record.id,
+            feed=FEED,
+            sort_key=f"{created}#{record.id}",
+            brand_status=f"{record.brand}#{record.status.value}",
+            brand_priority=f"{record.brand}#{record.triage.priority.value}",
+            priority=record.triage.priority.value,
+            expires_at=int((record.received_at + self._retention).timestamp()),
+        )
+        return _to_dynamo(data)
+
+    def put_new(self, record: MentionRecord) -> bool:
+        """Store the record unless one with its key exists. True when this call stored it."""
+        try:
+            self._table.put_item(
+                Item=self.item_for(record), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool:
+        """Mark a mention removed on its platform. True if a stored mention was marked.
+
+        A removal that arrives first leaves a tombstone so the late mention is not stored.
+        """
+        key = mention_key(platform, native_id)
+        try:
+            self._table.update_item(
+                Key={"pk": key},
+                UpdateExpression="SET deleted = :t, deleted_at = :w",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeValues={":t": True, ":w": _iso(when)},
+            )
+            return True
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            pass
+        try:
+            self._table.put_item(
+                Item={
+                    "pk": key,
+                    "id": key,
+                    "tombstone": True,
+                    "deleted": True,
+                    "deleted_at": _iso(when),
+                    "expires_at": int((when + self._retention).timestamp()),
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return self.mark_deleted(platform, native_id, when)  # the mention just landed
+        return False
+
+    def claim_alert(self, key: str, now: datetime | None = None) -> bool:
+        """Take the right to publish this mention's alert. Only one caller gets True.
+
+        A claim that was never completed (its invocation died) may be taken again after
+        ``CLAIM_TIMEOUT``, so an alert is delayed by a crash, never lost.
+        """
+        now = now or utcnow()
+        try:
+            self._table.update_item(
+                Key={"pk": key},
+                UpdateExpression="SET alert_state = :publishing, alert_claimed_at = :now",
+                ConditionExpression=(
+                    "alert_state = :pending OR "
+                    "(alert_state = :publishing AND alert_claimed_at < :stale)"
+                ),
+                ExpressionAttributeValues={
+                    ":publishing": AlertState.PUBLISHING.value,
+                    ":pending": AlertState.PENDING.value,
+                    ":now": _iso(now),
+                    ":stale": _iso(now - CLAIM_TIMEOUT),
+                },
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def mark_alerted(self, key: str, now: datetime | None = None) -> None:
+        self._table.update_item(
+            Key={"pk": key},
+            UpdateExpression="SET alert_state = :sent, alerted_at = :now",
+            ExpressionAttributeValues={
+                ":sent": AlertState.SENT.value,
+                ":now": _iso(now or utcnow()),
+            },
+        )
+
+    def mark_escalated(self, key: str, now: datetime | None = None) -> bool:
+        """Record an SLA escalation once. False if it was escalated or handled meanwhile."""
+        try:
+            self._table.update_item(
+                Key={"pk": key},
+                UpdateExpression="SET escalated_at = :now",
+                ConditionExpression="attribute_not_exists(escalated_at) AND #s = :new",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":now": _iso(now or utcnow()), ":new": Status.NEW.value},
+            )
+        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def _record(self, item: dict[str, Any]) -> MentionRecord:
+        return MentionRecord.model_validate(_from_dynamo(item))
+
+    def get_any(self, key: str) -> MentionRecord | None:
+        """The stored record, or None when absent or only a tombstone (read consistently)."""
+        item = self._table.get_item(Key={"pk": key}, ConsistentRead=True).get("Item")
+        if not item or item.get("tombstone"):
+            return None
+        return self._record(item)
+
+    def get(self, key: str) -> MentionRecord:
+        record = self.get_any(key)
+        if record is None:
+            raise NotFound(key)
+        return record
+
+    def list(
+        self,
+        *,
+        brand: str | None = None,
+        status: Status | None = None,
+        priority: Priority | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+        before: str | None = None,
+    ) -> Page:
+        """Newest first. ``before`` (a sort_key prefix such as an ISO time) bounds the range."""
+        if brand and status:
+            index, name, value = "ByBrandStatus", "brand_status", f"{brand}#{status.value}"
+        elif brand and priority:
+            index, name, value = "ByBrandPriority", "brand_priority", f"{brand}#{priority.value}"
+        elif brand:
+            index, name, value = "ByBrand", "brand", brand
+        else:
+            index, name, value = "Feed", "feed", FEED
+        condition = "#k = :v"
+        values: dict[str, Any] = {":v": value}
+        if before:
+            condition += " AND sort_key < :before"
+            values[":before"] = before
+        filters, names = [], {"#k": name}
+        if status and index not in ("ByBrandStatus",):
+            filters.append("#st = :st")
+            names["#st"] = "status"
+            values[":st"] = status.value
+        if priority and index != "ByBrandPriority":
+            filters.append("priority = :pr")
+            values[":pr"] = priority.value
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+        items: list[MentionRecord] = []
+        while True:
+            response = self._table.query(**kwargs)
+            items += [self._record(i) for i in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last or len(items) >= limit:
+                break
+            kwargs["ExclusiveStartKey"] = last
+            kwargs["Limit"] = limit - len(items)
+        return Page(items=items[:limit], cursor=encode_cursor(last) if last else None)
