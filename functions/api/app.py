@@ -6,15 +6,16 @@ import os
 from functools import cache
 
 import boto3
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
 from heard.inbox import Inbox, InboxError
+from heard.observability import make_tracer
 from heard.store import MentionStore
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 app = APIGatewayHttpResolver()
 
 

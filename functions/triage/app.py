@@ -10,7 +10,7 @@ import os
 from functools import cache
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -22,12 +22,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from heard.alerts import AlertPublisher
 from heard.config import ConfigSource
 from heard.ingest import message_key, parse_message
+from heard.observability import make_tracer
 from heard.pipeline import Outcome, Pipeline
 from heard.store import MentionStore
 from heard.triage import get_triager
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 config_source = ConfigSource()

@@ -10,18 +10,19 @@ import os
 from functools import cache
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from heard.ingest import EnqueueError, IngestQueue
+from heard.observability import make_tracer
 from heard.platforms.errors import PayloadError, SignatureError, VerificationError
 from heard.secrets import SecretUnavailable
 from heard.webhooks import BodyTooLarge, Webhooks
 
 logger = Logger()
-tracer = Tracer()
+tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -10,7 +11,11 @@ from pydantic import TypeAdapter
 from heard.models import DeletionMessage, MentionMessage, QueueMessage, mention_key
 
 SQS_BATCH = 10  # SendMessageBatch takes at most 10 entries
-_ADAPTER: TypeAdapter[QueueMessage] = TypeAdapter(QueueMessage)
+
+
+@cache
+def _adapter() -> TypeAdapter[QueueMessage]:
+    return TypeAdapter(QueueMessage)  # built on first use: the webhook never needs it
 
 
 class EnqueueError(RuntimeError):
@@ -19,7 +24,7 @@ class EnqueueError(RuntimeError):
 
 def parse_message(body: str) -> MentionMessage | DeletionMessage:
     """A queue message body back into its model (raises pydantic.ValidationError)."""
-    return _ADAPTER.validate_json(body)
+    return _adapter().validate_json(body)
 
 
 def message_key(message: MentionMessage | DeletionMessage) -> str:

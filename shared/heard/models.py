@@ -71,11 +71,16 @@ class Status(StrEnum):
     RESOLVED = "resolved"
 
 
+class HeardModel(BaseModel):
+    # Schemas are built on first use, not at import: a handler pays only for what it touches.
+    model_config = ConfigDict(defer_build=True)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Author(BaseModel):
+class Author(HeardModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str | None = None
@@ -85,7 +90,7 @@ class Author(BaseModel):
     verified: bool = False
 
 
-class Mention(BaseModel):
+class Mention(HeardModel):
     """One thing someone said that may concern a brand, normalised from any platform."""
 
     model_config = ConfigDict(extra="ignore")
@@ -121,7 +126,7 @@ def mention_key(platform: str | Platform, native_id: str) -> str:
     return f"{Platform(platform).value}:{native_id}"
 
 
-class Triage(BaseModel):
+class Triage(HeardModel):
     """What triage decided about one mention, and why."""
 
     sentiment: Sentiment
@@ -142,13 +147,13 @@ class Triage(BaseModel):
 # ---------------------------------------------------------------------------------------------
 
 
-class MentionMessage(BaseModel):
+class MentionMessage(HeardModel):
     type: Literal["mention"] = "mention"
     mention: Mention
     brand: str | None = None  # set when the webhook already knows (account id of a brand)
 
 
-class DeletionMessage(BaseModel):
+class DeletionMessage(HeardModel):
     """The platform says the item was removed (Meta ``verb: remove``)."""
 
     type: Literal["deletion"] = "deletion"
@@ -172,7 +177,7 @@ class AlertState(StrEnum):
     SENT = "sent"
 
 
-class MentionRecord(BaseModel):
+class MentionRecord(HeardModel):
     """A triaged mention as the inbox sees it. ``id`` is ``Mention.key``."""
 
     model_config = ConfigDict(extra="ignore")
