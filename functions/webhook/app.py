@@ -43,7 +43,7 @@ def _raw_body() -> bytes:
 
 
 def _header(name: str) -> str | None:
-    return app.current_event.get_header_value(name, case_sensitive=False)
+    return app.current_event.headers.get(name)  # case-insensitive in Powertools v3
 
 
 def _accepted(platform: str, count: int) -> dict:

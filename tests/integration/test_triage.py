@@ -1,0 +1,179 @@
+"""The triage handler against a stack from template.yaml: store once, alert once, fail alone."""
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from heard.ingest import IngestQueue
+from heard.local.signing import x_headers
+from heard.models import (
+    AlertState,
+    Author,
+    DeletionMessage,
+    Mention,
+    MentionMessage,
+    Platform,
+)
+from heard.store import MentionStore
+
+ANGRY = (
+    "@acme three weeks and still no refund for the blender that caught fire. "
+    "My lawyer will be in touch. Worst service ever."
+)
+
+
+def mention(native_id="1849", text=ANGRY, followers=84_000, **extra) -> Mention:
+    return Mention(
+        platform=extra.pop("platform", Platform.X),
+        native_id=native_id,
+        text=text,
+        author=Author(id="42", handle="dana_reviews", followers=followers, verified=True),
+        url=f"https://x.com/dana_reviews/status/{native_id}",
+        created_at=extra.pop("created_at", datetime(2026, 11, 22, 9, 0, tzinfo=UTC)),
+        account_id=extra.pop("account_id", "1000000001"),
+        **extra,
+    )
+
+
+@pytest.fixture
+def queue(stack):
+    return IngestQueue(stack.client("sqs"), stack.queue_url("IngestQueue"))
+
+
+@pytest.fixture
+def store(stack):
+    resource = boto3.resource("dynamodb", endpoint_url=stack.endpoint_url, region_name=stack.region)
+    return MentionStore(resource.Table(stack.table_name("MentionsTable")))
+
+
+def test_a_mention_delivered_three_times_is_stored_once_and_alerted_once(
+    queue, store, run_triage, capture_topic
+):
+    alerts = capture_topic("AlertsTopic")
+    message = MentionMessage(mention=mention())
+    queue.send([message, message])
+    first = run_triage()
+    assert first == {"batchItemFailures": []}
+    queue.send([message])
+    assert run_triage() == {"batchItemFailures": []}
+
+    record = store.get("x:1849")
+    assert record.brand == "Acme"
+    assert record.alert_state is AlertState.SENT
+    assert record.triage.priority.value in ("high", "critical")
+    assert record.triage.reasons  # the why travels with the mention
+    deliveries = alerts.drain(quiet_s=1.5)
+    assert len(deliveries) == 1
+    alert = deliveries[0]
+    assert alert.attributes["severity"] == record.triage.priority.value
+    assert alert.attributes["platform"] == "x"
+    assert alert.attributes["brand"] == "Acme"
+    assert "@dana_reviews (84k followers, verified)" in alert.message
+    assert "https://x.com/dana_reviews/status/1849" in alert.message
+    assert store.list(brand="Acme").items == [record]
+
+
+def test_a_poison_message_fails_alone(queue, store, run_triage):
+    queue.send([MentionMessage(mention=mention("1")), MentionMessage(mention=mention("2"))])
+    response = run_triage(extra_bodies=['{"type": "mention", "mention": {"platform": "myspace"}}'])
+    failures = response["batchItemFailures"]
+    assert len(failures) == 1
+    assert store.get("x:1") and store.get("x:2")
+
+
+def test_chatter_is_stored_for_the_inbox_without_waking_anyone(
+    queue, store, run_triage, capture_topic
+):
+    alerts = capture_topic("AlertsTopic")
+    quiet = mention("77", text="just picked up an acme toaster at the mall", followers=12)
+    queue.send([MentionMessage(mention=quiet)])
+    run_triage()
+    record = store.get("x:77")
+    assert record.alert_state is AlertState.NONE
+    assert record.triage.priority.value in ("low", "normal")
+    assert alerts.drain(quiet_s=1.0) == []
+
+
+def test_mentions_of_no_tracked_brand_are_not_stored(queue, store, run_triage):
+    other = mention("88", text="@globex your app is broken", account_id=None)
+    queue.send([MentionMessage(mention=other)])
+    assert run_triage() == {"batchItemFailures": []}
+    assert store.get_any("x:88") is None
+
+
+def test_a_crash_between_storing_and_alerting_is_finished_by_the_retry(
+    queue, store, run_triage, capture_topic, stack
+):
+    alerts = capture_topic("AlertsTopic")
+    message = MentionMessage(mention=mention("99"))
+    queue.send([message])
+    run_triage()
+    # Simulate the first invocation dying after the put, before the publish.
+    client = stack.client("dynamodb")
+    client.update_item(
+        TableName=stack.table_name("MentionsTable"),
+        Key={"pk": {"S": "x:99"}},
+        UpdateExpression="SET alert_state = :p",
+        ExpressionAttributeValues={":p": {"S": "pending"}},
+    )
+    alerts.drain(quiet_s=1.0)
+    queue.send([message])  # the redelivery
+    run_triage()
+    assert len(alerts.drain(quiet_s=1.5)) == 1
+    assert store.get("x:99").alert_state is AlertState.SENT
+
+
+def test_removals_mark_stored_mentions_and_block_late_ones(queue, store, run_triage):
+    comment = mention(
+        "2000000001_55",
+        text="acme lost my parcel",
+        platform=Platform.FACEBOOK,
+        account_id="2000000001",
+    )
+    queue.send([MentionMessage(mention=comment)])
+    run_triage()
+    queue.send([DeletionMessage(platform=Platform.FACEBOOK, native_id="2000000001_55")])
+    run_triage()
+    assert store.get("facebook:2000000001_55").deleted is True
+
+    # The removal arrives before the comment it removes.
+    queue.send([DeletionMessage(platform=Platform.FACEBOOK, native_id="2000000001_66")])
+    run_triage()
+    late = comment.model_copy(update={"native_id": "2000000001_66"})
+    queue.send([MentionMessage(mention=late)])
+    run_triage()
+    assert store.get_any("facebook:2000000001_66") is None
+
+
+def test_the_webhook_and_triage_together(call_api, run_triage, store, capture_topic, event_json):
+    alerts = capture_topic("AlertsTopic")
+    body = json.dumps(event_json("webhooks/x-tweet-create.json")).encode()
+    for _ in range(3):
+        assert call_api("POST", "/webhooks/x", body, x_headers(body)).status == 200
+    while (response := run_triage()) is not None:  # drain the queue batch by batch
+        assert response == {"batchItemFailures": []}
+    keys = [r.id for r in store.list(limit=100).items]
+    assert len(keys) == len(set(keys))
+    assert any(r.alert_state is AlertState.SENT for r in store.list(limit=100).items)
+    deliveries = alerts.drain(quiet_s=1.5)
+    alerted = [r for r in store.list(limit=100).items if r.alert_state is AlertState.SENT]
+    assert len(deliveries) == len(alerted)
+
+
+def test_old_high_priority_mentions_escalate_once(
+    queue, store, run_triage, load, lambda_context, capture_topic
+):
+    alerts = capture_topic("AlertsTopic")
+    old = datetime.now(UTC) - timedelta(hours=2)
+    queue.send([MentionMessage(mention=mention("500", created_at=old))])
+    run_triage()
+    alerts.drain(quiet_s=1.0)
+    escalate = load("EscalateFunction")
+    first = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
+    assert first["keys"] == ["x:500"]
+    second = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
+    assert second["keys"] == []
+    (delivery,) = alerts.drain(quiet_s=1.5)
+    assert delivery.subject.startswith("SLA breach:")
