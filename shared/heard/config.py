@@ -50,6 +50,11 @@ class PriorityRules(Strict):
     )
     vip_handles: list[_Term] = Field(default_factory=list)
 
+    @field_validator("vip_handles")
+    @classmethod
+    def _plain_handles(cls, value: list[str]) -> list[str]:
+        return [h.lstrip("@").lower() for h in value]
+
 
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
