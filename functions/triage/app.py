@@ -10,8 +10,7 @@ import os
 from functools import cache
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -21,17 +20,17 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from heard.alerts import AlertPublisher
 from heard.config import ConfigSource
-from heard.ingest import message_key, parse_message
-from heard.observability import make_tracer
+from heard.ingest import message_key, message_platform, parse_message
+from heard.observability import PlatformMetrics, make_tracer
 from heard.pipeline import Outcome, Pipeline
 from heard.store import MentionStore
 from heard.triage import get_triager
 
 logger = Logger()
 tracer = make_tracer()
-metrics = Metrics()
 processor = BatchProcessor(event_type=EventType.SQS)
 config_source = ConfigSource()
+platform_metrics = PlatformMetrics()
 
 
 @cache
@@ -61,9 +60,10 @@ def record_handler(record: SQSRecord) -> str:
     pipeline.use_config(config_source.get())  # cached; picks up SSM edits without redeploy
     logger.set_correlation_id(message_key(message))
     result = pipeline.handle(message)
-    metrics.add_metric(name=_METRIC[result.outcome], unit=MetricUnit.Count, value=1)
+    platform = message_platform(message)
+    platform_metrics.add(platform, _METRIC[result.outcome])
     if result.alerted:
-        metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
+        platform_metrics.add(platform, "AlertsPublished")
     logger.info(
         "mention processed",
         extra={"outcome": result.outcome.value, "key": result.key, "alerted": result.alerted},
@@ -73,8 +73,10 @@ def record_handler(record: SQSRecord) -> str:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event, context):
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    try:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:
+        platform_metrics.flush()

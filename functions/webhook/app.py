@@ -15,8 +15,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from heard.ingest import EnqueueError, IngestQueue
-from heard.observability import make_tracer
+from heard.ingest import EnqueueError, IngestQueue, message_platform
+from heard.models import DeletionMessage, MentionMessage
+from heard.observability import PlatformMetrics, make_tracer
 from heard.platforms.errors import PayloadError, SignatureError, VerificationError
 from heard.secrets import SecretUnavailable
 from heard.webhooks import BodyTooLarge, Webhooks
@@ -25,6 +26,7 @@ logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
 app = APIGatewayHttpResolver()
+platform_metrics = PlatformMetrics()
 
 
 @cache
@@ -46,10 +48,12 @@ def _header(name: str) -> str | None:
     return app.current_event.headers.get(name)  # case-insensitive in Powertools v3
 
 
-def _accepted(platform: str, count: int) -> dict:
-    metrics.add_metric(name=f"{platform}MentionsReceived", unit=MetricUnit.Count, value=count)
-    logger.info("delivery accepted", extra={"platform": platform, "queued": count})
-    return {"accepted": count}
+def _accepted(messages: list[MentionMessage | DeletionMessage]) -> dict:
+    for message in messages:
+        platform_metrics.add(message_platform(message), "MentionsReceived")
+    platform_metrics.flush()
+    logger.info("delivery accepted", extra={"queued": len(messages)})
+    return {"accepted": len(messages)}
 
 
 @app.get("/webhooks/x")
@@ -60,7 +64,7 @@ def x_crc():
 @app.post("/webhooks/x")
 def x_events():
     messages = webhooks.x_delivery(_raw_body(), _header("x-twitter-webhooks-signature"))
-    return _accepted("X", len(messages))
+    return _accepted(messages)
 
 
 @app.get("/webhooks/meta")
@@ -72,7 +76,7 @@ def meta_verify():
 @app.post("/webhooks/meta")
 def meta_events():
     messages = webhooks.meta_delivery(_raw_body(), _header("x-hub-signature-256"))
-    return _accepted("Meta", len(messages))
+    return _accepted(messages)
 
 
 @app.post("/webhooks/generic")
@@ -80,7 +84,7 @@ def generic_events():
     messages = webhooks.generic_delivery(
         _raw_body(), _header("x-heard-timestamp"), _header("x-heard-signature")
     )
-    return _accepted("Generic", len(messages))
+    return _accepted(messages)
 
 
 def _error(status: int, code: str, message: str, **extra: str) -> Response:

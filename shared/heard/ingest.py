@@ -34,10 +34,15 @@ def message_key(message: MentionMessage | DeletionMessage) -> str:
     return mention_key(message.platform, message.native_id)
 
 
+def message_platform(message: MentionMessage | DeletionMessage) -> str:
+    if isinstance(message, MentionMessage):
+        return message.mention.platform.value
+    return message.platform.value
+
+
 def _attributes(message: MentionMessage | DeletionMessage) -> dict[str, Any]:
-    platform = message.mention.platform if isinstance(message, MentionMessage) else message.platform
     return {
-        "platform": {"DataType": "String", "StringValue": platform.value},
+        "platform": {"DataType": "String", "StringValue": message_platform(message)},
         "type": {"DataType": "String", "StringValue": message.type},
     }
 

@@ -38,3 +38,29 @@ def make_tracer() -> Any:
 
         return Tracer()
     return _NoTracer()
+
+
+class PlatformMetrics:
+    """Counts per platform, published as one EMF blob per platform (dimension ``platform``).
+
+    Powertools' Metrics applies one dimension set to everything it flushes, and a batch may
+    hold mentions from several platforms, so each platform gets its own ephemeral set.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[str, dict[str, int]] = {}
+
+    def add(self, platform: str, name: str, value: int = 1) -> None:
+        names = self._counts.setdefault(platform, {})
+        names[name] = names.get(name, 0) + value
+
+    def flush(self) -> None:
+        from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+        counts, self._counts = self._counts, {}
+        for platform, names in counts.items():
+            metrics = EphemeralMetrics()
+            metrics.add_dimension(name="platform", value=platform)
+            for name, value in names.items():
+                metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+            metrics.flush_metrics()
