@@ -1,0 +1,615 @@
+"""template.yaml passes cfn-lint and keeps the project's deployment conventions.
+
+Each convention is a checker that derives its subject from the template (every function,
+every queue, every IAM statement...) and returns the problems it finds. The tests assert
+that the real template has none, and that each checker does report a template that breaks
+its rule, so a checker that silently stopped looking would fail here too.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from cfnlint.api import ManualArgs, lint_file
+from cfnlint.decode import decode
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+RUNTIME = "python3.13"
+ARCHITECTURE = "arm64"
+
+# Actions that IAM only accepts with Resource "*" (no resource-level permissions), and that
+# the project is allowed to grant that way.
+WILDCARD_RESOURCE_ACTIONS = frozenset(
+    {
+        "comprehend:DetectSentiment",
+        "comprehend:DetectDominantLanguage",
+        "comprehend:BatchDetectSentiment",
+        "comprehend:BatchDetectDominantLanguage",
+        "cloudwatch:PutMetricData",
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+    }
+)
+
+# SAM policy templates whose statements are all scoped to the one resource named by the given
+# argument (checked against samtranslator's policy_templates.json). SSMParameterReadPolicy
+# and ComprehendBasicAccessPolicy are absent on purpose: they grant actions on "*".
+SCOPED_POLICY_TEMPLATES = {
+    "AWSSecretsManagerGetSecretValuePolicy": "SecretArn",
+    "DynamoDBCrudPolicy": "TableName",
+    "DynamoDBReadPolicy": "TableName",
+    "DynamoDBWritePolicy": "TableName",
+    "SNSPublishMessagePolicy": "TopicName",
+    "SQSPollerPolicy": "QueueName",
+    "SQSSendMessagePolicy": "QueueName",
+}
+
+FUNCTION = "AWS::Serverless::Function"
+QUEUE = "AWS::SQS::Queue"
+ALARM = "AWS::CloudWatch::Alarm"
+LOG_GROUP = "AWS::Logs::LogGroup"
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+# --- reading the template -----------------------------------------------------------------------
+
+
+def load_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template with intrinsics in their long form, as CloudFormation sees it."""
+    template, matches = decode(str(path))
+    assert not matches, [str(m) for m in matches]
+    assert template is not None
+    return _plain(template)
+
+
+def _plain(value: Any) -> Any:
+    """cfn-lint's decoded nodes as plain dicts/lists/str (so deepcopy and == behave)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template()
+
+
+def resources_of(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {lid: r for lid, r in template["Resources"].items() if r.get("Type") == resource_type}
+
+
+def function_property(template: dict[str, Any], function: dict[str, Any], name: str) -> Any:
+    """A function property with SAM Globals applied (the function's own value wins)."""
+    own = function.get("Properties") or {}
+    if name in own:
+        return own[name]
+    return ((template.get("Globals") or {}).get("Function") or {}).get(name)
+
+
+def target(value: Any) -> str | None:
+    """The logical id a Ref / Fn::GetAtt points at, else None."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((key, arg),) = value.items()
+        if key == "Ref" and isinstance(arg, str):
+            return arg
+        if key == "Fn::GetAtt":
+            name = arg.split(".", 1)[0] if isinstance(arg, str) else arg[0]
+            return name if isinstance(name, str) else None
+    return None
+
+
+def branches(value: Any) -> Iterator[Any]:
+    """Every value an Fn::If may take (both branches, recursively); AWS::NoValue dropped."""
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        _, when_true, when_false = value["Fn::If"]
+        yield from branches(when_true)
+        yield from branches(when_false)
+    elif value != NO_VALUE:
+        yield value
+
+
+def as_list(value: Any) -> list[Any]:
+    items = value if isinstance(value, list) else [value]
+    return [b for item in items for b in branches(item)]
+
+
+def dead_letter_queues(template: dict[str, Any]) -> dict[str, str]:
+    """Queues used as a failure path, mapped to what feeds them.
+
+    A queue is a DLQ when a queue's RedrivePolicy, an event's DeadLetterConfig or an
+    on-failure destination names it.
+    """
+    queues = resources_of(template, QUEUE)
+    found: dict[str, str] = {}
+    for lid, queue in queues.items():
+        redrive = (queue.get("Properties") or {}).get("RedrivePolicy") or {}
+        dlq = target(redrive.get("deadLetterTargetArn"))
+        if dlq:
+            found[dlq] = lid
+    for lid, function in resources_of(template, FUNCTION).items():
+        props = function.get("Properties") or {}
+        on_failure = ((props.get("EventInvokeConfig") or {}).get("DestinationConfig") or {}).get(
+            "OnFailure"
+        ) or {}
+        dlq = target(on_failure.get("Destination"))
+        if dlq in queues:
+            found[dlq] = f"{lid} (async invocation)"
+        for name, event in (props.get("Events") or {}).items():
+            config = (event.get("Properties") or {}).get("DeadLetterConfig") or {}
+            dlq = target(config.get("Arn"))
+            if dlq in queues:
+                found[dlq] = f"{lid}.{name}"
+    return found
+
+
+# --- checkers: each returns the problems it finds ---------------------------------------------
+
+
+def check_runtime(template: dict[str, Any]) -> list[str]:
+    problems = []
+    functions = resources_of(template, FUNCTION)
+    if not functions:
+        problems.append("no AWS::Serverless::Function in the template")
+    for lid, function in functions.items():
+        runtime = function_property(template, function, "Runtime")
+        architectures = function_property(template, function, "Architectures")
+        if runtime != RUNTIME:
+            problems.append(f"{lid}: Runtime {runtime!r}, want {RUNTIME}")
+        if architectures != [ARCHITECTURE]:
+            problems.append(f"{lid}: Architectures {architectures!r}, want [{ARCHITECTURE}]")
+    for lid, layer in resources_of(template, "AWS::Serverless::LayerVersion").items():
+        props = layer.get("Properties") or {}
+        if RUNTIME not in (props.get("CompatibleRuntimes") or []):
+            problems.append(f"{lid}: CompatibleRuntimes lacks {RUNTIME}")
+        if ARCHITECTURE not in (props.get("CompatibleArchitectures") or []):
+            problems.append(f"{lid}: CompatibleArchitectures lacks {ARCHITECTURE}")
+    return problems
+
+
+def check_redrive(template: dict[str, Any]) -> list[str]:
+    """Every queue that is not itself a DLQ redrives to one, with a bounded receive count."""
+    problems = []
+    queues = resources_of(template, QUEUE)
+    dlqs = dead_letter_queues(template)
+    for lid, queue in queues.items():
+        if lid in dlqs:
+            continue
+        props = queue.get("Properties") or {}
+        redrive = props.get("RedrivePolicy") or {}
+        dlq = target(redrive.get("deadLetterTargetArn"))
+        if dlq not in queues:
+            problems.append(f"{lid}: no RedrivePolicy to a dead-letter queue")
+            continue
+        count = redrive.get("maxReceiveCount")
+        if not isinstance(count, int) or not 1 <= count <= 10:
+            problems.append(f"{lid}: maxReceiveCount {count!r} is not within 1..10")
+        # A standard queue's messages keep their original enqueue time in the DLQ, so the
+        # DLQ must keep them longer than the source queue does.
+        source_retention = int(props.get("MessageRetentionPeriod", 345600))
+        dlq_retention = int(
+            (queues[dlq].get("Properties") or {}).get("MessageRetentionPeriod", 345600)
+        )
+        if dlq_retention <= source_retention:
+            problems.append(f"{lid}: DLQ {dlq} retention {dlq_retention}s <= {source_retention}s")
+    return problems
+
+
+def _alarm_problems(alarm: dict[str, Any], template: dict[str, Any]) -> list[str]:
+    props = alarm.get("Properties") or {}
+    actions = [target(a) for a in props.get("AlarmActions") or []]
+    topics = resources_of(template, "AWS::SNS::Topic")
+    if not actions or not all(a in topics for a in actions):
+        return ["AlarmActions do not notify an SNS topic of the template"]
+    return []
+
+
+def _alarms_on(template: dict[str, Any], namespace: str, metric: str, dimension: str) -> dict:
+    """Alarm logical ids by the logical id of the resource their ``dimension`` names."""
+    found: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for lid, alarm in resources_of(template, ALARM).items():
+        props = alarm.get("Properties") or {}
+        if props.get("Namespace") != namespace or props.get("MetricName") != metric:
+            continue
+        for dim in props.get("Dimensions") or []:
+            if dim.get("Name") == dimension and target(dim.get("Value")):
+                found.setdefault(target(dim.get("Value")), []).append((lid, alarm))
+    return found
+
+
+def _fires_on_any(props: dict[str, Any]) -> bool:
+    threshold = float(props.get("Threshold", -1))
+    operator = props.get("ComparisonOperator")
+    return (operator == "GreaterThanThreshold" and threshold == 0) or (
+        operator == "GreaterThanOrEqualToThreshold" and threshold == 1
+    )
+
+
+def check_dlq_alarms(template: dict[str, Any]) -> list[str]:
+    """Every DLQ has an alarm that fires on its first visible message and notifies a topic."""
+    problems = []
+    dlqs = dead_letter_queues(template)
+    if not dlqs:
+        problems.append("no dead-letter queue in the template")
+    alarms = _alarms_on(template, "AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName")
+    for dlq in dlqs:
+        good = [
+            lid
+            for lid, alarm in alarms.get(dlq, [])
+            if _fires_on_any(alarm.get("Properties") or {}) and not _alarm_problems(alarm, template)
+        ]
+        if not good:
+            problems.append(f"{dlq}: no alarm on ApproximateNumberOfMessagesVisible > 0")
+    return problems
+
+
+def check_function_error_alarms(template: dict[str, Any]) -> list[str]:
+    problems = []
+    alarms = _alarms_on(template, "AWS/Lambda", "Errors", "FunctionName")
+    for lid in resources_of(template, FUNCTION):
+        good = [
+            a
+            for a, alarm in alarms.get(lid, [])
+            if _fires_on_any(alarm.get("Properties") or {}) and not _alarm_problems(alarm, template)
+        ]
+        if not good:
+            problems.append(f"{lid}: no alarm on its Errors metric")
+    return problems
+
+
+def check_log_groups(template: dict[str, Any]) -> list[str]:
+    """Every function logs to its own log group of the template, with a stage-set retention."""
+    problems = []
+    groups = resources_of(template, LOG_GROUP)
+    owners: dict[str, str] = {}
+    for lid, function in resources_of(template, FUNCTION).items():
+        logging = function_property(template, function, "LoggingConfig") or {}
+        group = target(logging.get("LogGroup"))
+        if group not in groups:
+            problems.append(f"{lid}: LoggingConfig.LogGroup is not a log group of the template")
+            continue
+        if group in owners:
+            problems.append(f"{lid}: shares log group {group} with {owners[group]}")
+        owners[group] = lid
+    for lid, group in groups.items():
+        retention = (group.get("Properties") or {}).get("RetentionInDays")
+        for stage in template["Parameters"]["Stage"]["AllowedValues"]:
+            days = _resolve_for_stage(template, retention, stage)
+            if not isinstance(days, int) or days <= 0:
+                problems.append(f"{lid}: no RetentionInDays for Stage={stage}")
+    return problems
+
+
+def _resolve_for_stage(template: dict[str, Any], value: Any, stage: str) -> Any:
+    """Evaluates the few intrinsics stage-driven settings use (FindInMap on Stage, If IsProd)."""
+    if isinstance(value, dict) and set(value) == {"Fn::FindInMap"}:
+        name, top, key = value["Fn::FindInMap"]
+        top = stage if top == {"Ref": "Stage"} else top
+        return template["Mappings"][name][top][key]
+    if isinstance(value, dict) and set(value) == {"Fn::If"}:
+        condition, when_true, when_false = value["Fn::If"]
+        definition = template["Conditions"][condition]
+        if definition != {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}:
+            raise AssertionError(f"condition {condition} is not a Stage test")
+        return _resolve_for_stage(template, when_true if stage == "prod" else when_false, stage)
+    return value
+
+
+def _policy_statements(template: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(where, statement-or-policy) for every policy the template grants."""
+    for lid, function in resources_of(template, FUNCTION).items():
+        for policy in as_list(function_property(template, function, "Policies") or []):
+            if isinstance(policy, dict) and "Statement" in policy:
+                for statement in as_list(policy["Statement"]):
+                    yield lid, statement
+            else:
+                yield lid, policy
+    for lid, resource in template["Resources"].items():
+        props = resource.get("Properties") or {}
+        documents = []
+        if resource.get("Type") == "AWS::IAM::Role":
+            documents = [p.get("PolicyDocument") for p in as_list(props.get("Policies") or [])]
+            for arn in props.get("ManagedPolicyArns") or []:
+                yield lid, arn
+        elif resource.get("Type") in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents = [props.get("PolicyDocument")]
+        for document in documents:
+            for statement in as_list((document or {}).get("Statement") or []):
+                yield lid, statement
+
+
+def check_least_privilege(template: dict[str, Any]) -> list[str]:
+    problems = []
+    for where, policy in _policy_statements(template):
+        if isinstance(policy, str) or target(policy):
+            problems.append(f"{where}: managed policy {policy!r} is not scoped to resources")
+            continue
+        if not isinstance(policy, dict):
+            problems.append(f"{where}: unreadable policy {policy!r}")
+            continue
+        if "Effect" not in policy:
+            # A SAM policy template: {Name: {Argument: value}}.
+            (name, args), *rest = policy.items()
+            argument = SCOPED_POLICY_TEMPLATES.get(name)
+            if rest or argument is None:
+                problems.append(f"{where}: policy template {name} is not known to be scoped")
+                continue
+            value = (args or {}).get(argument)
+            if not value or value == "*" or (isinstance(value, str) and "*" in value):
+                problems.append(f"{where}: {name}.{argument} is {value!r}, not one resource")
+            continue
+        if policy.get("Effect") != "Allow":
+            continue
+        actions = as_list(policy.get("Action") or [])
+        if "NotAction" in policy or "NotResource" in policy:
+            problems.append(f"{where}: NotAction/NotResource grants more than it names")
+        broad_actions = [a for a in actions if not isinstance(a, str) or "*" in a]
+        if broad_actions:
+            problems.append(f"{where}: wildcard actions {broad_actions}")
+        if "*" in as_list(policy.get("Resource")):
+            unjustified = sorted(a for a in actions if a not in WILDCARD_RESOURCE_ACTIONS)
+            if unjustified:
+                problems.append(f"{where}: Resource '*' for {unjustified}")
+    return problems
+
+
+def check_async_edges(template: dict[str, Any]) -> list[str]:
+    """SQS sources report partial failures; schedules retry boundedly and have a failure path."""
+    problems = []
+    for lid, function in resources_of(template, FUNCTION).items():
+        props = function.get("Properties") or {}
+        for name, event in (props.get("Events") or {}).items():
+            kind, ev = event.get("Type"), event.get("Properties") or {}
+            if kind == "SQS" and "ReportBatchItemFailures" not in (
+                ev.get("FunctionResponseTypes") or []
+            ):
+                problems.append(f"{lid}.{name}: SQS source without ReportBatchItemFailures")
+            if kind in ("Schedule", "ScheduleV2"):
+                if not target((ev.get("DeadLetterConfig") or {}).get("Arn")):
+                    problems.append(f"{lid}.{name}: schedule without a DeadLetterConfig queue")
+                if "MaximumRetryAttempts" not in (ev.get("RetryPolicy") or {}):
+                    problems.append(f"{lid}.{name}: schedule without a bounded RetryPolicy")
+                invoke = props.get("EventInvokeConfig") or {}
+                on_failure = (invoke.get("DestinationConfig") or {}).get("OnFailure") or {}
+                if not target(on_failure.get("Destination")):
+                    problems.append(f"{lid}: invoked asynchronously without OnFailure")
+    return problems
+
+
+def check_api_auth(template: dict[str, Any]) -> list[str]:
+    """Only the signature-verified webhook routes are open; everything else is IAM-signed."""
+    problems = []
+    apis = resources_of(template, "AWS::Serverless::HttpApi")
+    for lid, function in resources_of(template, FUNCTION).items():
+        for name, event in ((function.get("Properties") or {}).get("Events") or {}).items():
+            if event.get("Type") != "HttpApi":
+                continue
+            ev = event.get("Properties") or {}
+            api = apis.get(target(ev.get("ApiId")) or "", {})
+            api_auth = (api.get("Properties") or {}).get("Auth") or {}
+            authorizer = (ev.get("Auth") or {}).get("Authorizer") or api_auth.get(
+                "DefaultAuthorizer"
+            )
+            if str(ev.get("Path", "")).startswith("/webhooks/"):
+                continue
+            if authorizer != "AWS_IAM":
+                problems.append(f"{lid}.{name} {ev.get('Path')}: authorizer {authorizer!r}")
+            elif not api_auth.get("EnableIamAuthorizer"):
+                problems.append(f"{lid}.{name}: HttpApi without EnableIamAuthorizer")
+    return problems
+
+
+CHECKS = {
+    "runtime": check_runtime,
+    "redrive": check_redrive,
+    "dlq_alarms": check_dlq_alarms,
+    "function_error_alarms": check_function_error_alarms,
+    "log_groups": check_log_groups,
+    "least_privilege": check_least_privilege,
+    "async_edges": check_async_edges,
+    "api_auth": check_api_auth,
+}
+
+
+# --- the real template ----------------------------------------------------------------------------
+
+
+def test_cfn_lint_finds_nothing():
+    settings = yaml.safe_load((ROOT / ".cfnlintrc").read_text(encoding="utf-8"))
+    matches = lint_file(
+        TEMPLATE,
+        config=ManualArgs(
+            include_checks=settings.get("include_checks", []),
+            regions=settings.get("regions", ["us-east-1"]),
+        ),
+    )
+    assert [str(m) for m in matches] == []
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_template_keeps_convention(template, name):
+    assert CHECKS[name](template) == []
+
+
+def test_stage_sets_log_level_and_retention(template):
+    level = template["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_LOG_LEVEL"]
+    assert _resolve_for_stage(template, level, "dev") == "DEBUG"
+    assert _resolve_for_stage(template, level, "prod") == "INFO"
+    for lid, group in resources_of(template, LOG_GROUP).items():
+        retention = group["Properties"]["RetentionInDays"]
+        assert _resolve_for_stage(template, retention, "dev") == 14, lid
+        assert _resolve_for_stage(template, retention, "prod") == 90, lid
+
+
+def test_secrets_are_not_parameters(template):
+    suspicious = [
+        name
+        for name in template.get("Parameters") or {}
+        if any(word in name.lower() for word in ("secret", "token", "password", "apikey"))
+    ]
+    assert suspicious == []
+
+
+def test_optional_alert_endpoints_are_conditional(template):
+    params = template["Parameters"]
+    assert params["AlertEmail"]["Default"] == ""
+    assert params["AlertPhone"]["Default"] == ""
+    subscriptions = resources_of(template, "AWS::SNS::Subscription")
+    for lid, subscription in subscriptions.items():
+        endpoint = target(subscription["Properties"]["Endpoint"])
+        if endpoint in ("AlertEmail", "AlertPhone"):
+            condition = template["Conditions"][subscription.get("Condition", "")]
+            assert condition == {"Fn::Not": [{"Fn::Equals": [{"Ref": endpoint}, ""]}]}, lid
+
+
+def test_outputs_name_the_deployed_resources(template):
+    outputs = template["Outputs"]
+    for name in ("ApiUrl", "MentionsTableName", "IngestQueueUrl", "AlertsTopicArn"):
+        assert name in outputs
+
+
+# --- the checkers catch what they are for -----------------------------------------------------
+
+
+def _break(template: dict[str, Any], edit) -> dict[str, Any]:
+    broken = copy.deepcopy(template)
+    edit(broken)
+    return broken
+
+
+def _set_global(name: str, value: Any):
+    return lambda t: t["Globals"]["Function"].__setitem__(name, value)
+
+
+def _del_prop(lid: str, name: str):
+    return lambda t: t["Resources"][lid]["Properties"].pop(name)
+
+
+def _first(t: dict[str, Any], resource_type: str) -> str:
+    return next(iter(resources_of(t, resource_type)))
+
+
+def _drop_alarm_on(metric: str):
+    def edit(t: dict[str, Any]) -> None:
+        for lid in [
+            lid
+            for lid, a in resources_of(t, ALARM).items()
+            if a["Properties"]["MetricName"] == metric
+        ]:
+            del t["Resources"][lid]
+            break
+
+    return edit
+
+
+def _add_statement(statement: dict[str, Any]):
+    def edit(t: dict[str, Any]) -> None:
+        function = t["Resources"][_first(t, FUNCTION)]["Properties"]
+        function.setdefault("Policies", []).append({"Statement": [statement]})
+
+    return edit
+
+
+def _add_policy(policy: Any):
+    def edit(t: dict[str, Any]) -> None:
+        function = t["Resources"][_first(t, FUNCTION)]["Properties"]
+        function.setdefault("Policies", []).append(policy)
+
+    return edit
+
+
+def _webhook_free_route(t: dict[str, Any]) -> None:
+    for function in resources_of(t, FUNCTION).values():
+        for event in (function["Properties"].get("Events") or {}).values():
+            if event["Type"] == "HttpApi" and "Auth" in event["Properties"]:
+                del event["Properties"]["Auth"]
+                return
+
+
+def _no_redrive(t: dict[str, Any]) -> None:
+    for queue in resources_of(t, QUEUE).values():
+        queue["Properties"].pop("RedrivePolicy", None)
+
+
+def _no_retention(t: dict[str, Any]) -> None:
+    t["Resources"][_first(t, LOG_GROUP)]["Properties"].pop("RetentionInDays")
+
+
+def _no_logging_config(t: dict[str, Any]) -> None:
+    t["Resources"][_first(t, FUNCTION)]["Properties"].pop("LoggingConfig")
+
+
+def _schedule_without_dlq(t: dict[str, Any]) -> None:
+    for function in resources_of(t, FUNCTION).values():
+        for event in (function["Properties"].get("Events") or {}).values():
+            if event["Type"] in ("Schedule", "ScheduleV2"):
+                event["Properties"].pop("DeadLetterConfig")
+                return
+    raise AssertionError("no schedule in the template")
+
+
+BREAKAGES = [
+    ("runtime", _set_global("Runtime", "python3.12")),
+    ("runtime", _set_global("Architectures", ["x86_64"])),
+    ("redrive", _no_redrive),
+    ("dlq_alarms", _drop_alarm_on("ApproximateNumberOfMessagesVisible")),
+    ("function_error_alarms", _drop_alarm_on("Errors")),
+    ("log_groups", _no_retention),
+    ("log_groups", _no_logging_config),
+    (
+        "least_privilege",
+        _add_statement({"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "*"}),
+    ),
+    (
+        "least_privilege",
+        _add_statement(
+            {
+                "Effect": "Allow",
+                "Action": "sqs:*",
+                "Resource": {"Fn::GetAtt": ["IngestQueue", "Arn"]},
+            }
+        ),
+    ),
+    ("least_privilege", _add_policy({"ComprehendBasicAccessPolicy": {}})),
+    ("least_privilege", _add_policy({"SSMParameterReadPolicy": {"ParameterName": "x"}})),
+    ("least_privilege", _add_policy({"DynamoDBCrudPolicy": {"TableName": "*"}})),
+    ("least_privilege", _add_policy("AmazonDynamoDBFullAccess")),
+    ("async_edges", _schedule_without_dlq),
+    ("api_auth", _webhook_free_route),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "edit"), BREAKAGES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(BREAKAGES)]
+)
+def test_checker_reports_a_broken_template(template, name, edit):
+    assert CHECKS[name](template) == []
+    assert CHECKS[name](_break(template, edit)) != []
+
+
+def test_dlq_without_alarm_is_reported_by_name(template):
+    def edit(t: dict[str, Any]) -> None:
+        t["Resources"]["ExtraDeadLetterQueue"] = {"Type": QUEUE, "Properties": {}}
+        t["Resources"]["ExtraQueue"] = {
+            "Type": QUEUE,
+            "Properties": {
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": ["ExtraDeadLetterQueue", "Arn"]},
+                    "maxReceiveCount": 3,
+                },
+                "MessageRetentionPeriod": 60,
+            },
+        }
+
+    problems = check_dlq_alarms(_break(template, edit))
+    assert problems == ["ExtraDeadLetterQueue: no alarm on ApproximateNumberOfMessagesVisible > 0"]
