@@ -1,0 +1,213 @@
+"""``python -m heard.local``: the whole of Heard on loopback (what ``make run`` starts).
+
+python -m heard.local              start, replay the demo, run until Ctrl-C
+python -m heard.local --no-demo    start and wait for your own requests
+python -m heard.local --once       start, replay the demo, drain, print a summary, exit
+python -m heard.local send FILE    sign FILE and POST it to the running stack's webhook
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from heard.local import defaults
+from heard.local.demo import DEMO_DIR, Delivered, replay, webhook_path
+from heard.local.stack import LocalStack
+
+
+def _configure_logging() -> None:
+    formatter = logging.Formatter("%(asctime)s %(name)-24s %(message)s", datefmt="%H:%M:%S")
+    # The functions' Powertools Logger owns the "heard" logger (service name "heard") and adds
+    # a filter to the root handlers that drops "heard.*" records, so the local stack's own
+    # lines get a handler of their own, not shared with the root logger.
+    local_handler = logging.StreamHandler(sys.stderr)
+    local_handler.setFormatter(formatter)
+    local = logging.getLogger("heard.local")
+    local.addHandler(local_handler)
+    local.setLevel(logging.INFO)
+    local.propagate = False
+    root_handler = logging.StreamHandler(sys.stderr)
+    root_handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.WARNING, handlers=[root_handler])
+
+
+def banner(stack: LocalStack) -> str:
+    info = stack.local_json()
+    endpoint, region = info["aws_endpoint_url"], info["region"]
+    table = next(iter(info["tables"].values()), "TABLE")
+    queue = info["queues"].get("IngestQueue") or next(iter(info["queues"].values()), "QUEUE")
+    token = info["api_token"]
+    lines = [
+        "",
+        "Heard is running locally (no AWS account, no Docker).",
+        "",
+        f"  API            {info['api_url']}",
+    ]
+    for route in info["routes"]:
+        auth = "  (Authorization: Bearer $HEARD_API_TOKEN)" if route["auth"] else ""
+        lines.append(f"                 {route['method']:<5} {route['path']}{auth}")
+    lines += [
+        f"  AWS endpoint   {endpoint}   (moto, region {region})",
+        f"  State file     {stack.state_dir / 'local.json'}",
+        "",
+        "  Local secrets (export these to change them):",
+        *[f"    {name}={value}" for name, value in info["secrets_env"].items()],
+        "",
+        "  Try:",
+        f"    curl -s -H 'Authorization: Bearer {token}' {info['api_url']}/mentions",
+        f"    curl -s '{info['api_url']}/webhooks/x?crc_token=hello'",
+        "    python -m heard.local send events/demo/01-x-angry-customer-lawyer.json",
+        f"    aws --endpoint-url {endpoint} --region {region} dynamodb scan --table-name {table}",
+        f"    aws --endpoint-url {endpoint} --region {region} sqs get-queue-attributes "
+        f"--queue-url {queue} --attribute-names All",
+        "  (the aws CLI needs any credentials: AWS_ACCESS_KEY_ID=testing "
+        "AWS_SECRET_ACCESS_KEY=testing)",
+        "",
+        "  Alerts that SNS delivers are printed below. Ctrl-C stops.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _print_replay(results: list[Delivered]) -> None:
+    for result in results:
+        print(f"  demo  {result.file:<40} {result.path:<18} -> {result.status} {result.response}")
+
+
+def _count_items(stack: LocalStack) -> dict[str, int]:
+    assert stack.stack is not None
+    ddb = stack.stack.client("dynamodb")
+    counts = {}
+    for lid in stack.stack.logical_ids("AWS::DynamoDB::Table"):
+        counts[lid] = ddb.scan(TableName=stack.stack.refs[lid], Select="COUNT")["Count"]
+    return counts
+
+
+def _dead_letters(stack: LocalStack) -> dict[str, int]:
+    assert stack.stack is not None
+    sqs = stack.stack.client("sqs")
+    counts = {}
+    for lid in stack.stack.logical_ids("AWS::SQS::Queue"):
+        if "DeadLetter" in lid or lid.endswith("Dlq"):
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=stack.stack.refs[lid], AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]
+            counts[lid] = int(attrs["ApproximateNumberOfMessages"])
+    return counts
+
+
+def run(args: argparse.Namespace) -> int:
+    _configure_logging()
+    stop = threading.Event()
+
+    def _on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+
+    stack = LocalStack(port=args.port)
+    try:
+        stack.start()
+    except OSError as exc:
+        print(f"heard.local: cannot start: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    code = 0
+    try:
+        print(banner(stack), flush=True)
+        if not args.no_demo:
+            print(f"Replaying the demo deliveries in {DEMO_DIR}:", flush=True)
+            results = replay(stack.api_url, stack.secrets)
+            _print_replay(results)
+            if any(r.status >= 300 for r in results):
+                code = 1
+        if args.once:
+            drained = stack.wait_drained(timeout_s=args.timeout)
+            if stack.alerts is not None:
+                stack.alerts.stop()
+            alerts = len(stack.alerts.delivered) if stack.alerts else 0
+            summary = {
+                "drained": drained,
+                "items": _count_items(stack),
+                "alerts_delivered": alerts,
+                "dead_letters": _dead_letters(stack),
+            }
+            print("Summary: " + json.dumps(summary), flush=True)
+            if not drained:
+                code = 1
+        else:
+            while not stop.wait(0.5):
+                pass
+            print("\nStopping Heard...", flush=True)
+    finally:
+        stack.stop()
+    return code
+
+
+def send(args: argparse.Namespace) -> int:
+    """Sign FILE for its webhook and POST it to the stack described by local.json."""
+    import httpx
+
+    from heard.local.signing import sign_for
+
+    state = defaults.state_dir() / "local.json"
+    if not state.is_file():
+        print(f"no running stack: {state} is missing (start one with `make run`)", file=sys.stderr)
+        return 1
+    info = json.loads(state.read_text(encoding="utf-8"))
+    code = 0
+    for name in args.files:
+        file = Path(name)
+        path = args.path or webhook_path(file)
+        body = file.read_bytes()
+        response = httpx.post(
+            info["api_url"] + path, content=body, headers=sign_for(path, body, info["secrets_env"])
+        )
+        print(f"{file.name} -> {path}: {response.status_code} {response.text}")
+        code = code or int(response.status_code >= 300)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["send"]:
+        parser = argparse.ArgumentParser(prog="python -m heard.local send")
+        parser.add_argument("files", nargs="+", help="JSON bodies to sign and POST")
+        parser.add_argument("--path", help="webhook path (default: from the file name)")
+        return send(parser.parse_args(argv[1:]))
+    parser = argparse.ArgumentParser(
+        prog="python -m heard.local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--no-demo", action="store_true", help="do not replay events/demo/")
+    parser.add_argument(
+        "--once",
+        action="store_true",
+        help="replay, wait for the pipeline to drain, print a summary, exit",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        help=f"API port (default: $PORT or {defaults.DEFAULT_PORT})",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="--once: seconds to wait for the pipeline to drain",
+    )
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,78 @@
+"""The local stack's defaults, in one place: the README, tests, demo and bench import them.
+
+Secrets are never in the template; in AWS they live in Secrets Manager. Locally the handlers
+read them from these env vars, and a value the user exported wins over the default here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from heard.config import DEMO_CONFIG
+
+REGION = "us-east-1"
+ACCOUNT_ID = "123456789012"
+STACK_NAME = "heard-local"
+DEFAULT_PORT = 3000
+HOST = "127.0.0.1"
+
+# Env var -> local default. The handlers use these instead of Secrets Manager when set.
+LOCAL_SECRETS: dict[str, str] = {
+    "HEARD_X_CONSUMER_SECRET": "local-x-consumer-secret",
+    "HEARD_META_APP_SECRET": "local-meta-app-secret",
+    "HEARD_META_VERIFY_TOKEN": "local-meta-verify-token",
+    "HEARD_WEBHOOK_SECRET": "local-webhook-secret",
+    "HEARD_API_TOKEN": "local-api-token",
+}
+
+# The brand account ids of the demo config (X for_user_id, Facebook page, Instagram account).
+DEMO_X_USER_ID = "1000000001"
+DEMO_FACEBOOK_PAGE_ID = "2000000001"
+DEMO_INSTAGRAM_ACCOUNT_ID = "3000000001"
+
+
+def secret(name: str, environ: Mapping[str, str] | None = None) -> str:
+    """A local secret: the user's env var when set, else the default above."""
+    environ = os.environ if environ is None else environ
+    return environ.get(name) or LOCAL_SECRETS[name]
+
+
+def secrets(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    return {name: secret(name, environ) for name in LOCAL_SECRETS}
+
+
+def config_file(environ: Mapping[str, str] | None = None) -> str:
+    """The brand config file: ``HEARD_CONFIG`` when the user set it, else the demo config."""
+    environ = os.environ if environ is None else environ
+    return environ.get("HEARD_CONFIG") or str(DEMO_CONFIG)
+
+
+def state_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """Where ``local.json`` goes: ``HEARD_STATE_DIR`` or ``.heard`` in the working directory."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get("HEARD_STATE_DIR") or ".heard")
+
+
+def local_environment(
+    endpoint_url: str, region: str = REGION, environ: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """What the local stack adds on top of a function's template environment.
+
+    boto3 honours ``AWS_ENDPOINT_URL``, so every client the handlers create talks to moto; the
+    credentials are dummies moto accepts; X-Ray and CloudWatch metrics have nowhere to go.
+    """
+    environ = os.environ if environ is None else environ
+    return {
+        "AWS_ENDPOINT_URL": endpoint_url,
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "HEARD_CONFIG": config_file(environ),
+        **secrets(environ),
+    }

@@ -1,0 +1,373 @@
+"""The template's HTTP API on loopback: API Gateway v2 (payload 2.0) events, in-process handlers.
+
+Requests are turned into the event API Gateway would send (route key, raw path and query,
+lower-cased headers with repeats comma-joined, cookies, path parameters, request context, body
+as text or base64) and the handler's result is mapped back the way API Gateway maps it. Routes
+with ``AWS_IAM`` auth take ``Authorization: Bearer $HEARD_API_TOKEN`` locally instead of SigV4.
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import logging
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from heard.local.defaults import ACCOUNT_ID, HOST
+
+log = logging.getLogger("heard.local.http")
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+API_ID = "local"
+
+Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # "GET", ... or "ANY"
+    path: str
+    auth: str | None
+    function: str  # logical id of the function serving it
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        parts = []
+        for segment in self.path.strip("/").split("/"):
+            greedy = re.fullmatch(r"\{(\w+)\+\}", segment)
+            param = re.fullmatch(r"\{(\w+)\}", segment)
+            if greedy:
+                parts.append(f"(?P<{greedy.group(1)}>.+)")
+            elif param:
+                parts.append(f"(?P<{param.group(1)}>[^/]+)")
+            else:
+                parts.append(re.escape(segment))
+        return re.compile("^/" + "/".join(parts) + "$")
+
+    @property
+    def specificity(self) -> tuple[int, int, int]:
+        """API Gateway prefers exact paths, then parameters, then greedy; then a method over ANY."""
+        greedy = "+}" in self.path
+        params = self.path.count("{")
+        return (int(greedy), params, int(self.method == "ANY"))
+
+
+_TEXTUAL = re.compile(
+    r"^(text/.*|application/(json|xml|javascript|x-yaml|yaml|graphql)|.*\+(json|xml))$"
+)
+
+
+def is_textual(content_type: str | None) -> bool:
+    """Whether API Gateway passes the body as text (else base64, ``isBase64Encoded``)."""
+    if not content_type:
+        return False
+    return bool(_TEXTUAL.match(content_type.split(";", 1)[0].strip().lower()))
+
+
+def build_event(
+    route: Route,
+    *,
+    method: str,
+    raw_path: str,
+    raw_query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    domain_name: str,
+    path_parameters: dict[str, str],
+    authorizer: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The API Gateway v2 (payload format 2.0) event for one request."""
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+            continue
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    merged.setdefault("host", domain_name)
+    merged["x-forwarded-for"] = source_ip
+    merged["x-forwarded-proto"] = "http"
+    merged["x-forwarded-port"] = domain_name.rsplit(":", 1)[-1]
+    if body:
+        merged["content-length"] = str(len(body))
+    now = datetime.now(UTC)
+    request_id = base64.b32encode(uuid.uuid4().bytes).decode()[:16]
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": merged,
+        "requestContext": {
+            "accountId": ACCOUNT_ID,
+            "apiId": API_ID,
+            "domainName": domain_name,
+            "domainPrefix": domain_name.split(".", 1)[0],
+            "http": {
+                "method": method,
+                "path": raw_path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": merged.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if raw_query:
+        query: dict[str, str] = {}
+        for key, value in parse_qsl(raw_query, keep_blank_values=True):
+            query[key] = f"{query[key]},{value}" if key in query else value
+        event["queryStringParameters"] = query
+    if path_parameters:
+        event["pathParameters"] = path_parameters
+    if authorizer is not None:
+        event["requestContext"]["authorizer"] = authorizer
+    if body:
+        if is_textual(merged.get("content-type")):
+            event["body"] = body.decode("utf-8", errors="replace")
+        else:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    return event
+
+
+def local_iam_principal() -> dict[str, Any]:
+    """What API Gateway puts in ``requestContext.authorizer.iam`` for a SigV4 caller."""
+    return {
+        "iam": {
+            "accessKey": "LOCALACCESSKEY",
+            "accountId": ACCOUNT_ID,
+            "callerId": "LOCALCALLER",
+            "cognitoIdentity": None,
+            "principalOrgId": None,
+            "userArn": f"arn:aws:iam::{ACCOUNT_ID}:user/heard-local",
+            "userId": "LOCALCALLER",
+        }
+    }
+
+
+@dataclass
+class HttpResponse:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+
+
+def _json_response(status: int, payload: Any) -> HttpResponse:
+    return HttpResponse(
+        status, [("content-type", "application/json")], json.dumps(payload).encode()
+    )
+
+
+def map_response(result: Any) -> HttpResponse:
+    """API Gateway's mapping of a payload-2.0 handler result to an HTTP response."""
+    if not (isinstance(result, dict) and "statusCode" in result):
+        # A result without statusCode is taken as the JSON body of a 200.
+        body = result if isinstance(result, str) else json.dumps(result)
+        return HttpResponse(200, [("content-type", "application/json")], body.encode())
+    headers: list[tuple[str, str]] = []
+    for name, value in (result.get("headers") or {}).items():
+        headers.append((name, str(value)))
+    for name, values in (result.get("multiValueHeaders") or {}).items():
+        headers += [(name, str(v)) for v in values]
+    headers += [("set-cookie", c) for c in result.get("cookies") or []]
+    raw = result.get("body") or ""
+    if isinstance(raw, str):
+        body = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
+    else:
+        body = json.dumps(raw).encode()
+    return HttpResponse(int(result["statusCode"]), headers, body)
+
+
+class LocalHttpApi:
+    """A ThreadingHTTPServer serving ``routes`` by calling ``invoke(function, event)``."""
+
+    def __init__(
+        self,
+        routes: list[Route],
+        invoke: Invoke,
+        *,
+        api_token: str,
+        host: str = HOST,
+        port: int = 0,
+    ):
+        self.routes = sorted(routes, key=lambda r: r.specificity)
+        self.invoke = invoke
+        self.api_token = api_token
+        self._server = ThreadingHTTPServer((host, port), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.server_address[0]}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="heard-http-api", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        for route in self.routes:
+            if route.method not in (method, "ANY"):
+                continue
+            found = route.pattern.match(path)
+            if found:
+                return route, {k: unquote(v) for k, v in found.groupdict().items()}
+        return None
+
+    def _authorize(self, route: Route, headers: list[tuple[str, str]]) -> HttpResponse | None:
+        if route.auth is None:
+            return None
+        given = next((v for k, v in headers if k.lower() == "authorization"), None)
+        if not given:
+            return _json_response(401, {"message": "Unauthorized"})
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            token.strip().encode(), self.api_token.encode()
+        ):
+            return _json_response(403, {"message": "Forbidden"})
+        return None
+
+    def handle(
+        self,
+        method: str,
+        target: str,
+        headers: list[tuple[str, str]],
+        body: bytes,
+        source_ip: str,
+    ) -> HttpResponse:
+        raw_path, _, raw_query = target.partition("?")
+        found = self.match(method, raw_path)
+        if found is None:
+            return _json_response(404, {"message": "Not Found"})
+        route, params = found
+        denied = self._authorize(route, headers)
+        if denied is not None:
+            return denied
+        event = build_event(
+            route,
+            method=method,
+            raw_path=raw_path,
+            raw_query=raw_query,
+            headers=headers,
+            body=body,
+            source_ip=source_ip,
+            domain_name=f"{HOST}:{self.port}",
+            path_parameters=params,
+            authorizer=local_iam_principal() if route.auth == "AWS_IAM" else None,
+        )
+        try:
+            result = self.invoke(route.function, event)
+        except Exception:
+            log.exception("%s raised serving %s", route.function, route.route_key)
+            return _json_response(500, {"message": "Internal Server Error"})
+        try:
+            return map_response(result)
+        except (TypeError, ValueError):
+            log.exception("%s returned a response API Gateway cannot map", route.function)
+            return _json_response(500, {"message": "Internal Server Error"})
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            server_version = "heard-local"
+
+            def _serve(self) -> None:
+                started = time.perf_counter()
+                headers = list(self.headers.items())
+                length = int(self.headers.get("content-length") or 0)
+                chunked = "chunked" in (self.headers.get("transfer-encoding") or "").lower()
+                if length > MAX_PAYLOAD_BYTES:
+                    response = _json_response(413, {"message": "Request Entity Too Large"})
+                    self.close_connection = True
+                else:
+                    body = self._read_chunked() if chunked else self.rfile.read(length)
+                    if body is None:
+                        response = _json_response(413, {"message": "Request Entity Too Large"})
+                        self.close_connection = True
+                    else:
+                        response = api.handle(
+                            self.command, self.path, headers, body, self.client_address[0]
+                        )
+                self._send(response)
+                log.info(
+                    "%s %s -> %d (%.0f ms)",
+                    self.command,
+                    self.path.partition("?")[0],
+                    response.status,
+                    (time.perf_counter() - started) * 1000,
+                )
+
+            def _read_chunked(self) -> bytes | None:
+                data = bytearray()
+                while True:
+                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                    if size == 0:
+                        self.rfile.readline()
+                        return bytes(data)
+                    data += self.rfile.read(size)
+                    self.rfile.readline()
+                    if len(data) > MAX_PAYLOAD_BYTES:
+                        return None
+
+            def _send(self, response: HttpResponse) -> None:
+                self.send_response_only(response.status)
+                names = {name.lower() for name, _ in response.headers}
+                for name, value in response.headers:
+                    if name.lower() not in ("content-length", "connection", "date"):
+                        self.send_header(name, value)
+                if "content-type" not in names:
+                    self.send_header("content-type", "application/json")
+                self.send_header("date", formatdate(usegmt=True))
+                self.send_header("content-length", str(len(response.body)))
+                self.send_header("apigw-requestid", uuid.uuid4().hex[:16])
+                if self.close_connection:
+                    self.send_header("connection", "close")
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(response.body)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass  # one line per request is logged by _serve
+
+        return Handler

@@ -1,0 +1,308 @@
+"""The whole system on loopback: moto, the template's resources, the API, queues, schedules.
+
+``LocalStack().start()`` starts a moto server, provisions template.yaml into it, serves the
+HTTP API routes, feeds SQS batches to their functions, runs the schedules and prints alerts,
+then writes ``.heard/local.json`` so any client can find the API and look inside.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from heard.local import defaults
+from heard.local.alert_printer import AlertPrinter
+from heard.local.http_api import LocalHttpApi, Route
+from heard.local.motoserver import MotoServer, start_moto
+from heard.local.provision import FunctionSpec, Stack, provision
+from heard.local.runtime import Handler, load_handler, make_context
+from heard.local.schedules import Scheduler
+from heard.local.sqs_source import SqsEventSource
+
+log = logging.getLogger("heard.local")
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+def default_template() -> Path:
+    """template.yaml in the working directory, else the repository's."""
+    here = Path.cwd() / "template.yaml"
+    return here if here.is_file() else REPO_ROOT / "template.yaml"
+
+
+class FunctionPool:
+    """Execution environments of one function: each serves one invocation at a time.
+
+    Like Lambda, concurrent invocations get separate instances (each a fresh import of the
+    handler module), so module-level state such as an event resolver's current event is never
+    shared between two requests in flight.
+    """
+
+    def __init__(self, spec: FunctionSpec, env: dict[str, str], region: str, max_size: int = 8):
+        self.spec = spec
+        self.env = env
+        self.region = region
+        self._idle: list[Handler] = []
+        self._size = 0
+        self._max = max_size
+        self._cond = threading.Condition()
+        self.invocations = 0
+
+    def warm(self) -> None:
+        """One instance now, so import errors show at start and the first request is warm."""
+        self._idle.append(load_handler(self.spec, self.env))
+        self._size = 1
+
+    def invoke(self, event: Any) -> Any:
+        handler = self._acquire()
+        try:
+            self.invocations += 1
+            return handler(event, make_context(self.spec, self.region))
+        finally:
+            with self._cond:
+                self._idle.append(handler)
+                self._cond.notify()
+
+    def _acquire(self) -> Handler:
+        with self._cond:
+            while not self._idle and self._size >= self._max:
+                self._cond.wait()
+            if self._idle:
+                return self._idle.pop()
+            self._size += 1
+        try:
+            return load_handler(self.spec, self.env)
+        except BaseException:
+            with self._cond:
+                self._size -= 1
+                self._cond.notify()
+            raise
+
+
+class LocalStack:
+    """Everything ``make run`` starts; ``stop()`` undoes it in reverse order."""
+
+    def __init__(
+        self,
+        *,
+        template_path: str | Path | None = None,
+        port: int | None = None,
+        region: str = defaults.REGION,
+        stack_name: str = defaults.STACK_NAME,
+        parameters: dict[str, Any] | None = None,
+        state_dir: str | Path | None = None,
+        print_alerts: bool = True,
+        out: TextIO = sys.stdout,
+        schedule_speedup: float | None = None,
+        sqs_workers: int = 1,
+        retry_after_s: int = 1,
+        quiet_handlers: bool = True,
+        on_alert: Callable[[str, Any], None] | None = None,
+        moto_in_process: bool = True,
+    ):
+        self.template_path = Path(template_path) if template_path else default_template()
+        env_port = os.environ.get("PORT")
+        self.port = port if port is not None else int(env_port or defaults.DEFAULT_PORT)
+        self.region = region
+        self.stack_name = stack_name
+        self.parameters = parameters or {}
+        self.state_dir = Path(state_dir) if state_dir else defaults.state_dir()
+        self.print_alerts = print_alerts
+        self.out = out
+        speedup = os.environ.get("HEARD_SCHEDULE_SPEEDUP")
+        self.schedule_speedup = schedule_speedup or float(speedup or 1)
+        self.sqs_workers = sqs_workers
+        self.retry_after_s = retry_after_s
+        self.quiet_handlers = quiet_handlers
+        self.on_alert = on_alert
+        self.moto_in_process = moto_in_process
+
+        self.moto: MotoServer | None = None
+        self.stack: Stack | None = None
+        self.api: LocalHttpApi | None = None
+        self.pools: dict[str, FunctionPool] = {}
+        self.sources: list[SqsEventSource] = []
+        self.scheduler: Scheduler | None = None
+        self.alerts: AlertPrinter | None = None
+        self.secrets = defaults.secrets()
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    def start(self) -> LocalStack:
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        # Metrics are disabled locally; Powertools still warns on every empty flush.
+        warnings.filterwarnings("ignore", message="No application metrics to publish")
+        self.moto = start_moto(in_process=self.moto_in_process)
+        self.stack = provision(
+            self.template_path,
+            self.moto.endpoint_url,
+            region=self.region,
+            stack_name=self.stack_name,
+            parameters=self.parameters,
+        )
+        env = self._environment()
+        os.environ.update(env)
+        for lid, spec in self.stack.functions.items():
+            pool = FunctionPool(spec, env, self.region)
+            pool.warm()
+            self.pools[lid] = pool
+
+        routes = [
+            Route(r.method, r.path, r.auth, lid)
+            for lid, spec in self.stack.functions.items()
+            for r in spec.http_routes
+        ]
+        self.api = LocalHttpApi(
+            routes,
+            self.invoke,
+            api_token=self.secrets["HEARD_API_TOKEN"],
+            host=defaults.HOST,
+            port=self.port,
+        )
+        self.api.start()
+
+        sqs = self.stack.client("sqs")
+        for lid, spec in self.stack.functions.items():
+            for source in spec.sqs:
+                self.sources.append(
+                    SqsEventSource(
+                        sqs,
+                        queue_url=self.stack.queue_url(source.queue),
+                        queue_arn=self.stack.queue_arn(source.queue),
+                        region=self.region,
+                        invoke=self.pools[lid].invoke,
+                        batch_size=source.batch_size,
+                        batching_window_s=source.batching_window,
+                        report_batch_item_failures=source.report_batch_item_failures,
+                        retry_after_s=self.retry_after_s,
+                        workers=self.sqs_workers,
+                        name=f"{source.queue}->{lid}",
+                    )
+                )
+        for source in self.sources:
+            source.start()
+
+        self.scheduler = Scheduler(
+            [(lid, s) for lid, spec in self.stack.functions.items() for s in spec.schedules],
+            self.invoke,
+            region=self.region,
+            speedup=self.schedule_speedup,
+        )
+        self.scheduler.start()
+
+        topics = {
+            lid: self.stack.topic_arn(lid) for lid in self.stack.logical_ids("AWS::SNS::Topic")
+        }
+        if self.print_alerts or self.on_alert is not None:
+            self.alerts = AlertPrinter(
+                sqs,
+                self.stack.client("sns"),
+                topics,
+                out=self.out if self.print_alerts else None,
+                queue_prefix=f"{self.stack_name}-local-alerts",
+                on_delivery=self.on_alert,
+            )
+            self.alerts.start()
+        self.write_local_json()
+
+    def stop(self) -> None:
+        """Stop everything started, in reverse order; safe to call twice."""
+        for part in (self.alerts, self.scheduler, *self.sources, self.api):
+            if part is None:
+                continue
+            try:
+                part.stop()
+            except Exception as exc:
+                log.debug("stopping %s: %s", part, exc)
+        self.alerts, self.scheduler, self.sources, self.api = None, None, [], None
+        if self.moto is not None:
+            self.moto.stop()
+            self.moto = None
+        with contextlib.suppress(OSError):
+            (self.state_dir / "local.json").unlink(missing_ok=True)
+
+    def __enter__(self) -> LocalStack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- use ----------------------------------------------------------------------------------
+
+    @property
+    def api_url(self) -> str:
+        assert self.api is not None, "start() first"
+        return self.api.url
+
+    @property
+    def endpoint_url(self) -> str:
+        assert self.moto is not None, "start() first"
+        return self.moto.endpoint_url
+
+    def invoke(self, function: str, event: Any) -> Any:
+        """Invoke a function of the stack in-process (as ``sam local invoke`` would)."""
+        return self.pools[function].invoke(event)
+
+    def _environment(self) -> dict[str, str]:
+        assert self.stack is not None and self.moto is not None
+        env: dict[str, str] = {}
+        for lid, spec in self.stack.functions.items():
+            for name, value in spec.environment.items():
+                if name in env and env[name] != value:
+                    log.warning("%s: %s differs between functions; the last one wins", lid, name)
+                env[name] = value
+        env.update(defaults.local_environment(self.moto.endpoint_url, self.region))
+        if self.quiet_handlers:
+            env["POWERTOOLS_LOG_LEVEL"] = os.environ.get("HEARD_LOCAL_LOG_LEVEL", "WARNING")
+        return env
+
+    def local_json(self) -> dict[str, Any]:
+        assert self.stack is not None
+        return {
+            "api_url": self.api_url,
+            **self.stack.outputs_for_local_json(),
+            "api_token": self.secrets["HEARD_API_TOKEN"],
+            "secrets_env": self.secrets,
+            "routes": [
+                {"method": r.method, "path": r.path, "auth": r.auth, "function": r.function}
+                for r in (self.api.routes if self.api else [])
+            ],
+        }
+
+    def write_local_json(self) -> Path:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        path = self.state_dir / "local.json"
+        tmp = path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(self.local_json(), indent=2) + "\n", encoding="utf-8")
+        tmp.replace(path)  # readers never see a half-written file
+        return path
+
+    def backlog(self) -> int:
+        return sum(source.backlog() for source in self.sources)
+
+    def wait_drained(self, timeout_s: float = 30.0, settle_s: float = 0.5) -> bool:
+        """Wait until every event source queue is empty and no batch is in a handler."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.backlog() == 0 and not any(s.busy for s in self.sources):
+                time.sleep(settle_s)  # deliveries still on their way to the alert queues
+                if self.backlog() == 0 and not any(s.busy for s in self.sources):
+                    return True
+            time.sleep(0.2)
+        return False

@@ -1,0 +1,264 @@
+"""End to end: the real local stack in a subprocess, driven over HTTP like a platform would.
+
+The stack is started with ``python -m heard.local --no-demo`` on a free port, with its state
+file in a temporary folder; the tests read ``local.json`` to find the API, the moto endpoint
+and the physical names, and look inside with boto3.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from heard.local import defaults
+from heard.local.capture import TopicCapture
+from heard.local.signing import generic_headers, x_headers
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RunningStack:
+    def __init__(self, process: subprocess.Popen, info: dict[str, Any], log: Path):
+        self.process = process
+        self.info = info
+        self.log = log
+        self.api = httpx.Client(base_url=info["api_url"], timeout=10)
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,
+            endpoint_url=self.info["aws_endpoint_url"],
+            region_name=self.info["region"],
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+    @property
+    def table(self) -> str:
+        return self.info["tables"]["MentionsTable"]
+
+    def item(self, key: str) -> dict | None:
+        return (
+            self.client("dynamodb")
+            .get_item(TableName=self.table, Key={"pk": {"S": key}})
+            .get("Item")
+        )
+
+    def drained(self, timeout_s: float = 20.0) -> bool:
+        """True once the ingest queue holds nothing, visible or in flight."""
+        sqs = self.client("sqs")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=self.info["queues"]["IngestQueue"],
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+            if sum(int(v) for v in attributes.values()) == 0:
+                return True
+            time.sleep(0.2)
+        return False
+
+    def wait_for_item(self, key: str, timeout_s: float = 20.0) -> dict | None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            item = self.item(key)
+            if item is not None:
+                return item
+            time.sleep(0.2)
+        return None
+
+
+def _start(state: Path) -> RunningStack:
+    """``python -m heard.local --no-demo`` on a free port; returns once local.json exists."""
+    log = state / "stack.log"
+    env = {
+        **os.environ,
+        "PORT": str(_free_port()),
+        "HEARD_STATE_DIR": str(state),
+        **defaults.LOCAL_SECRETS,
+    }
+    env.pop("HEARD_CONFIG", None)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "heard.local", "--no-demo"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    state_file = state / "local.json"
+    deadline = time.monotonic() + 90
+    while not state_file.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not state_file.exists():
+        process.kill()
+        process.wait()
+        pytest.fail(f"the local stack did not start:\n{log.read_text(errors='replace')}")
+    return RunningStack(process, json.loads(state_file.read_text()), log)
+
+
+def _stop(stack: RunningStack) -> None:
+    stack.api.close()
+    if stack.process.poll() is None:
+        stack.process.send_signal(signal.SIGINT)
+        try:
+            stack.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            stack.process.kill()
+            stack.process.wait()
+
+
+@pytest.fixture(scope="module")
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    stack = _start(tmp_path_factory.mktemp("heard-state"))
+    try:
+        yield stack
+    finally:
+        _stop(stack)
+
+
+def _tweet(tweet_id: str, text: str, followers: int = 84_213) -> bytes:
+    return json.dumps(
+        {
+            "for_user_id": defaults.DEMO_X_USER_ID,
+            "tweet_create_events": [
+                {
+                    "created_at": "Thu Nov 20 09:14:03 +0000 2025",
+                    "id_str": tweet_id,
+                    "text": text,
+                    "truncated": False,
+                    "user": {
+                        "id_str": "44196397",
+                        "name": "Dana Whitfield",
+                        "screen_name": "danawhitfield",
+                        "followers_count": followers,
+                        "verified": True,
+                    },
+                    "lang": "en",
+                }
+            ],
+        }
+    ).encode()
+
+
+ANGRY = (
+    "@acme worst service ever: my order arrived broken, I'm still waiting for a refund "
+    "after three weeks and I'm talking to my lawyer tomorrow. {token}"
+)
+
+
+def test_signed_tweet_delivered_three_times_is_stored_once_and_alerts_once(
+    running: RunningStack,
+) -> None:
+    capture = TopicCapture(
+        running.client("sqs"), running.client("sns"), running.info["topics"]["AlertsTopic"]
+    )
+    try:
+        tweet_id = str(1990000000000000000 + uuid.uuid4().int % 10**15)
+        body = _tweet(tweet_id, ANGRY.format(token=uuid.uuid4().hex))
+        for _ in range(3):
+            response = running.api.post("/webhooks/x", content=body, headers=x_headers(body))
+            assert response.status_code == 200, response.text
+        item = running.wait_for_item(f"x:{tweet_id}")
+        assert item is not None
+        assert running.drained()
+        deliveries = capture.wait_for(2, timeout_s=5)  # a second one would be a duplicate alert
+    finally:
+        capture.close()
+    assert len(deliveries) == 1
+    alert = deliveries[0]
+    assert alert.attributes["platform"] == "x"
+    assert alert.attributes["brand"] == "Acme"
+    assert alert.attributes["severity"] in ("high", "critical")
+    assert "intent" in alert.attributes
+    assert "danawhitfield" in alert.message
+    stored = running.client("dynamodb").scan(
+        TableName=running.table,
+        FilterExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"x:{tweet_id}"}},
+    )["Items"]
+    assert len(stored) == 1
+
+
+def test_forged_signature_is_refused_and_leaves_no_trace(running: RunningStack) -> None:
+    tweet_id = str(1980000000000000000 + uuid.uuid4().int % 10**15)
+    body = _tweet(tweet_id, ANGRY.format(token="forged"))
+    forged = x_headers(body, consumer_secret="not-the-secret")
+    response = running.api.post("/webhooks/x", content=body, headers=forged)
+    assert response.status_code == 401
+    assert running.drained()
+    assert running.item(f"x:{tweet_id}") is None
+
+
+def test_generic_mention_is_stored(running: RunningStack) -> None:
+    native = uuid.uuid4().hex[:12]
+    body = json.dumps(
+        {
+            "id": native,
+            "source": "feedback-form",
+            "text": "Acme charged me twice and support never answered. I want a refund.",
+            "author": {"handle": "jane@example.com", "name": "Jane", "followers": 0},
+            "url": "https://example.com/feedback/1",
+            "created_at": "2025-11-20T09:15:00Z",
+        }
+    ).encode()
+    response = running.api.post("/webhooks/generic", content=body, headers=generic_headers(body))
+    assert response.status_code == 200, response.text
+    item = running.wait_for_item(f"generic:feedback-form:{native}")
+    assert item is not None
+    assert item["brand"]["S"] == "Acme"
+
+
+def test_x_crc_check(running: RunningStack) -> None:
+    response = running.api.get("/webhooks/x", params={"crc_token": "challenge-123"})
+    assert response.status_code == 200
+    secret = defaults.LOCAL_SECRETS["HEARD_X_CONSUMER_SECRET"].encode()
+    digest = hmac.new(secret, b"challenge-123", hashlib.sha256).digest()
+    assert response.json() == {"response_token": "sha256=" + base64.b64encode(digest).decode()}
+
+
+def test_inbox_needs_the_api_token(running: RunningStack) -> None:
+    assert running.api.get("/mentions").status_code == 401
+    token = {"authorization": f"Bearer {running.info['api_token']}"}
+    assert running.api.get("/mentions", headers=token).status_code == 200
+    assert running.api.get("/nowhere").status_code == 404
+
+
+def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
+    stack = _start(tmp_path)
+    try:
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=20) == 0
+    finally:
+        _stop(stack)
+    output = stack.log.read_text(errors="replace")
+    assert "Traceback" not in output
+    assert "Heard is running locally" in output
+    assert not (tmp_path / "local.json").exists()  # a stopped stack leaves no stale state

@@ -1,0 +1,123 @@
+"""Provisioning creates in moto what template.yaml declares, with the template's own settings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from heard.local.provision import Stack, generate_secret_string, physical_name, provision
+from heard.local.template import load_template
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "template.yaml"
+
+
+def test_table_has_the_template_keys_indexes_and_ttl(stack: Stack) -> None:
+    ddb = stack.client("dynamodb")
+    declared = load_template(TEMPLATE)["Resources"]["MentionsTable"]["Properties"]
+    table = ddb.describe_table(TableName=stack.table_name("MentionsTable"))["Table"]
+    assert table["KeySchema"] == declared["KeySchema"]
+    assert {i["IndexName"]: i["KeySchema"] for i in table["GlobalSecondaryIndexes"]} == {
+        i["IndexName"]: i["KeySchema"] for i in declared["GlobalSecondaryIndexes"]
+    }
+    assert table["BillingModeSummary"]["BillingMode"] == declared["BillingMode"]
+    ttl = ddb.describe_time_to_live(TableName=stack.table_name("MentionsTable"))
+    assert ttl["TimeToLiveDescription"]["AttributeName"] == "expires_at"
+    assert ttl["TimeToLiveDescription"]["TimeToLiveStatus"] == "ENABLED"
+
+
+def test_queue_redrives_to_its_dead_letter_queue(stack: Stack) -> None:
+    attributes = stack.client("sqs").get_queue_attributes(
+        QueueUrl=stack.queue_url("IngestQueue"), AttributeNames=["All"]
+    )["Attributes"]
+    redrive = json.loads(attributes["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == stack.queue_arn("IngestDeadLetterQueue")
+    assert int(redrive["maxReceiveCount"]) == 3
+    assert attributes["VisibilityTimeout"] == "60"
+
+
+def test_names_follow_cloudformation_and_stack(stack: Stack) -> None:
+    topic = stack.attrs[("AlertsTopic", "TopicName")]
+    assert topic.startswith(f"{stack.stack_name}-AlertsTopic-")
+    topics = stack.client("sns").list_topics()["Topics"]
+    assert stack.topic_arn("AlertsTopic") in [t["TopicArn"] for t in topics]
+    assert len(physical_name("s" * 100, "Queue", 80)) == 80
+
+
+def test_secrets_and_parameter_exist(stack: Stack) -> None:
+    value = stack.client("secretsmanager").get_secret_value(SecretId=stack.refs["XSecret"])
+    assert len(json.loads(value["SecretString"])["consumer_secret"]) == 32
+    parameter = stack.client("ssm").get_parameter(Name=stack.refs["BrandConfigParameter"])
+    assert "Acme" in parameter["Parameter"]["Value"]
+
+
+def test_functions_are_read_with_resolved_environment(stack: Stack) -> None:
+    webhook = stack.functions["WebhookFunction"]
+    assert webhook.code_dir == ROOT / "functions" / "webhook"
+    assert webhook.handler == "app.handler"
+    assert webhook.environment["INGEST_QUEUE_URL"] == stack.queue_url("IngestQueue")
+    assert webhook.environment["POWERTOOLS_SERVICE_NAME"] == "heard"  # from Globals
+    assert ("POST", "/webhooks/x", None) in webhook.http_routes
+    api = stack.functions["ApiFunction"]
+    assert ("GET", "/mentions/{id}", "AWS_IAM") in api.http_routes
+    (source,) = stack.functions["TriageFunction"].sqs
+    assert source.queue == "IngestQueue"
+    assert source.report_batch_item_failures is True
+
+
+def test_local_json_names_everything(stack: Stack) -> None:
+    out = stack.outputs_for_local_json()
+    assert out["tables"]["MentionsTable"] == stack.table_name("MentionsTable")
+    assert set(out["queues"]) >= {"IngestQueue", "IngestDeadLetterQueue"}
+    assert out["topics"]["AlertsTopic"] == stack.topic_arn("AlertsTopic")
+    assert out["outputs"]["MentionsTableName"] == stack.table_name("MentionsTable")
+
+
+def test_subscriptions_follow_conditions(moto_server: str) -> None:
+    plain = provision(TEMPLATE, moto_server, stack_name="conds")
+    assert not [s for s in plain.subscriptions if s.protocol in ("email", "sms")]
+    stack = provision(
+        TEMPLATE, moto_server, stack_name="conds", parameters={"AlertEmail": "ops@example.com"}
+    )
+    email = {s.logical_id: s for s in stack.subscriptions}["AlertEmailSubscription"]
+    assert email.arn is None  # recorded with its filter policy, not created locally
+    assert email.endpoint == "ops@example.com"
+    assert email.filter_policy == {"severity": ["high", "critical"]}
+    assert not [s for s in stack.subscriptions if s.protocol == "sms"]
+
+
+def test_dependency_order_creates_dlq_first(tmp_path: Path, moto_server: str) -> None:
+    (tmp_path / "t.yaml").write_text(
+        """
+Resources:
+  A:
+    Type: AWS::SQS::Queue
+    Properties:
+      RedrivePolicy: {deadLetterTargetArn: !GetAtt Z.Arn, maxReceiveCount: 2}
+  Z:
+    Type: AWS::SQS::Queue
+  Sub:
+    Type: AWS::SNS::Subscription
+    Properties: {TopicArn: !Ref T, Protocol: sqs, Endpoint: !GetAtt A.Arn}
+  T:
+    Type: AWS::SNS::Topic
+"""
+    )
+    stack = provision(tmp_path / "t.yaml", moto_server, stack_name="order")
+    assert stack.refs["Sub"].startswith(stack.topic_arn("T"))
+
+
+def test_generated_secret_follows_the_spec() -> None:
+    value = json.loads(
+        generate_secret_string(
+            {
+                "SecretStringTemplate": '{"user": "u"}',
+                "GenerateStringKey": "password",
+                "PasswordLength": 20,
+                "ExcludePunctuation": True,
+            }
+        )
+    )
+    assert value["user"] == "u"
+    assert len(value["password"]) == 20
+    assert value["password"].isalnum()
