@@ -172,8 +172,7 @@ QueueMessage = Annotated[MentionMessage | DeletionMessage, Field(discriminator="
 
 class AlertState(StrEnum):
     NONE = "none"  # below the brand's alert threshold: inbox only
-    PENDING = "pending"  # alert-worthy, not yet published
-    PUBLISHING = "publishing"  # claimed by one invocation (guards concurrent duplicates)
+    PUBLISHING = "publishing"  # alert-worthy; claimed by the invocation that stored it
     SENT = "sent"
 
 
@@ -192,5 +191,6 @@ class MentionRecord(HeardModel):
     deleted: bool = False
     deleted_at: datetime | None = None
     alert_state: AlertState = AlertState.NONE
+    alert_claimed_at: datetime | None = None
     alerted_at: datetime | None = None
     escalated_at: datetime | None = None

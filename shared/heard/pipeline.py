@@ -97,24 +97,26 @@ class Pipeline:
             received_at=utcnow(),
         )
         if should_alert(record, brand):
-            record.alert_state = AlertState.PENDING
+            # Stored already claimed: this invocation alone publishes it.
+            record.alert_state = AlertState.PUBLISHING
+            record.alert_claimed_at = record.received_at
         if self.store.put_new(record):
-            return Result(Outcome.STORED, record.id, self._alert(record, brand), record)
-        # Seen before. If an earlier attempt stored it but died before alerting, finish that.
+            alerted = record.alert_state is AlertState.PUBLISHING
+            if alerted:
+                self._publish(record, brand)
+            return Result(Outcome.STORED, record.id, alerted, record)
+        # Seen before. If the invocation that stored it died before alerting, finish that.
         existing = self.store.get_any(record.id)
-        alerted = False
-        if existing is not None and existing.alert_state in (
-            AlertState.PENDING,
-            AlertState.PUBLISHING,
-        ):
-            alerted = self._alert(existing, brand)
+        alerted = (
+            existing is not None
+            and existing.alert_state is AlertState.PUBLISHING
+            and not existing.deleted
+            and self.store.claim_alert(existing.id)
+        )
+        if alerted:
+            self._publish(existing, brand)
         return Result(Outcome.DUPLICATE, record.id, alerted, existing)
 
-    def _alert(self, record: MentionRecord, brand: Brand) -> bool:
-        if record.alert_state is AlertState.NONE or record.deleted:
-            return False
-        if not self.store.claim_alert(record.id):
-            return False
+    def _publish(self, record: MentionRecord, brand: Brand) -> None:
         self.publisher.publish(record, brand)
         self.store.mark_alerted(record.id)
-        return True

@@ -107,6 +107,7 @@ class MentionStore:
             brand_status=f"{record.brand}#{record.status.value}",
             brand_priority=f"{record.brand}#{record.triage.priority.value}",
             priority=record.triage.priority.value,
+            alert_claimed_at=_iso(record.alert_claimed_at) if record.alert_claimed_at else None,
             expires_at=int((record.received_at + self._retention).timestamp()),
         )
         return _to_dynamo(data)
@@ -154,23 +155,21 @@ class MentionStore:
         return False
 
     def claim_alert(self, key: str, now: datetime | None = None) -> bool:
-        """Take the right to publish this mention's alert. Only one caller gets True.
+        """Take over publishing an alert whose first claim was never completed.
 
-        A claim that was never completed (its invocation died) may be taken again after
-        ``CLAIM_TIMEOUT``, so an alert is delayed by a crash, never lost.
+        The invocation that stores an alert-worthy mention claims its alert in the same put
+        (``alert_state = publishing``). If it dies before marking the alert sent, a later
+        delivery of the same mention may take the claim once it is ``CLAIM_TIMEOUT`` old: an
+        alert is delayed by a crash, never lost, and concurrent duplicates never both publish.
         """
         now = now or utcnow()
         try:
             self._table.update_item(
                 Key={"pk": key},
                 UpdateExpression="SET alert_state = :publishing, alert_claimed_at = :now",
-                ConditionExpression=(
-                    "alert_state = :pending OR "
-                    "(alert_state = :publishing AND alert_claimed_at < :stale)"
-                ),
+                ConditionExpression="alert_state = :publishing AND alert_claimed_at < :stale",
                 ExpressionAttributeValues={
                     ":publishing": AlertState.PUBLISHING.value,
-                    ":pending": AlertState.PENDING.value,
                     ":now": _iso(now),
                     ":stale": _iso(now - CLAIM_TIMEOUT),
                 },

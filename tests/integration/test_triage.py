@@ -110,13 +110,16 @@ def test_a_crash_between_storing_and_alerting_is_finished_by_the_retry(
     message = MentionMessage(mention=mention("99"))
     queue.send([message])
     run_triage()
-    # Simulate the first invocation dying after the put, before the publish.
+    # Simulate the first invocation dying after the put, before the publish, a minute ago.
     client = stack.client("dynamodb")
     client.update_item(
         TableName=stack.table_name("MentionsTable"),
         Key={"pk": {"S": "x:99"}},
-        UpdateExpression="SET alert_state = :p",
-        ExpressionAttributeValues={":p": {"S": "pending"}},
+        UpdateExpression="SET alert_state = :p, alert_claimed_at = :t",
+        ExpressionAttributeValues={
+            ":p": {"S": "publishing"},
+            ":t": {"S": (datetime.now(UTC) - timedelta(seconds=61)).isoformat()},
+        },
     )
     alerts.drain(quiet_s=1.0)
     queue.send([message])  # the redelivery
@@ -177,3 +180,26 @@ def test_old_high_priority_mentions_escalate_once(
     assert second["keys"] == []
     (delivery,) = alerts.drain(quiet_s=1.5)
     assert delivery.subject.startswith("SLA breach:")
+
+
+def test_a_fresh_claim_by_a_concurrent_invocation_is_not_taken(
+    queue, store, run_triage, capture_topic, stack
+):
+    alerts = capture_topic("AlertsTopic")
+    message = MentionMessage(mention=mention("98"))
+    queue.send([message])
+    run_triage()
+    alerts.drain(quiet_s=1.0)
+    # Another invocation stored it a moment ago and is publishing right now.
+    stack.client("dynamodb").update_item(
+        TableName=stack.table_name("MentionsTable"),
+        Key={"pk": {"S": "x:98"}},
+        UpdateExpression="SET alert_state = :p, alert_claimed_at = :t",
+        ExpressionAttributeValues={
+            ":p": {"S": "publishing"},
+            ":t": {"S": datetime.now(UTC).isoformat()},
+        },
+    )
+    queue.send([message])
+    run_triage()
+    assert alerts.drain(quiet_s=1.5) == []
