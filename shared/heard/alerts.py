@@ -44,10 +44,11 @@ def _who(record: MentionRecord) -> str:
     name = f"@{author.handle}" if author.handle else author.name or author.id or "someone"
     if record.mention.platform is Platform.GENERIC and author.handle:
         name = author.handle
-    details = [f"{compact_number(author.followers)} followers"]
+    # Zero means unknown on platforms that do not report reach (Facebook comments, forms).
+    details = [f"{compact_number(author.followers)} followers"] if author.followers else []
     if author.verified:
         details.append("verified")
-    return f"{name} ({', '.join(details)})"
+    return f"{name} ({', '.join(details)})" if details else name
 
 
 def _where(record: MentionRecord) -> str:

@@ -112,3 +112,11 @@ def test_attributes_carry_severity_platform_brand_intents_and_channel():
 )
 def test_compact_numbers(n, text):
     assert compact_number(n) == text
+
+
+def test_unknown_reach_is_not_shown_as_zero_followers():
+    quiet = record()
+    quiet.mention.author.followers = 0
+    quiet.mention.author.verified = False
+    assert "followers" not in subject(quiet)
+    assert subject(quiet).endswith("from @angrycustomer")
