@@ -37,7 +37,11 @@ def measure(stmt: str, cwd: Path, runs: int) -> float:
     for _ in range(runs):
         out = subprocess.run(
             [sys.executable, "-c", PROBE.format(stmt=stmt)],
-            cwd=cwd, env=env, capture_output=True, text=True, check=True,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
         )
         times.append(float(out.stdout))
     return statistics.median(times)
@@ -48,7 +52,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     baseline = measure(BASELINE, ROOT, args.runs)
-    print(f"Cold import, median of {args.runs} fresh interpreters (Python {sys.version.split()[0]})")
+    print(
+        f"Cold import, median of {args.runs} fresh interpreters (Python {sys.version.split()[0]})"
+    )
     print(f"{'module':<28}{'ms':>9}{'x baseline':>12}")
     print(f"{'baseline: ' + BASELINE[7:]:<28}"[:28] + f"{baseline * 1000:>9.1f}{1.0:>12.2f}")
     worst = 0.0

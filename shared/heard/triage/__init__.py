@@ -1,0 +1,158 @@
+"""Triage: what one mention needs from the team (sentiment, complaint, intents, priority).
+
+Everything outside this package goes through ``Triager.triage`` / ``Triager.triage_mention``;
+the backend behind it (the local model, Comprehend, Bedrock) is chosen by configuration
+(``HEARD_TRIAGE_BACKEND``: local | comprehend | bedrock).
+
+Importing this package is cheap: the model, the rules and boto3 are loaded on first use.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from heard.config import Brand
+from heard.models import Mention, Sentiment, Triage
+
+if TYPE_CHECKING:
+    from heard.triage.model import Model
+
+BACKENDS = ("local", "comprehend", "bedrock")
+COMPLAINT_THRESHOLD = 0.5
+
+
+class Triager:
+    """The local model: a linear classifier in pure Python plus readable intent rules."""
+
+    name = "local"
+
+    def __init__(self, model_path: str | None = None):
+        self._model_path = model_path
+        self._model: Model | None = None
+
+    @property
+    def model(self) -> Model:
+        if self._model is None:
+            from heard.triage.model import load_model
+
+            self._model = load_model(self._model_path)
+        return self._model
+
+    def triage(
+        self,
+        text: str,
+        *,
+        followers: int = 0,
+        verified: bool = False,
+        engagement: int = 0,
+        lang: str | None = None,
+        handle: str | None = None,
+        brand: Brand | None = None,
+    ) -> Triage:
+        return self._local(
+            text,
+            followers=followers,
+            verified=verified,
+            engagement=engagement,
+            lang=lang,
+            handle=handle,
+            brand=brand,
+        )
+
+    def _local(
+        self,
+        text: str,
+        *,
+        followers: int = 0,
+        verified: bool = False,
+        engagement: int = 0,
+        lang: str | None = None,
+        handle: str | None = None,
+        brand: Brand | None = None,
+        sentiment: tuple[Sentiment, float] | None = None,
+        backend: str | None = None,
+    ) -> Triage:
+        """The local decision; ``sentiment`` overrides the model's (a remote backend's answer)."""
+        from heard.triage import intents, langid, priority
+
+        code = langid.detect(text, lang)
+        version = self.model.version
+        if not langid.supported(code):
+            level, reasons = priority.unknown_language(code, brand)
+            return Triage(
+                sentiment=Sentiment.NEUTRAL,
+                sentiment_score=0.0,
+                complaint=False,
+                complaint_probability=0.0,
+                intents=[],
+                priority=level,
+                reasons=reasons,
+                lang=code,
+                lang_supported=False,
+                backend=backend or self.name,
+                model_version=version,
+            )
+        scores = self.model.score(text)
+        label, score = (
+            sentiment if sentiment else (Sentiment(scores.sentiment), scores.sentiment_score)
+        )
+        found = intents.find(text, brand)
+        p_complaint = scores.complaint_probability
+        if found.sarcasm:
+            # Praise words about a bad experience: the words say positive, the author is not.
+            label, score = Sentiment.NEGATIVE, min(score, -0.5)
+            p_complaint = max(p_complaint, 0.6)
+        complaint = p_complaint >= COMPLAINT_THRESHOLD
+        signals = priority.Signals(label, score, complaint, p_complaint, found)
+        level, reasons = priority.decide(
+            signals,
+            followers=followers,
+            verified=verified,
+            engagement=engagement,
+            handle=handle,
+            brand=brand,
+        )
+        return Triage(
+            sentiment=label,
+            sentiment_score=max(-1.0, min(1.0, round(score, 4))),
+            complaint=complaint,
+            complaint_probability=round(p_complaint, 4),
+            intents=[h.intent for h in found.intents],
+            priority=level,
+            reasons=reasons,
+            lang=code,
+            lang_supported=True,
+            backend=backend or self.name,
+            model_version=version,
+        )
+
+    def triage_mention(self, mention: Mention, brand: Brand | None = None) -> Triage:
+        return self.triage(
+            mention.text,
+            followers=mention.author.followers,
+            verified=mention.author.verified,
+            engagement=mention.engagement,
+            lang=mention.lang,
+            handle=mention.author.handle,
+            brand=brand,
+        )
+
+
+def get_triager(backend: str | None = None) -> Triager:
+    """The triager named by ``backend`` or ``HEARD_TRIAGE_BACKEND`` (local, comprehend, bedrock)."""
+    name = (backend or os.environ.get("HEARD_TRIAGE_BACKEND") or "local").strip().lower()
+    if name == "local":
+        return Triager()
+    if name == "comprehend":
+        from heard.triage.backends import ComprehendTriager
+
+        return ComprehendTriager()
+    if name == "bedrock":
+        from heard.triage.backends import BedrockTriager
+
+        return BedrockTriager()
+    raise ValueError(f"HEARD_TRIAGE_BACKEND={name!r} is not one of {', '.join(BACKENDS)}")
+
+
+__all__ = ["BACKENDS", "Triager", "get_triager"]

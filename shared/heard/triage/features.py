@@ -1,0 +1,214 @@
+"""Tweet normalisation and feature extraction, shared by training and inference.
+
+Training (``scripts/train_triage.py``) and the shipped model call the very same functions, so
+the features a weight was learned for are exactly the features inference looks up. Pure Python
+and deterministic: no hashing with Python's salted ``hash()``, only dictionary keys.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# Normalisation is a few whole-text substitutions (fast, in C) and one findall.
+_EMO_POS = re.compile(
+    r"(?<!\S)(?:[<>]?[:;=8x][\-o\*']?[\)\]dp3]+|[\(\[]+[\-o\*']?[:;=8]|<3+)(?=\s|$|[.,!?])"
+)
+_EMO_NEG = re.compile(
+    r"(?<!\S)(?:[<>]?[:;=8][\-o\*']?[\(\[/\\|@]+|[\)\]]+[\-o\*']?[:;=8]|</3+)(?=\s|$|[.,!?])"
+)
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_USER = re.compile(r"@\w+")
+_NUM = re.compile(r"\d[\d.,:]*(?:st|nd|rd|th|am|pm|k|m|h|s)?")
+_DIGIT = re.compile(r"\d")
+_ELONGATED = re.compile(r"(\D)\1{2,}")
+_EMO_HINT = re.compile(r"[:;=]|<3|<\/3|xd")
+_TOKEN = re.compile(
+    r"@USER|[^\W\d_]+(?:'[^\W\d_]+)*|[!?]+|[.,;:]|[^\s\w#'\"()\[\]/\\*&%$+=<>|~^`-]"
+)
+_NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "nothing",
+        "nobody",
+        "none",
+        "nor",
+        "neither",
+        "nowhere",
+        "cannot",
+        "cant",
+        "dont",
+        "doesnt",
+        "didnt",
+        "isnt",
+        "arent",
+        "wasnt",
+        "werent",
+        "wont",
+        "wouldnt",
+        "shouldnt",
+        "couldnt",
+        "hasnt",
+        "havent",
+        "hadnt",
+        "aint",
+        "without",
+    ]
+)
+_CLAUSE_END = frozenset(".,;:!?")
+_MARKERS = frozenset(("URL", "NUM", "EMOPOS", "EMONEG", "@USER"))
+_SCOPE_END = _CLAUSE_END | {"!!", "??"}  # punctuation that ends a negation's reach
+
+
+def tokens(text: str) -> list[str]:
+    """Normalised tokens: lower case, URL, @USER, NUM, elongations cut to two letters.
+
+    Emoticons become EMOPOS / EMONEG, emoji stay as themselves, hashtags lose the ``#``, and
+    ``!``/``?`` runs are kept (they carry tone); other punctuation is kept only to end clauses.
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    text = _URL.sub(" URL ", text.lower().replace("\u2019", "'"))
+    if "@" in text:
+        text = _USER.sub(" @USER ", text)
+    if _EMO_HINT.search(text):
+        text = _EMO_NEG.sub(" EMONEG ", _EMO_POS.sub(" EMOPOS ", text))
+    if _DIGIT.search(text):
+        text = _NUM.sub(" NUM ", text)
+    cache = _NORMALISED
+    return [cache.get(t) or _normalise(t) for t in _TOKEN.findall(text)]
+
+
+_NORMALISED: dict[str, str] = {}
+
+
+def _normalise(tok: str) -> str:
+    """Elongations cut to two ("soooo" → "soo", "!!!" → "!!"), remembered per distinct token."""
+    norm = _ELONGATED.sub(r"\1\1", tok) if len(tok) > 2 else tok
+    if len(_NORMALISED) > 100_000:
+        _NORMALISED.clear()
+    _NORMALISED[tok] = norm
+    return norm
+
+
+def word_features(toks: list[str]) -> list[str]:
+    """Unigrams with negation marking (``good_NEG`` after "not") plus plain bigrams."""
+    feats: list[str] = []
+    negated = False
+    prev = "<s>"
+    append = feats.append
+    for tok in toks:
+        if tok in _SCOPE_END:
+            negated = False
+            append(tok)
+        elif tok in _NEGATORS or tok.endswith("n't"):
+            negated = True
+            append(tok)
+        elif negated and tok not in _MARKERS:
+            append(tok + "_NEG")
+        else:
+            append(tok)
+        append(prev + " " + tok)
+        prev = tok
+    feats.append(prev + " </s>")
+    return feats
+
+
+def char_ngrams(word: str) -> list[str]:
+    """Character 3- to 5-grams inside one padded word (``" good "`` → " go", "goo", ...)."""
+    padded = " " + word + " "
+    n = len(padded)
+    return [padded[i : i + k] for k in (3, 4, 5) for i in range(n - k + 1)]
+
+
+def char_words(toks: list[str]) -> list[str]:
+    """The tokens whose character n-grams are features (real words, not markers or symbols)."""
+    return [t for t in toks if t[0].isalpha() and t not in _MARKERS]
+
+
+def extract(text: str) -> tuple[list[str], list[str]]:
+    """(word features, char n-gram features) for one text, with repetitions (counts matter)."""
+    toks = tokens(text)
+    chars: list[str] = []
+    for word in char_words(toks):
+        chars.extend(char_ngrams(word))
+    return word_features(toks), chars
+
+
+# ---------------------------------------------------------------------------------------------
+# Lexicon features: a small valence scorer in the spirit of VADER (negation flips a word,
+# boosters strengthen it, a clause after "but" counts more), fed to the model as dense inputs.
+# ---------------------------------------------------------------------------------------------
+
+_BOOSTERS = frozenset(
+    [
+        "very",
+        "so",
+        "really",
+        "extremely",
+        "totally",
+        "absolutely",
+        "completely",
+        "super",
+        "too",
+        "incredibly",
+        "highly",
+        "most",
+        "much",
+        "utterly",
+        "seriously",
+        "deeply",
+    ]
+)
+LEXICON_FEATURES = ("lex_pos", "lex_neg", "lex_compound", "lex_npos", "lex_nneg", "lex_excl")
+
+
+def lexicon_features(toks: list[str], lexicon: dict[str, float]) -> tuple[float, ...]:
+    """Dense valence features for one token list (same order as ``LEXICON_FEATURES``).
+
+    ``lexicon`` maps a normalised token (including EMOPOS/EMONEG) to its valence.
+    """
+    get = lexicon.get
+    scores: list[float] = []
+    after_but = False
+    for i, tok in enumerate(toks):
+        if tok == "but":
+            # What follows "but" outweighs what came before.
+            scores = [v * 0.5 for v in scores]
+            after_but = True
+            continue
+        val = get(tok)
+        if val is None:
+            continue
+        window = toks[max(0, i - 3) : i]
+        if window and window[-1] in _BOOSTERS:
+            val += 0.3 if val > 0 else -0.3
+        for t in window:
+            if t in _NEGATORS or t.endswith("n't"):
+                val *= -0.74
+                break
+        scores.append(val * 1.5 if after_but else val)
+    pos = neg = 0.0
+    npos = nneg = 0
+    for v in scores:
+        if v > 0:
+            pos += v
+            npos += 1
+        elif v < 0:
+            neg -= v
+            nneg += 1
+    excl = toks.count("!") + toks.count("!!")
+    total = pos - neg
+    if total:
+        total += min(excl, 4) * 0.29 * (1 if total > 0 else -1)
+    compound = total / (total * total + 15.0) ** 0.5
+    return (
+        pos / 4.0,
+        neg / 4.0,
+        compound,
+        min(npos, 5) / 5.0,
+        min(nneg, 5) / 5.0,
+        min(excl, 3) / 3.0,
+    )

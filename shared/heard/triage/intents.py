@@ -1,0 +1,292 @@
+"""Intent, sarcasm and crisis-word matching over the rules in ``rules.py`` and a brand's terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+try:  # Python 3.11+ keeps the regex parser here; only used once, at import.
+    from re import _constants as _c
+    from re import _parser
+except ImportError:  # pragma: no cover
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _parser  # type: ignore[no-redef]
+
+from heard.config import Brand
+from heard.models import Intent
+from heard.triage.rules import FILLER, INTENT_PHRASES, NEGATORS, SARCASM_PHRASES
+
+_NEGATORS = frozenset(NEGATORS)
+_FILLER = frozenset(FILLER)
+_WORD_BEFORE = re.compile(r"[\w']+|[^\w\s]")
+_QUESTION_OPENERS = frozenset(
+    [
+        "who",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "which",
+        "is",
+        "are",
+        "am",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "will",
+        "would",
+        "should",
+        "shall",
+        "has",
+        "have",
+        "any",
+        "anyone",
+        "anybody",
+    ]
+)
+_SENTENCE = re.compile(r"[^.!?\n]*\?")
+_LEADING = re.compile(r"^(?:\s*(?:@\w+|#\w+|hi|hey|hello|so|and|but|ok|okay|please|pls)[,:]?)*\s*")
+
+
+def _required(items: Any) -> set[str] | None:
+    """Literal strings one of which every match of a parsed pattern contains (None: unknown).
+
+    Of a sequence's parts, the one whose weakest string is longest is kept (adjacent literal
+    characters join into one string); a branch needs one string from each alternative.
+    """
+    best: set[str] | None = None
+    run = ""
+
+    def consider(found: set[str] | None) -> None:
+        nonlocal best
+        if found and (best is None or min(map(len, found)) > min(map(len, best))):
+            best = found
+
+    for op, arg in [*items, (None, None)]:
+        if op is _c.LITERAL:
+            run += chr(arg)
+            continue
+        consider({run} if run else None)
+        run = ""
+        if op is _c.SUBPATTERN:
+            consider(_required(arg[-1]))
+        elif op is _c.BRANCH:
+            parts = [_required(b) for b in arg[1]]
+            if all(parts):
+                consider(set().union(*parts))  # type: ignore[arg-type]
+        elif op is _c.IN and all(o is _c.LITERAL for o, _ in arg):
+            consider({chr(a) for _, a in arg})
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:
+            consider(_required(arg[2]))
+    return best
+
+
+def _triggers(phrase: str) -> set[str]:
+    found = _required(_parser.parse(phrase))
+    if not found or any(len(t) < 2 and t.isascii() for t in found):
+        return {""}  # no useful literal: always run the pattern ("" is in every text)
+    return found
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """A compiled alternation and the literal pieces one of which any match must contain.
+
+    Scanning a tweet with a long alternation costs tens of microseconds; checking a few
+    substrings first (``in`` runs in C) skips the regex for the intents a text cannot have.
+    """
+
+    pattern: re.Pattern[str]
+    triggers: tuple[str, ...]
+
+    def first(self, text: str, check_negation: bool = True, screened: bool = False) -> str | None:
+        """The first un-negated match; ``screened``: the caller already checked the triggers."""
+        if not screened and not any(map(text.__contains__, self.triggers)):
+            return None
+        for m in self.pattern.finditer(text):
+            if not check_negation or not negated(text, m.start()):
+                return m.group(0).strip()
+        return None
+
+
+def _compile(phrases: list[str], literal: bool = False) -> _Rule | None:
+    if not phrases:
+        return None
+    if literal:
+        phrases = [re.escape(p.lower()) for p in phrases]
+        triggers = {p.lower().replace("\\", "") for p in phrases}
+    else:
+        triggers = {t for p in phrases for t in _triggers(p)}
+    body = "|".join(phrases)
+    pattern = re.compile(rf"(?<![\w'@#])(?:{body})(?![\w'])")
+    # Shortest first: a short piece is the likeliest to be found, ending the check early.
+    return _Rule(pattern, tuple(sorted(triggers, key=lambda t: (len(t), t))))
+
+
+_BUILTIN: dict[Intent, _Rule] = {
+    intent: rule for intent, phrases in INTENT_PHRASES.items() if (rule := _compile(phrases))
+}
+_SARCASM = _compile(SARCASM_PHRASES)
+
+
+@dataclass(frozen=True)
+class Hit:
+    intent: Intent
+    phrase: str  # the words that matched, as written in the text (lower case)
+
+
+@dataclass
+class Found:
+    intents: list[Hit] = field(default_factory=list)
+    sarcasm: str | None = None
+    crisis: str | None = None
+
+    @property
+    def set(self) -> set[Intent]:
+        return {h.intent for h in self.intents}
+
+    def phrase(self, intent: Intent) -> str | None:
+        return next((h.phrase for h in self.intents if h.intent is intent), None)
+
+
+@dataclass(frozen=True)
+class _BrandRules:
+    extra: dict[Intent, _Rule]
+    crisis: _Rule | None
+
+
+_brand_cache: dict[int, tuple[Brand, _BrandRules]] = {}
+
+
+def _brand_rules(brand: Brand | None) -> _BrandRules | None:
+    if brand is None or not (brand.intent_terms or brand.crisis_words):
+        return None
+    hit = _brand_cache.get(id(brand))
+    if hit is not None and hit[0] is brand:
+        return hit[1]
+    extra = {
+        intent: pattern
+        for intent, terms in brand.intent_terms.items()
+        if (pattern := _compile(list(terms), literal=True))
+    }
+    rules = _BrandRules(extra, _compile(list(brand.crisis_words), literal=True))
+    if len(_brand_cache) > 256:
+        _brand_cache.clear()
+    _brand_cache[id(brand)] = (brand, rules)
+    return rules
+
+
+def normalise(text: str) -> str:
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+def negated(text: str, start: int) -> bool:
+    """Whether a negation governs the phrase starting at ``start`` ("not really cancelling")."""
+    before = _WORD_BEFORE.findall(text[max(0, start - 60) : start])
+    for word in reversed(before):
+        if word in _NEGATORS:
+            return True
+        if word not in _FILLER:
+            return False
+    return False
+
+
+def _is_question(text: str) -> str | None:
+    for m in _SENTENCE.finditer(text):
+        sentence = _LEADING.sub("", m.group(0))
+        first = sentence.split(None, 1)[0] if sentence.strip() else ""
+        if first.strip("'\"") in _QUESTION_OPENERS:
+            return sentence.strip()[:40]
+    return None
+
+
+def _trie_pattern(words: set[str]) -> str:
+    """One regex for many literals, shaped as a trie so it rejects most positions at once."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if "" in node:  # a word may end here; greedy, so the longest is tried first
+            return (body if len(alts) == 1 and len(body) == 1 else f"(?:{body})") + "?"
+        return body
+
+    return build(trie)
+
+
+def _screen() -> tuple[re.Pattern[str], dict[str, frozenset[str]], frozenset[str]]:
+    """Which built-in rules a text can match, from one pass over it.
+
+    The pattern reports, at each position, the longest trigger starting there; a trigger
+    stands for every rule whose triggers include it or one of its prefixes.
+    """
+    rules = {**{i.value: r for i, r in _BUILTIN.items()}, "sarcasm": _SARCASM}
+    owners: dict[str, set[str]] = {}
+    always: set[str] = set()
+    for name, rule in rules.items():
+        if rule is None:
+            continue
+        for trigger in rule.triggers:
+            if trigger:
+                owners.setdefault(trigger, set()).add(name)
+            else:
+                always.add(name)
+    closure = {
+        t: frozenset(n for p, names in owners.items() if t.startswith(p) for n in names)
+        for t in owners
+    }
+    return re.compile(f"(?=({_trie_pattern(set(owners))}))"), closure, frozenset(always)
+
+
+_SCREEN, _OWNERS, _ALWAYS = _screen()
+# (intent, its name, its built-in rule) in Intent order; iterating an Enum is slow.
+_ORDER = tuple((i, i.value, _BUILTIN.get(i)) for i in Intent)
+
+
+def candidates(low: str) -> set[str]:
+    """Names of the built-in rules (intent values, "sarcasm") worth running on ``low``."""
+    found = set(_ALWAYS)
+    owners = _OWNERS
+    for trigger in set(_SCREEN.findall(low)):
+        found |= owners[trigger]
+    return found
+
+
+def find(text: str, brand: Brand | None = None) -> Found:
+    """Every intent whose phrases (built-in or the brand's) occur un-negated in ``text``."""
+    low = normalise(text)
+    found = Found()
+    rules = _brand_rules(brand)
+    worth = candidates(low)
+    for intent, name, builtin in _ORDER:
+        phrase = None
+        if builtin is not None and name in worth:
+            phrase = builtin.first(low, screened=True)
+        if phrase is None and rules is not None and intent in rules.extra:
+            phrase = rules.extra[intent].first(low)
+        if phrase is None and intent is Intent.QUESTION and "?" in low:
+            phrase = _is_question(low)
+        if phrase is not None:
+            found.intents.append(Hit(intent, phrase))
+    if _SARCASM is not None and "sarcasm" in worth:
+        found.sarcasm = _SARCASM.first(low, check_negation=False, screened=True)
+    if found.sarcasm:
+        found.intents = [h for h in found.intents if h.intent is not Intent.PRAISE]
+    if rules is not None and rules.crisis is not None:
+        found.crisis = rules.crisis.first(low)
+        if found.crisis:
+            found.intents.append(Hit(Intent.CRISIS, found.crisis))
+    return found

@@ -1,0 +1,155 @@
+"""Priority: how urgently a person should look, and the reasons, in the alert's words.
+
+The ladder, lowest first:
+
+- chatter, praise and neutral mentions are ``low`` (stored, nobody woken);
+- a complaint (or a negative mention about a problem), a question or a purchase intent is
+  ``normal``; negative chatter that is no complaint ("I hate Mondays") stays ``low``;
+- a churn threat with a complaint, or an intent the brand escalates (legal, safety, privacy by
+  default), is at least ``high``; so is a concern raised by a VIP handle or a verified author;
+- reach raises a ``normal``-or-above mention one step at the brand's ``high_reach_followers``
+  and two at ``critical_reach_followers``; high engagement raises it one step (a question or
+  purchase intent that is no complaint rises one step at most);
+- a brand's crisis word makes any mention ``critical``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from heard.config import Brand, PriorityRules, Routing
+from heard.models import Intent, Priority, Sentiment
+from heard.triage.intents import Found
+from heard.triage.rules import HIGH_ENGAGEMENT, INTENT_LABELS
+
+_BY_RANK = sorted(Priority, key=lambda p: p.rank)
+_DEFAULT_RULES = PriorityRules()
+_PROBLEMS = frozenset(
+    {
+        Intent.CANCEL,
+        Intent.LEGAL,
+        Intent.SAFETY,
+        Intent.OUTAGE,
+        Intent.BILLING,
+        Intent.DELIVERY,
+        Intent.ACCOUNT,
+        Intent.PRIVACY,
+        Intent.CRISIS,
+    }
+)
+_DEFAULT_ROUTING = Routing()
+
+
+def _said(intent: Intent, phrase: str) -> str:
+    """``legal threat: 'my lawyer'`` (just the label when a remote model gave no phrase)."""
+    return f"{INTENT_LABELS[intent]}: '{phrase}'" if phrase else INTENT_LABELS[intent]
+
+
+def followers_text(n: int) -> str:
+    """84,312 → "84k followers"; 1,250,000 → "1.2M followers"."""
+    if n >= 1_000_000:
+        size = f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+    elif n >= 10_000:
+        size = f"{n // 1000}k"
+    elif n >= 1000:
+        size = f"{n / 1000:.1f}".rstrip("0").rstrip(".") + "k"
+    else:
+        size = str(n)
+    return f"{size} follower" + ("" if n == 1 else "s")
+
+
+@dataclass
+class Signals:
+    sentiment: Sentiment
+    sentiment_score: float
+    complaint: bool
+    complaint_probability: float
+    found: Found
+
+
+def decide(
+    s: Signals,
+    *,
+    followers: int = 0,
+    verified: bool = False,
+    engagement: int = 0,
+    handle: str | None = None,
+    brand: Brand | None = None,
+) -> tuple[Priority, list[str]]:
+    rules = brand.priority if brand is not None else _DEFAULT_RULES
+    rank = 0
+    reasons: list[str] = []
+
+    def at_least(level: Priority) -> None:
+        nonlocal rank
+        rank = max(rank, level.rank)
+
+    intents = s.found.set
+    # Negative is not a complaint ("I hate Mondays"): it counts when it is about a problem.
+    problem = bool(intents & _PROBLEMS)
+    concern = s.complaint or (s.sentiment is Sentiment.NEGATIVE and problem)
+    if s.found.crisis:
+        at_least(Priority.CRITICAL)
+        reasons.append(f"crisis word: '{s.found.crisis}'")
+    for intent in rules.escalate_intents:
+        phrase = s.found.phrase(intent)
+        if phrase is not None:
+            at_least(Priority.HIGH)
+            reasons.append(_said(intent, phrase))
+    cancel = s.found.phrase(Intent.CANCEL)
+    if cancel is not None and Intent.CANCEL not in rules.escalate_intents:
+        at_least(Priority.HIGH if concern else Priority.NORMAL)
+        reasons.append(_said(Intent.CANCEL, cancel))
+    if s.found.sarcasm:
+        reasons.append(f"sarcasm: '{s.found.sarcasm}'")
+    if s.complaint:
+        at_least(Priority.NORMAL)
+        reasons.append(f"complaint (p={s.complaint_probability:.2f})")
+    elif concern:
+        at_least(Priority.NORMAL)
+        reasons.append(f"negative (score {s.sentiment_score:+.2f})")
+    elif s.sentiment is Sentiment.NEGATIVE:
+        reasons.append(f"negative, not a complaint (p={s.complaint_probability:.2f})")
+    for intent in (Intent.OUTAGE, Intent.BILLING, Intent.DELIVERY, Intent.ACCOUNT):
+        phrase = s.found.phrase(intent)
+        if phrase is not None and concern and intent not in rules.escalate_intents:
+            reasons.append(_said(intent, phrase))
+    for intent in (Intent.QUESTION, Intent.PURCHASE):
+        if intent in intents and intent not in rules.escalate_intents:
+            at_least(Priority.NORMAL)
+            reasons.append(INTENT_LABELS[intent])
+    if rank == 0 and Intent.PRAISE in intents:
+        reasons.append("praise")
+
+    if rank >= Priority.NORMAL.rank:
+        steps = 0
+        if rules.critical_reach_followers and followers >= rules.critical_reach_followers:
+            steps = 2
+        elif rules.high_reach_followers and followers >= rules.high_reach_followers:
+            steps = 1
+        if steps:
+            reasons.append(followers_text(followers))
+        if engagement >= HIGH_ENGAGEMENT:
+            steps += 1
+            reasons.append(f"{engagement:,} engagements")
+        if not concern:
+            # A big account's question deserves a quick answer, not a page at night.
+            steps = min(steps, 1)
+        rank = min(Priority.CRITICAL.rank, rank + steps)
+    vip = {h.lstrip("@").lower() for h in rules.vip_handles}
+    if handle and handle.lstrip("@").lower() in vip:
+        at_least(Priority.HIGH if concern else Priority.NORMAL)
+        reasons.append(f"VIP: @{handle.lstrip('@')}")
+    if verified and concern:
+        at_least(Priority.HIGH)
+        reasons.append("verified author")
+    if not reasons:
+        reasons.append("no complaint, risk or request found")
+    return _BY_RANK[rank], reasons
+
+
+def unknown_language(lang: str, brand: Brand | None) -> tuple[Priority, list[str]]:
+    routing = brand.routing if brand is not None else _DEFAULT_ROUTING
+    return routing.unknown_language_priority, [
+        f"language '{lang}' not supported by the model (routed as {routing.unknown_language})"
+    ]
