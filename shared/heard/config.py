@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from heard.models import Intent, Platform, Priority
@@ -136,6 +135,8 @@ def _location(loc: Iterable[Any], data: Any) -> str:
 
 
 def parse_config(text: str, source: str = "<config>") -> HeardConfig:
+    import yaml  # only where a config is read: the webhook and API paths never need it
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

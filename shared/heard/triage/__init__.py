@@ -4,7 +4,8 @@ Everything outside this package goes through ``Triager.triage`` / ``Triager.tria
 the backend behind it (the local model, Comprehend, Bedrock) is chosen by configuration
 (``HEARD_TRIAGE_BACKEND``: local | comprehend | bedrock).
 
-Importing this package is cheap: the model, the rules and boto3 are loaded on first use.
+Importing this package is cheap (no pydantic, no model): the result models, the trained model,
+the rules and boto3 are loaded on first use.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from heard.config import Brand
-from heard.models import Mention, Sentiment, Triage
-
 if TYPE_CHECKING:
+    from heard.config import Brand
+    from heard.models import Mention, Sentiment, Triage
     from heard.triage.model import Model
 
 BACKENDS = ("local", "comprehend", "bedrock")
@@ -74,6 +74,7 @@ class Triager:
         backend: str | None = None,
     ) -> Triage:
         """The local decision; ``sentiment`` overrides the model's (a remote backend's answer)."""
+        from heard.models import Sentiment, Triage
         from heard.triage import intents, langid, priority
 
         code = langid.detect(text, lang)
