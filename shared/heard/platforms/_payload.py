@@ -23,7 +23,8 @@ NativeId = Annotated[str, Field(min_length=1, max_length=256)]
 class PayloadModel(BaseModel):
     """Platforms add fields all the time; unknown ones are ignored, never an error."""
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    # Schemas build on first use: a handler pays only for the platforms it receives.
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, defer_build=True)
 
 
 def join_path(prefix: str, loc: Iterable[Any]) -> str:
