@@ -11,18 +11,16 @@ import html
 import re
 
 # Normalisation is a few whole-text substitutions (fast, in C) and one findall.
-_EMO_POS = re.compile(
-    r"(?<!\S)(?:[<>]?[:;=8x][\-o\*']?[\)\]dp3]+|[\(\[]+[\-o\*']?[:;=8]|<3+)(?=\s|$|[.,!?])"
-)
-_EMO_NEG = re.compile(
-    r"(?<!\S)(?:[<>]?[:;=8][\-o\*']?[\(\[/\\|@]+|[\)\]]+[\-o\*']?[:;=8]|</3+)(?=\s|$|[.,!?])"
-)
+_EMO_POS = r"[<>]?[:;=8x][\-o\*']?[\)\]dp3]+|[\(\[]+[\-o\*']?[:;=8]|<3+"
+_EMO_NEG = r"[<>]?[:;=8][\-o\*']?[\(\[/\\|@]+|[\)\]]+[\-o\*']?[:;=8]|</3+"
+# One pass for both kinds; the leading ``\s`` (the text is padded with a space) lets the regex
+# engine skip straight to whitespace instead of testing a look-behind at every position.
+_EMO = re.compile(rf"\s(?:({_EMO_POS})|{_EMO_NEG})(?=\s|$|[.,!?])")
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _USER = re.compile(r"@\w+")
 _NUM = re.compile(r"\d[\d.,:]*(?:st|nd|rd|th|am|pm|k|m|h|s)?")
 _DIGIT = re.compile(r"\d")
 _ELONGATED = re.compile(r"(\D)\1{2,}")
-_EMO_HINT = re.compile(r"[:;=]|<3|<\/3|xd")
 _TOKEN = re.compile(
     r"@USER|[^\W\d_]+(?:'[^\W\d_]+)*|[!?]+|[.,;:]|[^\s\w#'\"()\[\]/\\*&%$+=<>|~^`-]"
 )
@@ -73,12 +71,16 @@ def tokens(text: str) -> list[str]:
     text = _URL.sub(" URL ", text.lower().replace("\u2019", "'"))
     if "@" in text:
         text = _USER.sub(" @USER ", text)
-    if _EMO_HINT.search(text):
-        text = _EMO_NEG.sub(" EMONEG ", _EMO_POS.sub(" EMOPOS ", text))
+    if ":" in text or ";" in text or "=" in text or "<" in text or "xd" in text:
+        text = _EMO.sub(_emoticon, " " + text)
     if _DIGIT.search(text):
         text = _NUM.sub(" NUM ", text)
     cache = _NORMALISED
     return [cache.get(t) or _normalise(t) for t in _TOKEN.findall(text)]
+
+
+def _emoticon(m: re.Match[str]) -> str:
+    return " EMOPOS " if m.group(1) else " EMONEG "
 
 
 _NORMALISED: dict[str, str] = {}
