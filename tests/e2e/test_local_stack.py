@@ -68,7 +68,7 @@ class RunningStack:
             .get("Item")
         )
 
-    def drained(self, timeout_s: float = 20.0) -> bool:
+    def drained(self, timeout_s: float = 60.0) -> bool:
         """True once the ingest queue holds nothing, visible or in flight."""
         sqs = self.client("sqs")
         deadline = time.monotonic() + timeout_s
@@ -85,7 +85,7 @@ class RunningStack:
             time.sleep(0.2)
         return False
 
-    def wait_for_item(self, key: str, timeout_s: float = 20.0) -> dict | None:
+    def wait_for_item(self, key: str, timeout_s: float = 60.0) -> dict | None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             item = self.item(key)
