@@ -118,5 +118,10 @@ class Pipeline:
         return Result(Outcome.DUPLICATE, record.id, alerted, existing)
 
     def _publish(self, record: MentionRecord, brand: Brand) -> None:
-        self.publisher.publish(record, brand)
+        try:
+            self.publisher.publish(record, brand)
+        except Exception:
+            # Let this message's redelivery publish it straight away, then fail the record.
+            self.store.release_claim(record.id)
+            raise
         self.store.mark_alerted(record.id)

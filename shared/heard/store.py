@@ -32,7 +32,11 @@ from heard.models import AlertState, MentionRecord, Priority, Status, mention_ke
 
 FEED = "mention"
 DEFAULT_RETENTION_DAYS = 365
-CLAIM_TIMEOUT = timedelta(seconds=60)
+# How long an alert claim protects an invocation that may still be publishing. Longer than the
+# triage function's timeout (a live invocation cannot hold it longer), shorter than the ingest
+# queue's visibility timeout (so the first redelivery after a crash can take it over).
+# tests/unit/test_template.py checks both against template.yaml.
+CLAIM_TIMEOUT = timedelta(seconds=45)
 
 
 class CursorError(ValueError):
@@ -128,31 +132,34 @@ class MentionStore:
         A removal that arrives first leaves a tombstone so the late mention is not stored.
         """
         key = mention_key(platform, native_id)
-        try:
-            self._table.update_item(
-                Key={"pk": key},
-                UpdateExpression="SET deleted = :t, deleted_at = :w",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeValues={":t": True, ":w": _iso(when)},
-            )
-            return True
-        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
-            pass
-        try:
-            self._table.put_item(
-                Item={
-                    "pk": key,
-                    "id": key,
-                    "tombstone": True,
-                    "deleted": True,
-                    "deleted_at": _iso(when),
-                    "expires_at": int((when + self._retention).timestamp()),
-                },
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except self._table.meta.client.exceptions.ConditionalCheckFailedException:
-            return self.mark_deleted(platform, native_id, when)  # the mention just landed
-        return False
+        conflict = self._table.meta.client.exceptions.ConditionalCheckFailedException
+        for _ in range(2):  # the mention may land between the two writes: then mark it
+            try:
+                self._table.update_item(
+                    Key={"pk": key},
+                    UpdateExpression="SET deleted = :t, deleted_at = :w",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={":t": True, ":w": _iso(when)},
+                )
+                return True
+            except conflict:
+                pass
+            try:
+                self._table.put_item(
+                    Item={
+                        "pk": key,
+                        "id": key,
+                        "tombstone": True,
+                        "deleted": True,
+                        "deleted_at": _iso(when),
+                        "expires_at": int((when + self._retention).timestamp()),
+                    },
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+                return False
+            except conflict:
+                continue
+        raise RuntimeError(f"could not record the removal of {key}")
 
     def claim_alert(self, key: str, now: datetime | None = None) -> bool:
         """Take over publishing an alert whose first claim was never completed.
@@ -177,6 +184,18 @@ class MentionStore:
         except self._table.meta.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def release_claim(self, key: str) -> None:
+        """Give up a claim after a failed publish, so the redelivery can take it at once."""
+        self._table.update_item(
+            Key={"pk": key},
+            UpdateExpression="SET alert_claimed_at = :released",
+            ConditionExpression="alert_state = :publishing",
+            ExpressionAttributeValues={
+                ":released": _iso(datetime(1970, 1, 1, tzinfo=UTC)),
+                ":publishing": AlertState.PUBLISHING.value,
+            },
+        )
 
     def mark_alerted(self, key: str, now: datetime | None = None) -> None:
         self._table.update_item(

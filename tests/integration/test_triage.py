@@ -203,3 +203,35 @@ def test_a_fresh_claim_by_a_concurrent_invocation_is_not_taken(
     queue.send([message])
     run_triage()
     assert alerts.drain(quiet_s=1.5) == []
+
+
+def test_a_failed_publish_is_retried_by_the_redelivery(stack, store, capture_topic):
+    """SNS refuses the first publish: the record fails, and its redelivery alerts at once."""
+    from heard.alerts import AlertPublisher
+    from heard.config import ConfigSource
+    from heard.pipeline import Outcome, Pipeline
+    from heard.triage import get_triager
+
+    alerts = capture_topic("AlertsTopic")
+    real = AlertPublisher(stack.client("sns"), stack.topic_arn("AlertsTopic"))
+
+    class FlakySns:
+        calls = 0
+
+        def publish(self, record, brand=None):
+            FlakySns.calls += 1
+            if FlakySns.calls == 1:
+                raise ConnectionError("SNS unavailable")
+            return real.publish(record, brand)
+
+    pipeline = Pipeline(
+        store=store, publisher=FlakySns(), triager=get_triager(), config=ConfigSource().get()
+    )
+    message = MentionMessage(mention=mention("97"))
+    with pytest.raises(ConnectionError):
+        pipeline.handle(message)
+    assert store.get("x:97").alert_state is AlertState.PUBLISHING
+    result = pipeline.handle(message)  # the redelivery, a second later
+    assert result.outcome is Outcome.DUPLICATE and result.alerted
+    assert store.get("x:97").alert_state is AlertState.SENT
+    assert len(alerts.drain(quiet_s=1.5)) == 1

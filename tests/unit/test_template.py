@@ -613,3 +613,15 @@ def test_dlq_without_alarm_is_reported_by_name(template):
 
     problems = check_dlq_alarms(_break(template, edit))
     assert problems == ["ExtraDeadLetterQueue: no alarm on ApproximateNumberOfMessagesVisible > 0"]
+
+
+def test_alert_claims_outlive_an_invocation_and_expire_before_a_redelivery(template):
+    """A live triage invocation can never lose its alert claim; a dead one's claim is free
+    by the time SQS redelivers its message (heard.store.CLAIM_TIMEOUT)."""
+    from heard.store import CLAIM_TIMEOUT
+
+    function = template["Resources"]["TriageFunction"]
+    timeout = function_property(template, function, "Timeout")
+    queue = template["Resources"]["IngestQueue"]["Properties"]
+    assert timeout < CLAIM_TIMEOUT.total_seconds() < queue["VisibilityTimeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # Lambda's advice for SQS sources
