@@ -9,6 +9,7 @@ message for email and chat, one short line for SMS.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from heard.config import Brand
@@ -24,10 +25,11 @@ SMS_LIMIT = 160
 
 
 def should_alert(record: MentionRecord, brand: Brand) -> bool:
-    """Alert-worthy: at or above the brand's threshold, and not a language it chose to store."""
+    """At or above the brand's threshold. A language the model does not know follows the
+    brand's rule instead: ``alert`` sends every such mention, ``store`` none."""
     triage = record.triage
-    if not triage.lang_supported and brand.routing.unknown_language == "store":
-        return False
+    if not triage.lang_supported:
+        return brand.routing.unknown_language == "alert"
     return triage.priority.rank >= brand.routing.alert_min_priority.rank
 
 
@@ -59,14 +61,17 @@ def _where(record: MentionRecord) -> str:
     return f"{place} {mention.kind.value}"
 
 
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
+
+
 def subject(record: MentionRecord, escalation: bool = False) -> str:
-    """SNS subjects: ASCII, one line, under 100 characters."""
+    """SNS subjects: printable ASCII on one line, under 100 characters (SNS refuses others)."""
     prefix = "SLA breach: " if escalation else ""
     text = (
         f"{prefix}[{record.triage.priority.value.upper()}] {record.brand}: "
         f"{_where(record)} from {_who(record)}"
     )
-    return text.encode("ascii", "replace").decode()[:99]
+    return " ".join(_UNPRINTABLE.sub(" ", text).split())[:99]
 
 
 def render(record: MentionRecord, escalation: bool = False) -> str:
@@ -98,7 +103,7 @@ def render_sms(record: MentionRecord) -> str:
     body = f'{head}"{record.mention.text.strip()}"'
     if len(body) + len(why) + 1 > SMS_LIMIT:
         room = SMS_LIMIT - len(head) - len(why) - 5
-        body = f'{head}"{record.mention.text.strip()[: max(room, 10)]}…"'
+        body = f'{head}"{record.mention.text.strip()[: max(room, 10)]}..."'
     return f"{body} {why}"[:SMS_LIMIT]
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from heard.alerts import AlertPublisher
 from heard.config import HeardConfig
-from heard.models import Priority, Status, utcnow
+from heard.models import Priority, utcnow
 from heard.store import MentionStore
 
 ESCALATE = (Priority.HIGH, Priority.CRITICAL)
+logger = logging.getLogger(__name__)
 
 
 def escalate_overdue(
@@ -21,26 +23,26 @@ def escalate_overdue(
     now: datetime | None = None,
     limit_per_brand: int = 100,
 ) -> list[str]:
-    """Publish an 'SLA breach' alert for each high/critical mention new for longer than ``sla``.
+    """Publish an 'SLA breach' alert for each alerted high/critical mention that is still new
+    ``sla`` after its alert went out. Returns the keys escalated.
 
-    Returns the keys escalated. A mention is escalated at most once (a conditional write).
+    Only mentions that were alerted count (a brand that keeps highs quiet is not paged by the
+    back door), and the clock starts at the alert, not at the platform's timestamp (a late
+    delivery is not overdue on arrival). Publish first, then record it: a failed publish is
+    tried again on the next run, and one bad record does not stop the others.
     """
     now = now or utcnow()
-    cutoff = (now - sla).isoformat()
     escalated: list[str] = []
     for brand in config.brands:
         for priority in ESCALATE:
-            page = store.list(
-                brand=brand.name,
-                priority=priority,
-                status=Status.NEW,
-                before=cutoff,
-                limit=limit_per_brand,
-            )
-            for record in page.items:
-                if record.escalated_at or record.deleted:
+            for record in store.overdue(
+                brand.name, priority, alerted_before=now - sla, limit=limit_per_brand
+            ):
+                try:
+                    publisher.publish(record, brand, escalation=True)
+                except Exception:
+                    logger.exception("escalation not published", extra={"key": record.id})
                     continue
                 if store.mark_escalated(record.id, now):
-                    publisher.publish(record, brand, escalation=True)
                     escalated.append(record.id)
     return escalated

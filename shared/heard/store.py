@@ -223,6 +223,37 @@ class MentionStore:
 
     # --- reads ----------------------------------------------------------------------------
 
+    def overdue(
+        self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
+    ) -> list[MentionRecord]:
+        """Alerted mentions of one brand and priority, still new, not yet escalated, whose
+        alert went out before ``alerted_before``. Reads the (small) ByBrandPriority partition."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "ByBrandPriority",
+            "KeyConditionExpression": "brand_priority = :bp",
+            "FilterExpression": (
+                "#s = :new AND alert_state = :sent AND alerted_at < :cutoff "
+                "AND attribute_not_exists(escalated_at) AND deleted = :false"
+            ),
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":bp": f"{brand}#{priority.value}",
+                ":new": Status.NEW.value,
+                ":sent": AlertState.SENT.value,
+                ":cutoff": _iso(alerted_before),
+                ":false": False,
+            },
+            "ScanIndexForward": False,
+        }
+        found: list[MentionRecord] = []
+        while len(found) < limit:
+            response = self._table.query(**kwargs)
+            found += [self._record(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found[:limit]
+
     def _record(self, item: dict[str, Any]) -> MentionRecord:
         return MentionRecord.model_validate(_from_dynamo(item))
 
@@ -247,9 +278,8 @@ class MentionStore:
         priority: Priority | None = None,
         limit: int = 25,
         cursor: str | None = None,
-        before: str | None = None,
     ) -> Page:
-        """Newest first. ``before`` (a sort_key prefix such as an ISO time) bounds the range."""
+        """Newest first, ``limit`` at a time; ``cursor`` continues a previous page."""
         if brand and status:
             index, name, value = "ByBrandStatus", "brand_status", f"{brand}#{status.value}"
         elif brand and priority:
@@ -260,9 +290,6 @@ class MentionStore:
             index, name, value = "Feed", "feed", FEED
         condition = "#k = :v"
         values: dict[str, Any] = {":v": value}
-        if before:
-            condition += " AND sort_key < :before"
-            values[":before"] = before
         filters, names = [], {"#k": name}
         if status and index not in ("ByBrandStatus",):
             filters.append("#st = :st")

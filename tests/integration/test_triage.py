@@ -165,21 +165,37 @@ def test_the_webhook_and_triage_together(call_api, run_triage, store, capture_to
     assert len(deliveries) == len(alerted)
 
 
-def test_old_high_priority_mentions_escalate_once(
-    queue, store, run_triage, load, lambda_context, capture_topic
+def test_alerted_mentions_still_new_past_the_sla_escalate_once(
+    queue, store, run_triage, load, lambda_context, capture_topic, stack
 ):
     alerts = capture_topic("AlertsTopic")
-    old = datetime.now(UTC) - timedelta(hours=2)
-    queue.send([MentionMessage(mention=mention("500", created_at=old))])
+    queue.send([MentionMessage(mention=mention("500")), MentionMessage(mention=mention("501"))])
+    queue.send([MentionMessage(mention=mention("502", text="acme toaster arrived", followers=3))])
     run_triage()
-    alerts.drain(quiet_s=1.0)
+    assert len(alerts.drain(quiet_s=1.0)) == 2
     escalate = load("EscalateFunction")
+    fresh = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
+    assert fresh["keys"] == []  # alerted a moment ago: within the SLA
+
+    # x:500 was alerted two hours ago; x:501 too, but someone acknowledged it.
+    for key, status in (("x:500", "new"), ("x:501", "acknowledged")):
+        stack.client("dynamodb").update_item(
+            TableName=stack.table_name("MentionsTable"),
+            Key={"pk": {"S": key}},
+            UpdateExpression="SET alerted_at = :t, #s = :s",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":t": {"S": (datetime.now(UTC) - timedelta(hours=2)).isoformat()},
+                ":s": {"S": status},
+            },
+        )
     first = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
     assert first["keys"] == ["x:500"]
     second = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
     assert second["keys"] == []
     (delivery,) = alerts.drain(quiet_s=1.5)
     assert delivery.subject.startswith("SLA breach:")
+    assert store.get("x:500").escalated_at is not None
 
 
 def test_a_fresh_claim_by_a_concurrent_invocation_is_not_taken(

@@ -72,7 +72,7 @@ def test_alert_threshold_is_the_brands(brand, priority, expected):
 
 def test_unknown_language_follows_the_brand_rule():
     assert should_alert(record(Priority.HIGH, lang_supported=False), ACME) is False
-    assert should_alert(record(Priority.NORMAL, lang_supported=False), LOUD) is True
+    assert should_alert(record(Priority.LOW, lang_supported=False), LOUD) is True
 
 
 def test_message_says_who_what_where_reach_why_and_link():
@@ -120,3 +120,11 @@ def test_unknown_reach_is_not_shown_as_zero_followers():
     quiet.mention.author.verified = False
     assert "followers" not in subject(quiet)
     assert subject(quiet).endswith("from @angrycustomer")
+
+
+def test_subject_survives_hostile_handles():
+    hostile = record()
+    hostile.mention.author.handle = "jo\nBcc: x\r\t\x00"
+    s = subject(hostile)
+    assert "\n" not in s and "\r" not in s and "\t" not in s and "\x00" not in s
+    assert all(32 <= ord(c) < 127 for c in s)
