@@ -6,6 +6,7 @@ caching, so an edit needs no redeploy); locally it is a file (``HEARD_CONFIG``).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from heard.models import Intent, Platform, Priority
 
 DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
+log = logging.getLogger(__name__)
 
 _Term = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -175,8 +177,11 @@ class ConfigSource:
     def __init__(self, max_age: int = 60):
         self.max_age = max_age
         self._cached: tuple[str, HeardConfig] | None = None
+        self._last_good: HeardConfig | None = None
 
     def get(self) -> HeardConfig:
+        """The current configuration. After a bad edit, the last good one, with an error
+        logged each time it is read (so one typo in the parameter does not stop triage)."""
         file = os.environ.get("HEARD_CONFIG")
         parameter = os.environ.get("HEARD_CONFIG_PARAMETER")
         if file or not parameter:
@@ -187,9 +192,18 @@ class ConfigSource:
         from aws_lambda_powertools.utilities import parameters
 
         text = parameters.get_parameter(parameter, max_age=self.max_age)
-        if self._cached is None or self._cached[0] != text:
-            self._cached = (text, parse_config(text, f"ssm:{parameter}"))
-        return self._cached[1]
+        if self._cached is not None and self._cached[0] == text:
+            return self._cached[1]
+        try:
+            config = parse_config(text, f"ssm:{parameter}")
+        except ConfigError as exc:
+            if self._last_good is None:
+                raise
+            log.error("invalid configuration; keeping the last good one: %s", exc)
+            return self._last_good
+        self._cached = (text, config)
+        self._last_good = config
+        return config
 
 
 # ---------------------------------------------------------------------------------------------
