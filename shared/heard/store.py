@@ -77,19 +77,25 @@ def _iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def encode_cursor(key: dict[str, Any]) -> str:
-    raw = json.dumps(_from_dynamo(key), separators=(",", ":"), sort_keys=True).encode()
+def encode_cursor(query: str, key: dict[str, Any]) -> str:
+    """An opaque cursor: the last key read, bound to the query (index and partition) it ends."""
+    data = {"q": query, "k": _from_dynamo(key)}
+    raw = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> dict[str, Any]:
+def decode_cursor(cursor: str, query: str) -> dict[str, Any]:
+    """The start key for ``query``; a cursor from another query or filter is refused."""
     try:
         data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
         raise CursorError("cursor is not one this API issued") from exc
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+    key = data.get("k") if isinstance(data, dict) else None
+    if not isinstance(key, dict) or not all(isinstance(v, str) for v in key.values()):
         raise CursorError("cursor is not one this API issued")
-    return data
+    if data.get("q") != query:
+        raise CursorError("cursor belongs to a listing with other filters")
+    return key
 
 
 class MentionStore:
@@ -308,8 +314,9 @@ class MentionStore:
         }
         if filters:
             kwargs["FilterExpression"] = " AND ".join(filters)
+        query = f"{index}:{value}"
         if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor)
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, query)
         items: list[MentionRecord] = []
         while True:
             response = self._table.query(**kwargs)
@@ -319,4 +326,4 @@ class MentionStore:
                 break
             kwargs["ExclusiveStartKey"] = last
             kwargs["Limit"] = limit - len(items)
-        return Page(items=items[:limit], cursor=encode_cursor(last) if last else None)
+        return Page(items=items[:limit], cursor=encode_cursor(query, last) if last else None)

@@ -90,6 +90,15 @@ def test_gets_one_and_404s_the_unknown(call_api, seeded):
     assert status == 404 and body["error"] == "not_found"
 
 
+def test_a_cursor_is_refused_on_another_listing(call_api, seeded):
+    _, body = get(call_api, "/mentions?brand=Acme&status=new&limit=2")
+    cursor = body["next_cursor"]
+    assert cursor
+    status, body = get(call_api, f"/mentions?brand=Acme&limit=2&cursor={cursor}")
+    assert status == 400
+    assert body["field"] == "cursor" and "other filters" in body["message"]
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
