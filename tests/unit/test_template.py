@@ -625,3 +625,11 @@ def test_alert_claims_outlive_an_invocation_and_expire_before_a_redelivery(templ
     queue = template["Resources"]["IngestQueue"]["Properties"]
     assert timeout < CLAIM_TIMEOUT.total_seconds() < queue["VisibilityTimeout"]
     assert queue["VisibilityTimeout"] >= 6 * timeout  # Lambda's advice for SQS sources
+
+
+def test_the_default_brand_config_is_valid_and_owns_its_accounts(template):
+    from heard.config import parse_config
+
+    text = template["Resources"]["BrandConfigParameter"]["Properties"]["Value"]
+    brand = parse_config(text, "BrandConfigParameter").brands[0]
+    assert brand.account_ids  # DMs and page comments match by account, not by name
