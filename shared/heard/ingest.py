@@ -66,7 +66,10 @@ class IngestQueue:
                 for i, m in enumerate(chunk)
             ]
             for attempt in range(2):
-                response = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
+                try:
+                    response = self._sqs.send_message_batch(QueueUrl=self._url, Entries=entries)
+                except Exception as exc:  # throttled, unreachable: the platform must redeliver
+                    raise EnqueueError(f"the ingest queue refused the batch: {exc}") from exc
                 failed = {f["Id"] for f in response.get("Failed", [])}
                 if not failed:
                     break

@@ -24,9 +24,14 @@ class BodyTooLarge(ValueError):
         super().__init__(f"body is {size} bytes; the limit is {MAX_BODY_BYTES}")
 
 
-def load_json(raw: bytes) -> Any:
+def check_size(raw: bytes) -> bytes:
+    """Refuse an oversized body before spending anything on it (signature, JSON)."""
     if len(raw) > MAX_BODY_BYTES:
         raise BodyTooLarge(len(raw))
+    return raw
+
+
+def load_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -60,9 +65,7 @@ class Webhooks:
         return x.crc_response(self._secret(secrets.X_CONSUMER_SECRET), crc_token)
 
     def x_delivery(self, raw: bytes, signature: str | None) -> list[MentionMessage]:
-        if len(raw) > MAX_BODY_BYTES:
-            raise BodyTooLarge(len(raw))
-        x.verify_signature(self._secret(secrets.X_CONSUMER_SECRET), raw, signature)
+        x.verify_signature(self._secret(secrets.X_CONSUMER_SECRET), check_size(raw), signature)
         messages = x.parse(_object(load_json(raw)))
         self._enqueue(list(messages))
         return messages
@@ -74,9 +77,7 @@ class Webhooks:
     def meta_delivery(
         self, raw: bytes, signature: str | None
     ) -> list[MentionMessage | DeletionMessage]:
-        if len(raw) > MAX_BODY_BYTES:
-            raise BodyTooLarge(len(raw))
-        meta.verify_signature(self._secret(secrets.META_APP_SECRET), raw, signature)
+        meta.verify_signature(self._secret(secrets.META_APP_SECRET), check_size(raw), signature)
         messages = meta.parse(_object(load_json(raw)))
         self._enqueue(list(messages))
         return messages
@@ -85,9 +86,8 @@ class Webhooks:
     def generic_delivery(
         self, raw: bytes, timestamp: str | None, signature: str | None
     ) -> list[MentionMessage]:
-        if len(raw) > MAX_BODY_BYTES:
-            raise BodyTooLarge(len(raw))
-        generic.verify_signature(self._secret(secrets.WEBHOOK_SECRET), raw, timestamp, signature)
+        secret = self._secret(secrets.WEBHOOK_SECRET)
+        generic.verify_signature(secret, check_size(raw), timestamp, signature)
         messages = generic.parse(load_json(raw))
         self._enqueue(list(messages))
         return messages

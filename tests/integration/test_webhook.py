@@ -138,3 +138,11 @@ def test_generic_delivery_and_replay_window(call_api, sqs_messages, body_of):
     response = call_api("POST", "/webhooks/generic", raw, signing.generic_headers(raw))
     assert response.status == 400
     assert json.loads(response.body)["field"] == "author.handle"
+
+
+def test_an_unreachable_queue_is_503_so_the_platform_redelivers(call_api, body_of, stack):
+    stack.client("sqs").delete_queue(QueueUrl=stack.queue_url("IngestQueue"))
+    body = body_of("webhooks/x-tweet-create.json")
+    response = call_api("POST", "/webhooks/x", body, signing.x_headers(body))
+    assert response.status == 503
+    assert json.loads(response.body)["error"] == "unavailable"
