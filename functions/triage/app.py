@@ -50,6 +50,7 @@ _METRIC = {
     Outcome.DUPLICATE: "DuplicatesIgnored",
     Outcome.UNMATCHED: "MentionsUnmatched",
     Outcome.DELETED: "MentionsDeleted",
+    Outcome.EDITED: "MentionsEdited",
 }
 
 

@@ -150,7 +150,9 @@ class Triage(HeardModel):
 class MentionMessage(HeardModel):
     type: Literal["mention"] = "mention"
     mention: Mention
-    brand: str | None = None  # set when the webhook already knows (account id of a brand)
+    brand: str | None = None  # set when the sender already knows (a poller for one brand)
+    # The platform says the author edited it (Meta ``verb: edited``): same key, new text.
+    edited: bool = False
 
 
 class DeletionMessage(HeardModel):
@@ -194,3 +196,4 @@ class MentionRecord(HeardModel):
     alert_claimed_at: datetime | None = None
     alerted_at: datetime | None = None
     escalated_at: datetime | None = None
+    edited_at: datetime | None = None

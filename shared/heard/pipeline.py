@@ -29,6 +29,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"  # seen before: nothing new stored, nobody alerted again
     UNMATCHED = "unmatched"  # concerns no tracked brand
     DELETED = "deleted"  # a removal was recorded
+    EDITED = "edited"  # the author edited it: new text and triage stored
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class Pipeline:
             return Result(Outcome.STORED, record.id, alerted, record)
         # Seen before. If the invocation that stored it died before alerting, finish that.
         existing = self.store.get_any(record.id)
+        if message.edited and existing is not None and not existing.deleted:
+            return self._edit(existing, record, brand)
         alerted = (
             existing is not None
             and existing.alert_state is AlertState.PUBLISHING
@@ -116,6 +119,18 @@ class Pipeline:
         if alerted:
             self._publish(existing, brand)
         return Result(Outcome.DUPLICATE, record.id, alerted, existing)
+
+    def _edit(self, existing: MentionRecord, edited: MentionRecord, brand: Brand) -> Result:
+        """The author edited it: keep the new text and triage; alert if it now deserves one
+        and never had one (an edit from 'love it' to 'my lawyer will hear about this')."""
+        updated = existing.model_copy(
+            update={"mention": edited.mention, "triage": edited.triage, "matched": edited.matched}
+        )
+        alert = edited.alert_state is AlertState.PUBLISHING
+        alerted = self.store.apply_edit(updated, alert)
+        if alerted:
+            self._publish(updated, brand)
+        return Result(Outcome.EDITED, updated.id, alerted, updated)
 
     def _publish(self, record: MentionRecord, brand: Brand) -> None:
         try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -190,6 +191,53 @@ class MentionStore:
         except self._table.meta.client.exceptions.ConditionalCheckFailedException:
             return False
         return True
+
+    def apply_edit(self, record: MentionRecord, alert: bool) -> bool:
+        """Replace a stored mention's text and triage with an edited version's.
+
+        With ``alert``, also claim its alert if it never had one (``alert_state = none``).
+        Returns True when this call claimed the alert. A deleted mention is left alone.
+        """
+        item = self.item_for(record)
+        values: dict[str, Any] = {
+            ":mention": item["mention"],
+            ":triage": item["triage"],
+            ":bp": item["brand_priority"],
+            ":priority": item["priority"],
+            ":now": _iso(utcnow()),
+            ":false": False,
+        }
+        update = (
+            "SET mention = :mention, triage = :triage, brand_priority = :bp, "
+            "priority = :priority, edited_at = :now"
+        )
+        condition = "attribute_exists(pk) AND deleted = :false"
+        if alert:
+            try:
+                self._table.update_item(
+                    Key={"pk": record.id},
+                    UpdateExpression=update
+                    + ", alert_state = :publishing, alert_claimed_at = :now",
+                    ConditionExpression=condition + " AND alert_state = :none",
+                    ExpressionAttributeValues={
+                        **values,
+                        ":publishing": AlertState.PUBLISHING.value,
+                        ":none": AlertState.NONE.value,
+                    },
+                )
+                return True
+            except self._table.meta.client.exceptions.ConditionalCheckFailedException:
+                pass  # alerted before, or deleted: just record the edit
+        with contextlib.suppress(
+            self._table.meta.client.exceptions.ConditionalCheckFailedException
+        ):
+            self._table.update_item(  # a mention deleted meanwhile stays as it is
+                Key={"pk": record.id},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        return False
 
     def release_claim(self, key: str) -> None:
         """Give up a claim after a failed publish, so the redelivery can take it at once."""

@@ -251,3 +251,34 @@ def test_a_failed_publish_is_retried_by_the_redelivery(stack, store, capture_top
     assert result.outcome is Outcome.DUPLICATE and result.alerted
     assert store.get("x:97").alert_state is AlertState.SENT
     assert len(alerts.drain(quiet_s=1.5)) == 1
+
+
+def test_an_edit_is_retriaged_and_alerts_once_if_it_turns_angry(
+    queue, store, run_triage, capture_topic
+):
+    alerts = capture_topic("AlertsTopic")
+    calm = mention(
+        "2000000001_77",
+        text="love my acme kettle",
+        followers=0,
+        platform=Platform.FACEBOOK,
+        account_id="2000000001",
+    )
+    queue.send([MentionMessage(mention=calm)])
+    run_triage()
+    assert store.get("facebook:2000000001_77").alert_state is AlertState.NONE
+    angry = calm.model_copy(
+        update={
+            "text": "UPDATE: my acme kettle exploded and burned my "
+            "hand. fire hazard. my lawyer will be in touch"
+        }
+    )
+    queue.send([MentionMessage(mention=angry, edited=True)])
+    run_triage()
+    record = store.get("facebook:2000000001_77")
+    assert "exploded" in record.mention.text and record.edited_at is not None
+    assert record.triage.priority.value in ("high", "critical")
+    assert record.alert_state is AlertState.SENT
+    queue.send([MentionMessage(mention=angry, edited=True)])  # edited again / redelivered
+    run_triage()
+    assert len(alerts.drain(quiet_s=1.5)) == 1

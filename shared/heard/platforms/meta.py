@@ -6,7 +6,8 @@ each with many changes, so ``parse`` returns every message in order.
 
 Facebook page feed (``changes[].field == "feed"``):
     ``item`` comment or post (status, photo and video posts count as posts); ``verb`` add and
-    edited become a ``MentionMessage`` (an edit keeps the native id, so the store decides
+    edited become a ``MentionMessage`` (an edit keeps the native id and is flagged ``edited``,
+    so triage re-scores the new text; the store decides
     whether it is news), remove becomes a ``DeletionMessage``. Anything the page wrote itself
     is skipped, as are items Heard has no use for (reactions, likes, shares, ...).
 Messenger (``entry[].messaging[]``):
@@ -256,7 +257,7 @@ def _feed_change(raw: Any, entry: _Entry, path: str) -> QueueMessage | None:
         in_reply_to=(value.parent_id or value.post_id) if kind is MentionKind.COMMENT else None,
         account_id=entry.id,
     )
-    return MentionMessage(mention=mention)
+    return MentionMessage(mention=mention, edited=value.verb == "edited")
 
 
 def _facebook_url(post_id: str | None, comment_id: str | None) -> str | None:

@@ -350,3 +350,37 @@ def test_instagram_direct_messages_are_read_like_messenger():
     assert message.mention.platform is Platform.INSTAGRAM
     assert message.mention.kind is MentionKind.MESSAGE
     assert message.mention.account_id == IG
+
+
+def test_edits_are_flagged_and_additions_are_not():
+    from heard.platforms.meta import parse
+
+    def change(verb):
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "2000000001",
+                    "time": 1732094000,
+                    "changes": [
+                        {
+                            "field": "feed",
+                            "value": {
+                                "item": "comment",
+                                "verb": verb,
+                                "comment_id": "9_1",
+                                "post_id": "2000000001_9",
+                                "message": "acme broke",
+                                "from": {"id": "55", "name": "Ann"},
+                                "created_time": 1732094000,
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+
+    (added,) = parse(change("add"))
+    (edited,) = parse(change("edited"))
+    assert added.edited is False and edited.edited is True
+    assert added.mention.key == edited.mention.key
