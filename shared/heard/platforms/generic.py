@@ -24,12 +24,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from heard.models import Author, Mention, MentionKind, MentionMessage, Platform
+from heard.models import Author, Mention, MentionKind, MentionMessage, Platform, utcnow
 from heard.platforms._payload import ROOT, PayloadModel, validate
 from heard.platforms.errors import PayloadError, SignatureError
 
@@ -126,7 +126,11 @@ class GenericMention(PayloadModel):
     def to_mention(self) -> Mention:
         fields: dict[str, Any] = {}
         if self.created_at is not None:
-            fields["created_at"] = self.created_at
+            # A sender's clock may run ahead: a future time would pin it atop the inbox.
+            created = (
+                self.created_at if self.created_at.tzinfo else self.created_at.replace(tzinfo=UTC)
+            )
+            fields["created_at"] = min(created, utcnow())
         return Mention(
             platform=Platform.GENERIC,
             native_id=f"{self.source}:{self.id}",

@@ -223,3 +223,20 @@ def test_non_object_in_a_batch_names_its_index():
     with pytest.raises(PayloadError) as info:
         generic.parse([load("generic-mention.json"), 42])
     assert info.value.field == "[1]"
+
+
+def test_a_created_at_in_the_future_is_clamped_to_now():
+    from datetime import UTC, datetime
+
+    from heard.platforms.generic import parse
+
+    (message,) = parse(
+        {
+            "id": "1",
+            "source": "form",
+            "text": "hi acme",
+            "author": {"handle": "jo"},
+            "created_at": "2999-01-01T00:00:00Z",
+        }
+    )
+    assert message.mention.created_at <= datetime.now(UTC)
