@@ -158,6 +158,19 @@ class _FeedValue(PayloadModel):
     created_time: _MetaTime | None = None
 
 
+class _PageMention(PayloadModel):
+    """Page ``mention``: the Page was @mentioned in a post or comment elsewhere on Facebook."""
+
+    item: str
+    verb: str = "add"
+    post_id: NativeId | None = None
+    comment_id: NativeId | None = None
+    sender_id: str | None = None
+    sender_name: str | None = None
+    message: str | None = None
+    created_time: _MetaTime | None = None
+
+
 class _Party(PayloadModel):
     id: str
 
@@ -214,6 +227,8 @@ def parse(payload: dict[str, Any]) -> list[QueueMessage]:
             cpath = f"{path}.changes[{c}]"
             if platform is Platform.FACEBOOK and change.field == "feed":
                 message = _feed_change(change.value, entry, f"{cpath}.value")
+            elif platform is Platform.FACEBOOK and change.field == "mention":
+                message = _page_mention(change.value, entry, f"{cpath}.value")
             elif platform is Platform.INSTAGRAM and change.field in _IG_COMMENT_FIELDS:
                 message = _ig_comment(change.value, entry, f"{cpath}.value")
             elif platform is Platform.INSTAGRAM and change.field == "mentions":
@@ -256,6 +271,31 @@ def _feed_change(raw: Any, entry: _Entry, path: str) -> QueueMessage | None:
         created_at=value.created_time or _entry_time(entry),
         in_reply_to=(value.parent_id or value.post_id) if kind is MentionKind.COMMENT else None,
         account_id=entry.id,
+    )
+    return MentionMessage(mention=mention, edited=value.verb == "edited")
+
+
+def _page_mention(raw: Any, entry: _Entry, path: str) -> QueueMessage | None:
+    """The payload carries ids and often no text: store what is known, mark it for enrichment."""
+    value = validate(_PageMention, raw, path)
+    native_id = value.comment_id if value.item == "comment" else value.post_id
+    if not native_id:
+        field = "comment_id" if value.item == "comment" else "post_id"
+        raise PayloadError(f"{path}.{field}", "field required")
+    if value.verb == "remove":
+        return DeletionMessage(platform=Platform.FACEBOOK, native_id=native_id)
+    if value.verb not in ("add", "edited"):
+        return None
+    mention = Mention(
+        platform=Platform.FACEBOOK,
+        native_id=native_id,
+        kind=MentionKind.TAG,
+        text=value.message or "",
+        author=Author(id=value.sender_id, name=value.sender_name),
+        url=_facebook_url(value.post_id, value.comment_id if value.item == "comment" else None),
+        created_at=value.created_time or _entry_time(entry),
+        account_id=entry.id,
+        needs_enrichment=not value.message,
     )
     return MentionMessage(mention=mention, edited=value.verb == "edited")
 

@@ -255,7 +255,7 @@ def test_instagram_mention_is_ids_only_and_needs_enrichment():
         {"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": []}]},
         {"object": "user", "entry": "anything at all"},
         {"object": "page", "entry": []},
-        {"object": "page", "entry": [{"id": PAGE, "changes": [{"field": "mention", "value": {}}]}]},
+        {"object": "page", "entry": [{"id": PAGE, "changes": [{"field": "ratings", "value": {}}]}]},
     ],
 )
 def test_unknown_objects_and_fields_are_ignored(payload):
@@ -384,3 +384,54 @@ def test_edits_are_flagged_and_additions_are_not():
     (edited,) = parse(change("edited"))
     assert added.edited is False and edited.edited is True
     assert added.mention.key == edited.mention.key
+
+
+def test_page_mentions_elsewhere_on_facebook_are_kept_for_enrichment():
+    from heard.models import DeletionMessage, MentionKind
+    from heard.platforms.meta import parse
+
+    def delivery(value):
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "2000000001",
+                    "time": 1732094000,
+                    "changes": [{"field": "mention", "value": value}],
+                }
+            ],
+        }
+
+    (post,) = parse(
+        delivery(
+            {
+                "post_id": "44444444_444444444",
+                "sender_name": "Example Name",
+                "item": "post",
+                "sender_id": "44444444",
+                "verb": "add",
+            }
+        )
+    )
+    assert post.mention.kind is MentionKind.TAG
+    assert post.mention.native_id == "44444444_444444444"
+    assert post.mention.author.name == "Example Name"
+    assert post.mention.account_id == "2000000001"
+    assert post.mention.needs_enrichment and post.mention.text == ""
+    (comment,) = parse(
+        delivery(
+            {
+                "item": "comment",
+                "verb": "add",
+                "post_id": "4_5",
+                "comment_id": "5_6",
+                "message": "@Acme is this safe?",
+            }
+        )
+    )
+    assert comment.mention.native_id == "5_6" and not comment.mention.needs_enrichment
+    (removed,) = parse(delivery({"item": "comment", "verb": "remove", "comment_id": "5_6"}))
+    assert isinstance(removed, DeletionMessage)
+    with pytest.raises(PayloadError) as info:
+        parse(delivery({"item": "post", "verb": "add"}))
+    assert info.value.field == "entry[0].changes[0].value.post_id"
