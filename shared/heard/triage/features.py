@@ -21,8 +21,11 @@ _USER = re.compile(r"@\w+")
 _NUM = re.compile(r"\d[\d.,:]*(?:st|nd|rd|th|am|pm|k|m|h|s)?")
 _DIGIT = re.compile(r"\d")
 _ELONGATED = re.compile(r"(\D)\1{2,}")
+# Words are runs of Latin letters (ASCII and Latin-1/Extended, a plain range the regex engine
+# tests quickly); text in other scripts is routed by language before it reaches the model.
+_LETTER = "a-zA-Z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
 _TOKEN = re.compile(
-    r"@USER|[^\W\d_]+(?:'[^\W\d_]+)*|[!?]+|[.,;:]|[^\s\w#'\"()\[\]/\\*&%$+=<>|~^`-]"
+    rf"[{_LETTER}]+(?:'[{_LETTER}]+)*|@USER|[!?]+|[.,;:]|[^\s\w#'\"()\[\]/\\*&%$+=<>|~^`-]"
 )
 _NEGATORS = frozenset(
     [
@@ -68,7 +71,9 @@ def tokens(text: str) -> list[str]:
     """
     if "&" in text:
         text = html.unescape(text)
-    text = _URL.sub(" URL ", text.lower().replace("\u2019", "'"))
+    text = text.lower().replace("\u2019", "'")
+    if "http" in text or "www." in text:
+        text = _URL.sub(" URL ", text)
     if "@" in text:
         text = _USER.sub(" @USER ", text)
     if ":" in text or ";" in text or "=" in text or "<" in text or "xd" in text:
@@ -95,12 +100,17 @@ def _normalise(tok: str) -> str:
     return norm
 
 
-def word_features(toks: list[str]) -> list[str]:
-    """Unigrams with negation marking (``good_NEG`` after "not") plus plain bigrams."""
-    feats: list[str] = []
+def unigrams(toks: list[str]) -> list[str]:
+    """The tokens, negation-marked: ``good_NEG`` after "not" until the clause ends.
+
+    Most tweets have no negation at all; they skip the per-token loop (a set test and a
+    substring test, both in C).
+    """
+    if _NEGATORS.isdisjoint(toks) and "n't" not in " ".join(toks):
+        return toks
+    out: list[str] = []
+    append = out.append
     negated = False
-    prev = "<s>"
-    append = feats.append
     for tok in toks:
         if tok in _SCOPE_END:
             negated = False
@@ -112,10 +122,17 @@ def word_features(toks: list[str]) -> list[str]:
             append(tok + "_NEG")
         else:
             append(tok)
-        append(prev + " " + tok)
-        prev = tok
-    feats.append(prev + " </s>")
-    return feats
+    return out
+
+
+def bigrams(toks: list[str]) -> list[str]:
+    """Plain (unmarked) bigrams, with sentence start ``<s>`` and end ``</s>``."""
+    return list(map(" ".join, zip(["<s>", *toks], [*toks, "</s>"], strict=True)))
+
+
+def word_features(toks: list[str]) -> list[str]:
+    """Unigrams with negation marking (``good_NEG`` after "not") plus plain bigrams."""
+    return unigrams(toks) + bigrams(toks)
 
 
 def char_ngrams(word: str) -> list[str]:
@@ -170,20 +187,23 @@ LEXICON_FEATURES = ("lex_pos", "lex_neg", "lex_compound", "lex_npos", "lex_nneg"
 def lexicon_features(toks: list[str], lexicon: dict[str, float]) -> tuple[float, ...]:
     """Dense valence features for one token list (same order as ``LEXICON_FEATURES``).
 
-    ``lexicon`` maps a normalised token (including EMOPOS/EMONEG) to its valence.
+    ``lexicon`` maps a normalised token (including EMOPOS/EMONEG) to its valence. Only the
+    tokens in the lexicon (and any "but") are visited.
     """
-    get = lexicon.get
+    vals = list(map(lexicon.get, toks))
+    if "but" in toks:
+        where = [i for i, v in enumerate(vals) if v is not None or toks[i] == "but"]
+    else:
+        where = [i for i, v in enumerate(vals) if v is not None]
     scores: list[float] = []
     after_but = False
-    for i, tok in enumerate(toks):
-        if tok == "but":
+    for i in where:
+        if toks[i] == "but":
             # What follows "but" outweighs what came before.
             scores = [v * 0.5 for v in scores]
             after_but = True
             continue
-        val = get(tok)
-        if val is None:
-            continue
+        val = vals[i]
         window = toks[max(0, i - 3) : i]
         if window and window[-1] in _BOOSTERS:
             val += 0.3 if val > 0 else -0.3

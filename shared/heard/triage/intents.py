@@ -54,14 +54,44 @@ _SENTENCE = re.compile(r"[^.!?\n]*\?")
 _LEADING = re.compile(r"^(?:\s*(?:@\w+|#\w+|hi|hey|hello|so|and|but|ok|okay|please|pls)[,:]?)*\s*")
 
 
+_MAX_EXACT = 32  # the most strings one exact run may expand to
+
+
+def _exact(op: Any, arg: Any) -> set[str] | None:
+    """The strings a parsed item matches, when it matches only a few fixed strings."""
+    if op is _c.LITERAL:
+        return {chr(arg)}
+    if op is _c.IN and all(o is _c.LITERAL for o, _ in arg):
+        return {chr(a) for _, a in arg}
+    if op is _c.SUBPATTERN:
+        return _exact_seq(arg[-1])
+    if op is _c.BRANCH:
+        parts = [_exact_seq(b) for b in arg[1]]
+        if all(p is not None for p in parts):
+            found = set().union(*parts)  # type: ignore[arg-type]
+            return found if len(found) <= _MAX_EXACT else None
+    return None
+
+
+def _exact_seq(items: Any) -> set[str] | None:
+    run = {""}
+    for op, arg in items:
+        ex = _exact(op, arg)
+        if ex is None or len(run) * len(ex) > _MAX_EXACT:
+            return None
+        run = {a + b for a in run for b in ex}
+    return run
+
+
 def _required(items: Any) -> set[str] | None:
     """Literal strings one of which every match of a parsed pattern contains (None: unknown).
 
-    Of a sequence's parts, the one whose weakest string is longest is kept (adjacent literal
-    characters join into one string); a branch needs one string from each alternative.
+    Adjacent parts that match only a few fixed strings join into every combination
+    ("(is|are) down" needs "is down" or "are down"); of a sequence's parts, the one whose
+    weakest string is longest is kept; a branch needs one string from each alternative.
     """
     best: set[str] | None = None
-    run = ""
+    run = {""}
 
     def consider(found: set[str] | None) -> None:
         nonlocal best
@@ -69,19 +99,21 @@ def _required(items: Any) -> set[str] | None:
             best = found
 
     for op, arg in [*items, (None, None)]:
-        if op is _c.LITERAL:
-            run += chr(arg)
+        ex = _exact(op, arg) if op is not None else None
+        if ex is not None and len(run) * len(ex) <= _MAX_EXACT:
+            run = {a + b for a in run for b in ex}
             continue
-        consider({run} if run else None)
-        run = ""
-        if op is _c.SUBPATTERN:
+        if run != {""}:
+            consider(run)
+        run = {""}
+        if ex is not None:  # too many combinations to join: a run of its own
+            run = ex
+        elif op is _c.SUBPATTERN:
             consider(_required(arg[-1]))
         elif op is _c.BRANCH:
             parts = [_required(b) for b in arg[1]]
             if all(parts):
                 consider(set().union(*parts))  # type: ignore[arg-type]
-        elif op is _c.IN and all(o is _c.LITERAL for o, _ in arg):
-            consider({chr(a) for _, a in arg})
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT) and arg[0] >= 1:
             consider(_required(arg[2]))
     return best
@@ -152,7 +184,10 @@ class Found:
         return {h.intent for h in self.intents}
 
     def phrase(self, intent: Intent) -> str | None:
-        return next((h.phrase for h in self.intents if h.intent is intent), None)
+        for hit in self.intents:  # rarely more than one or two: a loop beats a lookup table
+            if hit.intent is intent:
+                return hit.phrase
+        return None
 
 
 @dataclass(frozen=True)

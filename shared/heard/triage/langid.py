@@ -53,7 +53,20 @@ _NON_LATIN = re.compile(
 )
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#]\w+")
-_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Punctuation and digits become spaces, so ``str.split`` (in C) yields the words.
+_SEPARATORS = str.maketrans(
+    dict.fromkeys(
+        '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~0123456789\u00a1\u00bf\u00ab\u00bb\u201c\u201d'
+        "\u2018\u2026\u2013\u2014",
+        " ",
+    )
+)
+# word → the languages other than English it is a stopword of
+_OTHER: dict[str, tuple[str, ...]] = {
+    w: tuple(lang for lang in langs if lang != "en")
+    for w, langs in _INDEX.items()
+    if langs != ("en",)
+}
 
 
 def normalise_hint(hint: str | None) -> str | None:
@@ -69,15 +82,20 @@ def detect(text: str, hint: str | None = None) -> str:
     code = normalise_hint(hint)
     if code:
         return code
-    clean = _NOISE.sub(" ", text)
+    if "@" in text or "#" in text or "http" in text or "www." in text:
+        clean = _NOISE.sub(" ", text)
+    else:
+        clean = text
     if _NON_LATIN.search(clean) and len(_NON_LATIN.findall(clean)) > len(_LATIN.findall(clean)):
         counts = [(len(p.findall(clean)), lang) for lang, p in _SCRIPTS]
         # Kana marks Japanese even amid Han characters.
         if counts[0][0]:
             return "ja"
         return max(counts)[1]
-    words = _WORDS.findall(clean.lower().replace("\u2019", "'"))
-    if not words:
+    words = clean.lower().replace("\u2019", "'").translate(_SEPARATORS).split()
+    # Another language needs two of its stopwords; most texts do not have two of any.
+    other = [_OTHER[w] for w in words if w in _OTHER]
+    if sum(map(len, other)) < 2:
         return "en"
     scores = dict.fromkeys(_STOPWORDS, 0)
     index = _INDEX

@@ -136,8 +136,11 @@ def decide(
             # A big account's question deserves a quick answer, not a page at night.
             steps = min(steps, 1)
         rank = min(Priority.CRITICAL.rank, rank + steps)
-    vip = {h.lstrip("@").lower() for h in rules.vip_handles}
-    if handle and handle.lstrip("@").lower() in vip:
+    if (
+        handle
+        and rules.vip_handles
+        and handle.lstrip("@").lower() in {h.lstrip("@").lower() for h in rules.vip_handles}
+    ):
         at_least(Priority.HIGH if concern else Priority.NORMAL)
         reasons.append(f"VIP: @{handle.lstrip('@')}")
     if verified and concern:
