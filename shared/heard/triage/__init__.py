@@ -11,7 +11,8 @@ the rules and boto3 are loaded on first use.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from heard.config import Brand
@@ -19,6 +20,15 @@ if TYPE_CHECKING:
     from heard.triage.model import Model
 
 BACKENDS = ("local", "comprehend", "bedrock")
+
+
+@cache
+def _runtime() -> tuple[Any, ...]:
+    """What a decision needs, imported on first use (keeps ``import heard.triage`` cheap)."""
+    from heard.models import Sentiment, Triage
+    from heard.triage import intents, langid, priority
+
+    return Sentiment, Triage, intents, langid, priority
 COMPLAINT_THRESHOLD = 0.5
 
 
@@ -74,8 +84,7 @@ class Triager:
         backend: str | None = None,
     ) -> Triage:
         """The local decision; ``sentiment`` overrides the model's (a remote backend's answer)."""
-        from heard.models import Sentiment, Triage
-        from heard.triage import intents, langid, priority
+        Sentiment, Triage, intents, langid, priority = _runtime()
 
         code = langid.detect(text, lang)
         version = self.model.version
