@@ -32,8 +32,9 @@ def test_queue_redrives_to_its_dead_letter_queue(stack: Stack) -> None:
     )["Attributes"]
     redrive = json.loads(attributes["RedrivePolicy"])
     assert redrive["deadLetterTargetArn"] == stack.queue_arn("IngestDeadLetterQueue")
-    assert int(redrive["maxReceiveCount"]) == 3
-    assert attributes["VisibilityTimeout"] == "60"
+    declared = load_template(stack.template_path)["Resources"]["IngestQueue"]["Properties"]
+    assert int(redrive["maxReceiveCount"]) == declared["RedrivePolicy"]["maxReceiveCount"]
+    assert attributes["VisibilityTimeout"] == str(declared["VisibilityTimeout"])
 
 
 def test_names_follow_cloudformation_and_stack(stack: Stack) -> None:
