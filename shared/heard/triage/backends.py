@@ -58,18 +58,6 @@ class _Remote(Triager):
 
     service = ""
 
-    def _fallback(self, exc: Exception, text: str, **kwargs: Any) -> Triage:
-        log.warning("%s failed (%s: %s); using the local model", self.name, type(exc).__name__, exc)
-        # ``backend="local"`` on the result tells the inbox which answer it got.
-        return self._local(text, backend="local", **kwargs)
-
-
-class ComprehendTriager(_Remote):
-    """Sentiment from Comprehend DetectSentiment; complaint, intents and priority from local."""
-
-    name = "comprehend"
-    service = "comprehend"
-
     def triage(
         self,
         text: str,
@@ -81,6 +69,7 @@ class ComprehendTriager(_Remote):
         handle: str | None = None,
         brand: Brand | None = None,
     ) -> Triage:
+        """Ask the remote service; the local model answers when it cannot (language, error)."""
         from heard.triage import langid
 
         kwargs: dict[str, Any] = dict(
@@ -95,12 +84,30 @@ class ComprehendTriager(_Remote):
         if not langid.supported(code) or not text.strip():
             return self._local(text, **kwargs)
         try:
-            answer = self.client.detect_sentiment(Text=text[:5000], LanguageCode=code)
-            label = _COMPREHEND_SENTIMENT[answer["Sentiment"]]
-            scores = answer.get("SentimentScore", {})
-            score = float(scores.get("Positive", 0.0)) - float(scores.get("Negative", 0.0))
+            return self._remote(text, code, kwargs)
         except Exception as exc:
             return self._fallback(exc, text, **kwargs)
+
+    def _remote(self, text: str, code: str, kwargs: dict[str, Any]) -> Triage:
+        raise NotImplementedError
+
+    def _fallback(self, exc: Exception, text: str, **kwargs: Any) -> Triage:
+        log.warning("%s failed (%s: %s); using the local model", self.name, type(exc).__name__, exc)
+        # ``backend="local"`` on the result tells the inbox which answer it got.
+        return self._local(text, backend="local", **kwargs)
+
+
+class ComprehendTriager(_Remote):
+    """Sentiment from Comprehend DetectSentiment; complaint, intents and priority from local."""
+
+    name = "comprehend"
+    service = "comprehend"
+
+    def _remote(self, text: str, code: str, kwargs: dict[str, Any]) -> Triage:
+        answer = self.client.detect_sentiment(Text=text[:5000], LanguageCode=code)
+        label = _COMPREHEND_SENTIMENT[answer["Sentiment"]]
+        scores = answer.get("SentimentScore", {})
+        score = float(scores.get("Positive", 0.0)) - float(scores.get("Negative", 0.0))
         return self._local(text, sentiment=(label, score), backend=self.name, **kwargs)
 
 
@@ -168,35 +175,12 @@ class BedrockTriager(_Remote):
         parts = response["output"]["message"]["content"]
         return parse_answer("".join(p.get("text", "") for p in parts))
 
-    def triage(
-        self,
-        text: str,
-        *,
-        followers: int = 0,
-        verified: bool = False,
-        engagement: int = 0,
-        lang: str | None = None,
-        handle: str | None = None,
-        brand: Brand | None = None,
-    ) -> Triage:
+    def _remote(self, text: str, code: str, kwargs: dict[str, Any]) -> Triage:
         from heard.triage import intents as rules
-        from heard.triage import langid, priority
+        from heard.triage import priority
 
-        kwargs: dict[str, Any] = dict(
-            followers=followers,
-            verified=verified,
-            engagement=engagement,
-            lang=lang,
-            handle=handle,
-            brand=brand,
-        )
-        code = langid.detect(text, lang)
-        if not langid.supported(code) or not text.strip():
-            return self._local(text, **kwargs)
-        try:
-            answer = self.ask(text)
-        except Exception as exc:
-            return self._fallback(exc, text, **kwargs)
+        answer = self.ask(text)
+        brand = kwargs["brand"]
         found = rules.find(text, brand)
         # The brand's own terms and crisis words always count; the model adds what it saw.
         seen = found.set
@@ -207,14 +191,8 @@ class BedrockTriager(_Remote):
         signals = priority.Signals(
             answer.sentiment, answer.sentiment_score, complaint, answer.complaint_probability, found
         )
-        level, reasons = priority.decide(
-            signals,
-            followers=followers,
-            verified=verified,
-            engagement=engagement,
-            handle=handle,
-            brand=brand,
-        )
+        decide_on = {k: v for k, v in kwargs.items() if k != "lang"}
+        level, reasons = priority.decide(signals, **decide_on)
         return Triage(
             sentiment=answer.sentiment,
             sentiment_score=answer.sentiment_score,
