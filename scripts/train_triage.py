@@ -8,10 +8,12 @@ its README). Needs the ``train`` extra (scikit-learn, numpy, vaderSentiment); th
 writes is read by ``heard.triage.model`` in pure Python.
 
 The recipe: tweet normalisation and word 1-2-grams (negation-marked) + character 3-5-grams
-(``heard.triage.features``), each block scaled by 1/sqrt(its size), plus VADER-lexicon valence
-features; multinomial logistic regression for sentiment; for complaint, logistic regression on
-the same kinds of features plus the sentiment model's probabilities. Weights are rounded and
-near-zero ones dropped. ``bench/triage.py`` reuses these functions for its measurements.
+(``heard.triage.features``), both scaled by 1/sqrt(2 * tokens + 1) and the character block by
+CHAR_SCALE (so a tweet's features are a sum over its tokens, which inference caches), plus
+VADER-lexicon valence features; multinomial logistic regression for sentiment; for complaint,
+logistic regression on the same kinds of features plus the sentiment model's probabilities.
+Weights are quantised and packed (``heard.triage.model``) and near-zero ones dropped.
+``bench/triage.py`` reuses these functions for its measurements.
 """
 
 from __future__ import annotations
@@ -39,10 +41,17 @@ from heard.triage.features import (  # noqa: E402
     tokens,
     word_features,
 )
-from heard.triage.model import HEADS, MODEL_PATH, SENTIMENTS, Model, pack_block  # noqa: E402
+from heard.triage.model import (  # noqa: E402
+    FORMAT,
+    MODEL_PATH,
+    QUANTUM,
+    SENTIMENTS,
+    Model,
+    pack_block,
+)
 
-VERSION = "v1"
-DECIMALS = 3  # weights are stored rounded to this many decimals
+VERSION = "v2"
+CHAR_SCALE = 0.25  # character n-grams count a quarter of a word feature (about 1/sqrt(15))
 SENTIMENT_C = 1.0
 COMPLAINT_C = 4.0
 MIN_DF = 2
@@ -171,7 +180,11 @@ def build_vocab(f: Featurised, min_df: int = MIN_DF) -> Vocab:
 
 
 def to_matrix(f: Featurised, vocab: Vocab, extra: Sequence[Sequence[float]] | None = None):
-    """Rows of [word block, char block, lexicon features, extra dense columns]."""
+    """Rows of [word block, char block, lexicon features, extra dense columns].
+
+    Both blocks are scaled by 1/sqrt(number of word features) = 1/sqrt(2 * tokens + 1), the
+    character block by CHAR_SCALE on top, exactly as ``Model.linear`` scales its sums.
+    """
     import scipy.sparse as sp
 
     n_lex = len(LEXICON_FEATURES)
@@ -182,13 +195,13 @@ def to_matrix(f: Featurised, vocab: Vocab, extra: Sequence[Sequence[float]] | No
     base = vocab.size
     for r, (w, c, lx) in enumerate(zip(f.words, f.chars, f.lex, strict=True)):
         sw = 1.0 / math.sqrt(len(w))
+        sc = sw * CHAR_SCALE
         for k, n in Counter(w).items():
             j = vocab.words.get(k)
             if j is not None:
                 ind.append(j)
                 data.append(n * sw)
         if c:
-            sc = 1.0 / math.sqrt(len(c))
             for k, n in Counter(c).items():
                 j = vocab.chars.get(k)
                 if j is not None:
@@ -253,28 +266,25 @@ def export(
     lexicon: dict[str, float],
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The artefact as a JSON-able dict: sparse tables, rounded, near-zero weights dropped.
+    """The artefact as a JSON-able dict: packed sparse tables, near-zero weights dropped.
 
-    Sentiment logits are stored relative to neutral (softmax only sees differences).
+    Sentiment logits are stored relative to neutral (softmax only sees differences); the
+    character weights are stored multiplied by CHAR_SCALE, as inference adds them.
     """
-    tables: dict[str, dict[str, float]] = {
-        f"{block}_{head}": {}
-        for block in ("word", "char")
-        for head in ("negative", "positive", "complaint")
-    }
+    blocks: dict[str, dict[str, list[float]]] = {"word": {}, "char": {}}
+    scales = {"word": 1.0, "char": CHAR_SCALE}
 
-    def put(name: str, key: str, value: float) -> None:
-        value = round(float(value), DECIMALS)
-        if value:
-            tables[name][key] = value
+    def put(block: str, key: str, head: int, value: float) -> None:
+        row = blocks[block].setdefault(key, [0.0, 0.0, 0.0])
+        row[head] = float(value) * scales[block]
 
     s = sentiment.coef
     for block, vocab_map in (("word", sentiment.vocab.words), ("char", sentiment.vocab.chars)):
         for key, j in vocab_map.items():
             neg, neu, pos = (float(s[k, j]) for k in range(3))
             if max(neg, neu, pos) - min(neg, neu, pos) >= PRUNE:
-                put(f"{block}_negative", key, neg - neu)
-                put(f"{block}_positive", key, pos - neu)
+                put(block, key, 0, neg - neu)
+                put(block, key, 1, pos - neu)
     n_lex = len(LEXICON_FEATURES)
     base = sentiment.vocab.size
     s_lex = [
@@ -288,14 +298,15 @@ def export(
         for block, vocab_map in (("word", complaint.vocab.words), ("char", complaint.vocab.chars)):
             for key, j in vocab_map.items():
                 if abs(c[j]) >= COMPLAINT_PRUNE:
-                    put(f"{block}_complaint", key, c[j])
+                    put(block, key, 2, c[j])
         base = complaint.vocab.size
         c_lex = [float(c[base + i]) for i in range(n_lex)]
         c_sent = [float(c[base + n_lex + i]) for i in range(3)]
         c_bias = complaint.bias
     return {
-        "format": "heard-triage-linear",
+        "format": FORMAT,
         "version": VERSION,
+        "quantum": QUANTUM,
         "meta": meta or {},
         "sentiment": {
             "classes": list(SENTIMENTS),
@@ -305,10 +316,39 @@ def export(
         "complaint": {"bias": c_bias, "lexicon": c_lex, "sentiment": c_sent},
         "lexicon": lexicon,
         "weights": {
-            block: pack_block({head: tables[f"{block}_{head}"] for head in HEADS})
-            for block in ("word", "char")
+            "token": pack_block(token_table(blocks, sentiment, complaint)),
+            "bigram": pack_block({k: v for k, v in blocks["word"].items() if " " in k}),
+            "char": pack_block(blocks["char"]),
         },
     }
+
+
+def token_table(
+    blocks: dict[str, dict[str, list[float]]],
+    sentiment: SentimentFit,
+    complaint: ComplaintFit | None,
+) -> dict[str, list[float]]:
+    """Every known token's own weights: its unigram plus its word's character n-grams.
+
+    What ``Model.token_weights`` would add up for it, summed here once so that inference
+    looks a known token up instead. Unknown tokens are still summed at run time.
+    """
+    words, chars = blocks["word"], blocks["char"]
+    known = {k for k in sentiment.vocab.words if " " not in k}
+    if complaint is not None:
+        known.update(k for k in complaint.vocab.words if " " not in k)
+    known.update(k for k in words if " " not in k)
+    table: dict[str, list[float]] = {}
+    zero = [0.0, 0.0, 0.0]
+    for tok in known:
+        row = list(words.get(tok, zero))
+        word = tok[:-4] if tok.endswith("_NEG") else tok
+        if char_words([word]):
+            for gram in char_ngrams(word):
+                for head, value in enumerate(chars.get(gram, zero)):
+                    row[head] += value
+        table[tok] = row
+    return table
 
 
 def feature_count(artefact: dict[str, Any]) -> int:
@@ -364,6 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sentiment_c": SENTIMENT_C,
         "complaint_c": COMPLAINT_C,
         "prune": [PRUNE, COMPLAINT_PRUNE],
+        "char_scale": CHAR_SCALE,
     }
     print(f"training on {len(sentiment)} sentiment and {len(complaints)} complaint examples...")
     artefact = train_all(sentiment, complaints, lexicon, meta)

@@ -127,4 +127,3 @@ def test_cli_validate_reports_errors_and_exit_codes(tmp_path, capsys):
     assert "bad.yaml: 1 error(s)" in err and "brands[0] (Acme).routing.channel" in err
     assert main(["config", "validate", str(tmp_path / "missing.yaml")]) == 1
     assert "cannot read the file" in capsys.readouterr().err
-

@@ -27,8 +27,11 @@ def _runtime() -> tuple[Any, ...]:
     """What a decision needs, imported on first use (keeps ``import heard.triage`` cheap)."""
     from heard.models import Sentiment, Triage
     from heard.triage import intents, langid, priority
+    from heard.triage.features import tokens
 
-    return Sentiment, Triage, intents, langid, priority
+    return Sentiment, Triage, intents, langid, priority, tokens
+
+
 COMPLAINT_THRESHOLD = 0.5
 
 
@@ -84,10 +87,12 @@ class Triager:
         backend: str | None = None,
     ) -> Triage:
         """The local decision; ``sentiment`` overrides the model's (a remote backend's answer)."""
-        Sentiment, Triage, intents, langid, priority = _runtime()
+        Sentiment, Triage, intents, langid, priority, tokens = _runtime()
 
-        code = langid.detect(text, lang)
-        version = self.model.version
+        toks = tokens(text)
+        code = langid.detect(text, lang, toks)
+        model = self.model
+        version = model.version
         if not langid.supported(code):
             level, reasons = priority.unknown_language(code, brand)
             return Triage(
@@ -103,7 +108,7 @@ class Triager:
                 backend=backend or self.name,
                 model_version=version,
             )
-        scores = self.model.score(text)
+        scores = model.score_tokens(toks)
         label, score = (
             sentiment if sentiment else (Sentiment(scores.sentiment), scores.sentiment_score)
         )

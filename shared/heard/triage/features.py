@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from itertools import chain, compress
 
 # Normalisation is a few whole-text substitutions (fast, in C) and one findall.
 _EMO_POS = r"[<>]?[:;=8x][\-o\*']?[\)\]dp3]+|[\(\[]+[\-o\*']?[:;=8]|<3+"
@@ -16,6 +17,7 @@ _EMO_NEG = r"[<>]?[:;=8][\-o\*']?[\(\[/\\|@]+|[\)\]]+[\-o\*']?[:;=8]|</3+"
 # One pass for both kinds; the leading ``\s`` (the text is padded with a space) lets the regex
 # engine skip straight to whitespace instead of testing a look-behind at every position.
 _EMO = re.compile(rf"\s(?:({_EMO_POS})|{_EMO_NEG})(?=\s|$|[.,!?])")
+_EMO_CHARS = frozenset(":;=<>()[]/\\|@")  # an emoticon has one of these, or is "xD"
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _USER = re.compile(r"@\w+")
 _NUM = re.compile(r"\d[\d.,:]*(?:st|nd|rd|th|am|pm|k|m|h|s)?")
@@ -68,36 +70,85 @@ def tokens(text: str) -> list[str]:
 
     Emoticons become EMOPOS / EMONEG, emoji stay as themselves, hashtags lose the ``#``, and
     ``!``/``?`` runs are kept (they carry tone); other punctuation is kept only to end clauses.
+
+    No token spans whitespace, so the text is split on it (in C) and each chunk ("nothing,",
+    "@united:", ":)") is tokenised once and remembered: a tweet is mostly chunks seen before.
     """
     if "&" in text:
         text = html.unescape(text)
-    text = text.lower().replace("\u2019", "'")
+    chunks = text.lower().replace("\u2019", "'").split()
+    try:
+        return list(chain.from_iterable(map(_CHUNKS.__getitem__, chunks)))
+    except KeyError:  # a chunk not seen before: tokenise the new ones, then as above
+        for chunk in [c for c in chunks if c not in _CHUNKS]:
+            _chunk(chunk)
+        try:
+            return list(chain.from_iterable(map(_CHUNKS.__getitem__, chunks)))
+        except KeyError:  # the cache was full and emptied meanwhile
+            return [tok for chunk in chunks for tok in (_CHUNKS.get(chunk) or _chunk(chunk))]
+
+
+_CHUNKS: dict[str, tuple[str, ...]] = {}
+_CHUNK_CACHE_LIMIT = 200_000
+
+
+def _chunk(chunk: str) -> tuple[str, ...]:
+    """The tokens of one lower-cased, whitespace-free chunk (remembered)."""
+    toks = _common_chunk(chunk)
+    if toks is None:
+        toks = _split_chunk(chunk)
+    if len(_CHUNKS) > _CHUNK_CACHE_LIMIT:
+        _CHUNKS.clear()
+    _CHUNKS[chunk] = toks
+    return toks
+
+
+def _common_chunk(chunk: str) -> tuple[str, ...] | None:
+    """The commonest chunks without regexes: a link, and a word, @handle or #hashtag with
+    trailing punctuation ("thanks!!", "@acme:", "#fail."). None: ask ``_split_chunk``.
+
+    Gives exactly what ``_split_chunk`` gives (a test checks it on many chunks).
+    """
+    if chunk.startswith(("http://", "https://")) and not chunk.endswith("//"):
+        return ("URL",)
+    core = chunk.rstrip(".,!?;:")
+    if not core.isascii():
+        return None
+    mark = core[:1]
+    if mark == "@" or mark == "#":
+        name = core[1:]
+        if not name or not (name.isalpha() if mark == "#" else name.replace("_", "").isalnum()):
+            return None
+        head = ("@USER",) if mark == "@" else (_normalise(name),)
+    elif core.isalpha() and mark != "x":  # "xd", "xp": maybe an emoticon
+        head = (_normalise(core),)
+    else:
+        return None
+    if len(core) == len(chunk):
+        return head
+    return head + tuple(map(_normalise, _TOKEN.findall(chunk[len(core) :])))
+
+
+def _split_chunk(chunk: str) -> tuple[str, ...]:
+    text = chunk
     if "http" in text or "www." in text:
         text = _URL.sub(" URL ", text)
     if "@" in text:
         text = _USER.sub(" @USER ", text)
-    if ":" in text or ";" in text or "=" in text or "<" in text or "xd" in text:
+    if not _EMO_CHARS.isdisjoint(text) or text.startswith("xd"):
         text = _EMO.sub(_emoticon, " " + text)
     if _DIGIT.search(text):
         text = _NUM.sub(" NUM ", text)
-    cache = _NORMALISED
-    return [cache.get(t) or _normalise(t) for t in _TOKEN.findall(text)]
+    return tuple(map(_normalise, _TOKEN.findall(text)))
 
 
 def _emoticon(m: re.Match[str]) -> str:
     return " EMOPOS " if m.group(1) else " EMONEG "
 
 
-_NORMALISED: dict[str, str] = {}
-
-
 def _normalise(tok: str) -> str:
-    """Elongations cut to two ("soooo" → "soo", "!!!" → "!!"), remembered per distinct token."""
-    norm = _ELONGATED.sub(r"\1\1", tok) if len(tok) > 2 else tok
-    if len(_NORMALISED) > 100_000:
-        _NORMALISED.clear()
-    _NORMALISED[tok] = norm
-    return norm
+    """Elongations cut to two ("soooo" → "soo", "!!!" → "!!")."""
+    return _ELONGATED.sub(r"\1\1", tok) if len(tok) > 2 else tok
 
 
 def unigrams(toks: list[str]) -> list[str]:
@@ -184,34 +235,45 @@ _BOOSTERS = frozenset(
 LEXICON_FEATURES = ("lex_pos", "lex_neg", "lex_compound", "lex_npos", "lex_nneg", "lex_excl")
 
 
+def _modified_scores(toks: list[str], lexicon: dict[str, float], negation: bool) -> list[float]:
+    """Each lexicon word's valence, boosted, negated and weighed around "but" as it says."""
+    where = list(compress(range(len(toks)), map(lexicon.__contains__, toks)))
+    if "but" in toks:
+        where = sorted(where + [i for i, t in enumerate(toks) if t == "but"])
+    scores: list[float] = []
+    after_but = False
+    for i in where:
+        tok = toks[i]
+        if tok == "but":
+            # What follows "but" outweighs what came before.
+            scores = [v * 0.5 for v in scores]
+            after_but = True
+            continue
+        val = lexicon[tok]
+        window = toks[max(0, i - 3) : i]
+        if window and window[-1] in _BOOSTERS:
+            val += 0.3 if val > 0 else -0.3
+        if negation:
+            for t in window:
+                if t in _NEGATORS or t.endswith("n't"):
+                    val *= -0.74
+                    break
+        scores.append(val * 1.5 if after_but else val)
+    return scores
+
+
 def lexicon_features(toks: list[str], lexicon: dict[str, float]) -> tuple[float, ...]:
     """Dense valence features for one token list (same order as ``LEXICON_FEATURES``).
 
     ``lexicon`` maps a normalised token (including EMOPOS/EMONEG) to its valence. Only the
     tokens in the lexicon (and any "but") are visited.
     """
-    vals = list(map(lexicon.get, toks))
-    if "but" in toks:
-        where = [i for i, v in enumerate(vals) if v is not None or toks[i] == "but"]
+    negation = not _NEGATORS.isdisjoint(toks) or "n't" in " ".join(toks)
+    if not negation and "but" not in toks and _BOOSTERS.isdisjoint(toks):
+        # The common case: every lexicon word counts as it is.
+        scores = list(map(lexicon.__getitem__, compress(toks, map(lexicon.__contains__, toks))))
     else:
-        where = [i for i, v in enumerate(vals) if v is not None]
-    scores: list[float] = []
-    after_but = False
-    for i in where:
-        if toks[i] == "but":
-            # What follows "but" outweighs what came before.
-            scores = [v * 0.5 for v in scores]
-            after_but = True
-            continue
-        val = vals[i]
-        window = toks[max(0, i - 3) : i]
-        if window and window[-1] in _BOOSTERS:
-            val += 0.3 if val > 0 else -0.3
-        for t in window:
-            if t in _NEGATORS or t.endswith("n't"):
-                val *= -0.74
-                break
-        scores.append(val * 1.5 if after_but else val)
+        scores = _modified_scores(toks, lexicon, negation)
     pos = neg = 0.0
     npos = nneg = 0
     for v in scores:

@@ -77,22 +77,32 @@ def normalise_hint(hint: str | None) -> str | None:
     return None if code in _UNDETERMINED else code
 
 
-def detect(text: str, hint: str | None = None) -> str:
-    """An ISO 639-1 code for ``text``; the platform's ``hint`` wins when it names a language."""
+def _without_noise(text: str) -> str:
+    """The text without links, @handles and #hashtags (they say nothing of the language)."""
+    if "@" in text or "#" in text or "http" in text or "www." in text:
+        return _NOISE.sub(" ", text)
+    return text
+
+
+def detect(text: str, hint: str | None = None, words: list[str] | None = None) -> str:
+    """An ISO 639-1 code for ``text``; the platform's hint wins when it names a language.
+
+    ``words``: the text's lower-cased words when the caller has them already (the model's
+    tokens); otherwise the text is split here, without links, handles and hashtags.
+    """
     code = normalise_hint(hint)
     if code:
         return code
-    if "@" in text or "#" in text or "http" in text or "www." in text:
-        clean = _NOISE.sub(" ", text)
-    else:
-        clean = text
-    if _NON_LATIN.search(clean) and len(_NON_LATIN.findall(clean)) > len(_LATIN.findall(clean)):
-        counts = [(len(p.findall(clean)), lang) for lang, p in _SCRIPTS]
-        # Kana marks Japanese even amid Han characters.
-        if counts[0][0]:
-            return "ja"
-        return max(counts)[1]
-    words = clean.lower().replace("\u2019", "'").translate(_SEPARATORS).split()
+    if not text.isascii():
+        clean = _without_noise(text)
+        if _NON_LATIN.search(clean) and len(_NON_LATIN.findall(clean)) > len(_LATIN.findall(clean)):
+            counts = [(len(p.findall(clean)), lang) for lang, p in _SCRIPTS]
+            # Kana marks Japanese even amid Han characters.
+            if counts[0][0]:
+                return "ja"
+            return max(counts)[1]
+    if words is None:
+        words = _without_noise(text).lower().replace("\u2019", "'").translate(_SEPARATORS).split()
     # Another language needs two of its stopwords; most texts do not have two of any.
     other = [_OTHER[w] for w in words if w in _OTHER]
     if sum(map(len, other)) < 2:

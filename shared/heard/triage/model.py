@@ -1,12 +1,21 @@
 """The shipped linear model, evaluated in pure Python (no numpy or scikit-learn at run time).
 
-The artefact (``data/model-v1.json.gz``) holds sparse weights for the negative and positive
-logits (relative to neutral: softmax only sees differences, so neutral is folded in) and for
-the complaint logit. Features are the word and character n-grams of ``features.py``, each block
-scaled by 1/sqrt(its size), plus a few dense lexicon inputs; the complaint model also reads
-the sentiment probabilities.
+The artefact (``data/model-v2.json.gz``) holds, per feature, three weights: the negative and
+positive logits (relative to neutral: softmax only sees differences, so neutral is folded in)
+and the complaint logit. Features are the word 1-2-grams and the character 3-5-grams of
+``features.py``, both scaled by 1/sqrt(2 * tokens + 1) (the character block by a further
+constant, folded into its weights), plus a few dense lexicon inputs; the complaint model also
+reads the sentiment probabilities.
 
-Loading takes a fraction of a second, so it happens on first use, not on import.
+Speed comes from doing as little per feature as possible:
+
+- the three weights of a word feature are packed into one integer (``pack``): one dictionary
+  lookup per feature, and ``sum()`` adds all three heads in C without making an object;
+- every token's own weights (its unigram plus its character n-grams, which depend only on
+  the token) are summed once, the first time the token is seen, and kept in a cache, so a
+  tweet costs one lookup per token and one per bigram.
+
+Loading takes a few tens of milliseconds, so it happens on first use, not on import.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ import math
 import sys
 import threading
 from array import array
-from itertools import compress, repeat
+from itertools import repeat
 from operator import mul
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -32,8 +41,24 @@ from heard.triage.features import (
     unigrams,
 )
 
-MODEL_PATH = Path(__file__).parent / "data" / "model-v1.json.gz"
+MODEL_PATH = Path(__file__).parent / "data" / "model-v2.json.gz"
+FORMAT = "heard-triage-packed"
 SENTIMENTS = ("negative", "neutral", "positive")
+HEADS = ("negative", "positive", "complaint")
+
+# -- packed weights ------------------------------------------------------------------------
+# A weight is stored in units of 1/QUANTUM; a feature's three weights share one integer,
+# ``negative + positive * 2**21 + complaint * 2**42``. Integers add exactly, so the sum of
+# packed features is the packing of the sums, as long as each of the two lower fields stays
+# within ±2**20 (``unpack`` recovers signed fields). Sums run over at most CHUNK features,
+# and no feature (nor a token's cached total) may exceed MAX_WEIGHT, so they always do.
+QUANTUM = 1024
+_BITS = 21
+_FIELD = 1 << _BITS
+_HALF = _FIELD >> 1
+_MASK = _FIELD - 1
+CHUNK = 64
+MAX_WEIGHT = (_HALF - 1) // CHUNK  # in quanta: 16383, just under 16.0
 
 
 class Scores(NamedTuple):
@@ -49,131 +74,167 @@ class Scores(NamedTuple):
         return round(self.probabilities[2] - self.probabilities[0], 4)
 
 
-HEADS = ("negative", "positive", "complaint")
+def quantise(value: float) -> int:
+    """A weight in quanta, clipped to what a packed field may hold per feature."""
+    return max(-MAX_WEIGHT, min(MAX_WEIGHT, round(value * QUANTUM)))
 
 
-def _encode(values: list[float]) -> str:
-    arr = array("f", values)
+def pack(negative: int, positive: int, complaint: int) -> int:
+    """Three quantised weights as one integer (see above)."""
+    return negative + (positive << _BITS) + (complaint << (2 * _BITS))
+
+
+def unpack(total: int) -> tuple[int, int, int]:
+    """The three fields of a packed integer or of a sum of at most CHUNK of them."""
+    negative = ((total + _HALF) & _MASK) - _HALF
+    total = (total - negative) >> _BITS
+    positive = ((total + _HALF) & _MASK) - _HALF
+    return negative, positive, (total - positive) >> _BITS
+
+
+def _encode(arr: array) -> str:
     if sys.byteorder == "big":  # pragma: no cover - stored little-endian
+        arr = array(arr.typecode, arr)
         arr.byteswap()
     return base64.b64encode(arr.tobytes()).decode("ascii")
 
 
-def _decode(text: str) -> list[float]:
-    arr = array("f")
+def _decode(text: str, typecode: str) -> array:
+    arr = array(typecode)
     arr.frombytes(base64.b64decode(text))
     if sys.byteorder == "big":  # pragma: no cover
         arr.byteswap()
-    return arr.tolist()
+    return arr
 
 
-def pack_block(tables: dict[str, dict[str, float]]) -> dict[str, str]:
-    """One feature block (word or char) as newline-joined keys and a base64 float32 array per
-    head (``HEADS``), aligned with the keys. Used by training."""
-    keys = sorted(set().union(*(tables[h] for h in HEADS)))
-    packed = {"keys": "\n".join(keys)}
-    for head in HEADS:
-        table = tables[head]
-        packed[head] = _encode([table.get(k, 0.0) for k in keys])
-    return packed
+def pack_block(weights: dict[str, tuple[float, float, float]]) -> dict[str, str]:
+    """One feature block as newline-joined keys and their packed weights (base64 int64).
 
-
-_ZERO = repeat(0.0)  # endless: the default for ``map(dict.get, keys, _ZERO)``
-_ZERO_J = repeat(0j)
-_CACHE_LIMIT = 200_000
-
-
-def _tables(packed: dict[str, str]) -> tuple[dict[str, complex], dict[str, float]]:
-    """feature → complex(negative, positive) and feature → complaint (non-zero ones only).
-
-    Two sentiment logits in one complex number let ``sum(map(table.get, features))`` add
-    both in C, with no Python-level loop per feature; building the tables is all C too.
+    Features whose three weights all round to zero are left out. Used by training.
     """
-    keys = packed["keys"].split("\n") if packed["keys"] else []
-    neg, pos, comp = (_decode(packed[h]) for h in HEADS)
-    if not len(keys) == len(neg) == len(pos) == len(comp):
+    keys, packed = [], array("q")
+    for key in sorted(weights):
+        value = pack(*map(quantise, weights[key]))
+        if value:
+            keys.append(key)
+            packed.append(value)
+    return {"keys": "\n".join(keys), "packed": _encode(packed)}
+
+
+def unpack_block(block: dict[str, str]) -> dict[str, int]:
+    """feature → packed weights; all C-level work (split, decode, zip)."""
+    keys = block["keys"].split("\n") if block["keys"] else []
+    packed = _decode(block["packed"], "q")
+    if len(keys) != len(packed):
         raise ValueError("corrupt model artefact: keys and weights differ in length")
-    return dict(zip(keys, map(complex, neg, pos), strict=True)), dict(
-        compress(zip(keys, comp, strict=True), comp)
-    )
+    return dict(zip(keys, packed.tolist(), strict=True))
+
+
+_ZERO = repeat(0)  # endless: the default for ``map(dict.get, keys, _ZERO)``
+_CACHE_LIMIT = 200_000
 
 
 class Model:
     """A loaded artefact. ``score(text)`` is deterministic and thread-safe."""
 
     def __init__(self, artefact: dict[str, Any]):
+        if artefact.get("format") != FORMAT or artefact.get("quantum") != QUANTUM:
+            raise ValueError(
+                f"not a {FORMAT} artefact with quantum {QUANTUM}: "
+                f"{artefact.get('format')!r}, {artefact.get('quantum')!r}"
+            )
         self.version: str = artefact["version"]
         self.meta: dict[str, Any] = artefact.get("meta", {})
-        self._word_s, self._word_c = _tables(artefact["weights"]["word"])
-        self._char_s, self._char_c = _tables(artefact["weights"]["char"])
-        self.words = self._word_s  # every word feature is a key here
-        self.chars = self._char_s
+        weights = artefact["weights"]
+        # token → its own packed weights: its unigram plus its character n-grams
+        self.tokens = unpack_block(weights["token"])
+        self.bigrams = unpack_block(weights["bigram"])
+        self.chars = unpack_block(weights["char"])
         self.lexicon: dict[str, float] = artefact["lexicon"]
         sent = artefact["sentiment"]
         self.s_bias: tuple[float, float] = tuple(sent["bias"])  # type: ignore[assignment]
         # per lexicon feature: (negative, positive) weights
-        self.s_lex = [tuple(row) for row in sent["lexicon"]]
-        self._lex_s = [complex(n, p) for n, p in self.s_lex]
+        self.s_lex: list[tuple[float, float]] = [tuple(row) for row in sent["lexicon"]]  # type: ignore[misc]
+        self._lex_neg = [n for n, _ in self.s_lex]
+        self._lex_pos = [p for _, p in self.s_lex]
         comp = artefact["complaint"]
         self.c_bias: float = comp["bias"]
         self.c_lex: list[float] = comp["lexicon"]
         self.c_sent: list[float] = comp["sentiment"]
-        self._bias_s = complex(*self.s_bias)
-        # token → its char n-grams' summed sentiment weights (complex) and token → their
-        # summed complaint weights + 1j * their count: two dicts, swapped together (one
-        # attribute) when they grow too big.
-        self._token_cache: tuple[dict[str, complex], dict[str, complex]] = ({}, {})
+        # the known tokens and those met since: (negation-marked) token → packed weights
+        self._token_cache: dict[str, int] = dict(self.tokens)
 
     @property
     def features(self) -> int:
         """How many distinct features carry a weight."""
-        return len(self.words) + len(self.chars)
+        return len(self.tokens) + len(self.bigrams) + len(self.chars)
 
-    # -- the feature sums ------------------------------------------------------------------
+    def token_weights(self, token: str) -> int:
+        """A token's own packed weights: its unigram and, for a word, its character n-grams
+        (those of the unmarked word: "good_NEG" shares the n-grams of "good").
 
-    def _cache_tokens(self, toks: list[str]) -> tuple[dict[str, complex], dict[str, complex]]:
-        """Fill the per-token char n-gram sums for the tokens not seen before."""
+        Known tokens come summed in the artefact; an unknown one has no unigram weight.
+        """
+        known = self.tokens.get(token)
+        if known is not None:
+            return known
+        neg = pos = comp = 0
+        word = token[:-4] if token.endswith("_NEG") else token
+        if word[:1].isalpha() and word not in _MARKERS:
+            grams = char_ngrams(word)
+            for i in range(0, len(grams), CHUNK):  # a long word has more than CHUNK
+                n, p, c = unpack(sum(map(self.chars.get, grams[i : i + CHUNK], _ZERO)))
+                neg, pos, comp = neg + n, pos + p, comp + c
+        return pack(*(max(-MAX_WEIGHT, min(MAX_WEIGHT, v)) for v in (neg, pos, comp)))
+
+    def _fill(self, feats: list[str]) -> dict[str, int]:
         cache = self._token_cache
-        if len(cache[0]) > _CACHE_LIMIT:
-            cache = self._token_cache = ({}, {})
-        sents, comps = cache
-        sget, cget = self._char_s.get, self._char_c.get
-        for tok in toks:
-            if tok in sents:
-                continue
-            if tok[0].isalpha() and tok not in _MARKERS:
-                grams = char_ngrams(tok)
-                comps[tok] = complex(sum(map(cget, grams, _ZERO)), len(grams))
-                sents[tok] = sum(map(sget, grams, _ZERO_J))
-            else:
-                comps[tok] = 0j
-                sents[tok] = 0j
+        if len(cache) > len(self.tokens) + _CACHE_LIMIT:
+            cache = self._token_cache = dict(self.tokens)
+        for tok in feats:
+            if tok not in cache:
+                cache[tok] = self.token_weights(tok)
         return cache
+
+    def sums(self, toks: list[str]) -> tuple[int, int, int]:
+        """The three heads' feature sums, in quanta, before scaling."""
+        feats = unigrams(toks)
+        grams = bigrams(toks)
+        cache = self._token_cache
+        if len(feats) <= CHUNK:
+            try:
+                own = sum(map(cache.__getitem__, feats))
+            except KeyError:  # a token not seen before
+                own = sum(map(self._fill(feats).__getitem__, feats))
+            neg, pos, comp = unpack(own)
+            if len(grams) <= CHUNK:
+                b_neg, b_pos, b_comp = unpack(sum(map(self.bigrams.get, grams, _ZERO)))
+                return neg + b_neg, pos + b_pos, comp + b_comp
+        neg = pos = comp = 0  # a long text: sum in chunks so no packed field overflows
+        cache = self._fill(feats)
+        for part, table in ((feats, cache), (grams, self.bigrams)):
+            for i in range(0, len(part), CHUNK):
+                n, p, c = unpack(sum(map(table.get, part[i : i + CHUNK], _ZERO)))
+                neg, pos, comp = neg + n, pos + p, comp + c
+        return neg, pos, comp
 
     def linear(self, toks: list[str]) -> tuple[float, float, float]:
         """Negative and positive logits (relative to neutral) and the text part of complaint."""
-        feats = unigrams(toks) + bigrams(toks)
-        ws = 1.0 / math.sqrt(len(feats))
-        s = sum(map(self._word_s.get, feats, _ZERO_J)) * ws + self._bias_s
-        c = sum(map(self._word_c.get, feats, _ZERO)) * ws + self.c_bias
-        sents, comps = self._token_cache
-        try:
-            cn = sum(map(comps.__getitem__, toks))
-        except KeyError:  # a token not seen before
-            sents, comps = self._cache_tokens(toks)
-            cn = sum(map(comps.__getitem__, toks))
-        if cn.imag:
-            scale = 1.0 / math.sqrt(cn.imag)
-            s += sum(map(sents.__getitem__, toks)) * scale
-            c += cn.real * scale
+        neg, pos, comp = self.sums(toks)
+        scale = 1.0 / (QUANTUM * math.sqrt(2 * len(toks) + 1))
         lex = lexicon_features(toks, self.lexicon)
-        s += sum(map(mul, lex, self._lex_s))
-        c += sum(map(mul, lex, self.c_lex))
-        return s.real, s.imag, c
+        return (
+            neg * scale + self.s_bias[0] + sum(map(mul, lex, self._lex_neg)),
+            pos * scale + self.s_bias[1] + sum(map(mul, lex, self._lex_pos)),
+            comp * scale + self.c_bias + sum(map(mul, lex, self.c_lex)),
+        )
 
     def score(self, text: str) -> Scores:
-        toks = tokens(text) or ["<empty>"]
-        neg, pos, complaint = self.linear(toks)
+        return self.score_tokens(tokens(text))
+
+    def score_tokens(self, toks: list[str]) -> Scores:
+        """``score`` for a text already split by ``features.tokens``."""
+        neg, pos, complaint = self.linear(toks or ["<empty>"])
         top = max(neg, pos, 0.0)
         e_neg, e_neu, e_pos = math.exp(neg - top), math.exp(-top), math.exp(pos - top)
         total = e_neg + e_neu + e_pos

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from heard.triage import intents
+from heard.triage import features, intents
 from heard.triage.features import (
     char_ngrams,
     char_words,
@@ -15,7 +15,7 @@ from heard.triage.features import (
     unigrams,
     word_features,
 )
-from heard.triage.model import load_model
+from heard.triage.model import QUANTUM, load_model, unpack
 
 
 def test_tokens_normalise_markers_emoticons_and_elongations() -> None:
@@ -63,27 +63,84 @@ def test_lexicon_features_flip_negated_words() -> None:
         "Best service ever!!! thank you @acme",
         "",
         "the store opens at 9am",
+        "unheardofword zzqxv not zzqxvs",  # unknown tokens, one negated
+        " ".join(["still no refund from @acme, three weeks now!"] * 12),  # over CHUNK tokens
     ],
 )
 def test_fast_linear_equals_the_plain_weighted_sum(text: str) -> None:
+    """The packed, cached, chunked sums give what the plain definition of the model gives."""
     model = load_model()
     toks = tokens(text) or ["<empty>"]
-    feats = word_features(toks)
-    grams = [g for w in char_words(toks) for g in char_ngrams(w)]
-    s = sum(model._word_s.get(f, 0j) for f in feats) / math.sqrt(len(feats))
-    c = sum(model._word_c.get(f, 0.0) for f in feats) / math.sqrt(len(feats))
-    if grams:
-        s += sum(model._char_s.get(g, 0j) for g in grams) / math.sqrt(len(grams))
-        c += sum(model._char_c.get(g, 0.0) for g in grams) / math.sqrt(len(grams))
+    feats = word_features(toks)  # unigrams (negation-marked) and bigrams
+    plain = [0.0, 0.0, 0.0]
+    for feat in feats:
+        if " " in feat:
+            weights = unpack(model.bigrams.get(feat, 0))
+        elif feat in model.tokens:
+            weights = unpack(model.tokens[feat])  # its unigram and n-grams, summed in training
+        else:  # unknown: only its word's character n-grams
+            word = feat.removesuffix("_NEG")
+            grams = [g for w in char_words([word]) for g in char_ngrams(w)]
+            weights = tuple(sum(unpack(model.chars.get(g, 0))[h] for g in grams) for h in range(3))
+        plain = [a + b for a, b in zip(plain, weights, strict=True)]
+    scale = 1 / (QUANTUM * math.sqrt(len(feats)))
     lex = lexicon_features(toks, model.lexicon)
-    s += complex(*model.s_bias) + sum(
-        v * complex(*w) for v, w in zip(lex, model.s_lex, strict=True)
+    s_neg = sum(v * w[0] for v, w in zip(lex, model.s_lex, strict=True))
+    s_pos = sum(v * w[1] for v, w in zip(lex, model.s_lex, strict=True))
+    c_lex = sum(v * w for v, w in zip(lex, model.c_lex, strict=True))
+    expected = (
+        plain[0] * scale + model.s_bias[0] + s_neg,
+        plain[1] * scale + model.s_bias[1] + s_pos,
+        plain[2] * scale + model.c_bias + c_lex,
     )
-    c += model.c_bias + sum(v * w for v, w in zip(lex, model.c_lex, strict=True))
-    neg, pos, comp = model.linear(toks)
-    assert neg == pytest.approx(s.real, abs=1e-9)
-    assert pos == pytest.approx(s.imag, abs=1e-9)
-    assert comp == pytest.approx(c, abs=1e-9)
+    assert model.linear(toks) == pytest.approx(expected, abs=1e-9)
+
+
+@pytest.mark.parametrize(
+    "chunk",
+    [
+        "thanks",
+        "thanks!!!",
+        "wow...",
+        "why?!",
+        "@acme",
+        "@acme:",
+        "@user_1,",
+        "@",
+        "@münchen",
+        "#fail",
+        "#fail.",
+        "#",
+        "#x!",
+        "xd!",
+        "xp.;",
+        "xoxo",
+        "http://x.co/a",
+        "https://y.z/a?b",
+        "http://",
+        "http:",
+        "word:)",
+        "@bob:)",
+        "#tag;)",
+        "3pm!",
+        "café,",
+        "don't",
+        "a;",
+    ],
+)
+def test_common_chunks_split_as_the_regexes_do(chunk: str) -> None:
+    fast = features._common_chunk(chunk)
+    assert fast is None or fast == features._split_chunk(chunk)
+
+
+def test_tokens_are_the_same_cached_or_not() -> None:
+    text = "@Acme thanks for NOTHING!!! my order #fail... http://x.co/a :( xD"
+    first = tokens(text)
+    assert tokens(text) == first
+    assert first == [
+        "@USER", "thanks", "for", "nothing", "!!", "my", "order", "fail", ".", ".", ".", "URL",
+        "EMONEG", "EMOPOS",
+    ]  # fmt: skip
 
 
 def test_triggers_join_fixed_alternatives() -> None:

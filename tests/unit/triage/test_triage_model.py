@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 
 import pytest
 
 from heard.models import Sentiment
-from heard.triage.model import MODEL_PATH, load_model
+from heard.triage.model import (
+    CHUNK,
+    MAX_WEIGHT,
+    MODEL_PATH,
+    QUANTUM,
+    Model,
+    load_model,
+    pack,
+    quantise,
+    unpack,
+)
 
 
 def test_artefact_is_shipped_and_small() -> None:
@@ -18,11 +29,39 @@ def test_artefact_is_shipped_and_small() -> None:
 
 def test_artefact_loads_once() -> None:
     model = load_model()
-    assert model.version == "v1"
+    assert model.version == "v2"
     assert load_model() is model
     assert model.features > 10_000
-    assert len(model.words) > 1000
-    assert len(model.chars) > 1000
+    assert min(len(model.tokens), len(model.bigrams), len(model.chars)) > 1000
+
+
+def test_packed_weights_add_exactly() -> None:
+    """Up to CHUNK packed features, each head as large as allowed, sum to the exact sums."""
+    rng = random.Random(7)
+    for _ in range(200):
+        rows = [
+            tuple(rng.randint(-MAX_WEIGHT, MAX_WEIGHT) for _ in range(3))
+            for _ in range(rng.randint(1, CHUNK))
+        ]
+        total = sum(pack(*row) for row in rows)
+        assert unpack(total) == tuple(sum(col) for col in zip(*rows, strict=True))
+    extreme = [(MAX_WEIGHT, -MAX_WEIGHT, MAX_WEIGHT)] * CHUNK
+    assert unpack(sum(pack(*r) for r in extreme)) == (
+        CHUNK * MAX_WEIGHT,
+        -CHUNK * MAX_WEIGHT,
+        CHUNK * MAX_WEIGHT,
+    )
+
+
+def test_quantise_clips_to_what_a_field_holds() -> None:
+    assert quantise(0.5) == QUANTUM // 2
+    assert quantise(1e6) == MAX_WEIGHT
+    assert quantise(-1e6) == -MAX_WEIGHT
+
+
+def test_a_foreign_artefact_is_refused() -> None:
+    with pytest.raises(ValueError, match="heard-triage-packed"):
+        Model({"format": "heard-triage-linear", "version": "v1"})
 
 
 @pytest.mark.parametrize(
