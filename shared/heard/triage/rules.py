@@ -68,6 +68,9 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
     Intent.BILLING: [
         r"refund\w*",
         r"(double|over|over-)charg\w*|charged (me )?(twice|again|for)",
+        r"charged (to )?(my|our) (credit |debit )?(card|account|bank)",
+        r"(still|keeps?|kept) (charging|billing) (me|us|my|our)",
+        r"disput\w* (it|this|the (charge|payment|transaction))? ?with (my|our) (bank|card)",
         r"(my|the|a|your) (bill|invoice|statement)",
         r"billing|billed",
         r"(money|cash) back",
