@@ -43,6 +43,7 @@ from heard.triage.features import (  # noqa: E402
 )
 from heard.triage.model import (  # noqa: E402
     FORMAT,
+    HEADS,
     MODEL_PATH,
     QUANTUM,
     SENTIMENTS,
@@ -307,6 +308,7 @@ def export(
         "format": FORMAT,
         "version": VERSION,
         "quantum": QUANTUM,
+        "heads": list(HEADS),
         "meta": meta or {},
         "sentiment": {
             "classes": list(SENTIMENTS),

@@ -198,15 +198,6 @@ def char_words(toks: list[str]) -> list[str]:
     return [t for t in toks if t[0].isalpha() and t not in _MARKERS]
 
 
-def extract(text: str) -> tuple[list[str], list[str]]:
-    """(word features, char n-gram features) for one text, with repetitions (counts matter)."""
-    toks = tokens(text)
-    chars: list[str] = []
-    for word in char_words(toks):
-        chars.extend(char_ngrams(word))
-    return word_features(toks), chars
-
-
 # ---------------------------------------------------------------------------------------------
 # Lexicon features: a small valence scorer in the spirit of VADER (negation flips a word,
 # boosters strengthen it, a clause after "but" counts more), fed to the model as dense inputs.

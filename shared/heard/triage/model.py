@@ -44,7 +44,7 @@ from heard.triage.features import (
 MODEL_PATH = Path(__file__).parent / "data" / "model-v2.json.gz"
 FORMAT = "heard-triage-packed"
 SENTIMENTS = ("negative", "neutral", "positive")
-HEADS = ("negative", "positive", "complaint")
+HEADS = ("negative", "positive", "complaint")  # the packed fields, lowest first
 
 # -- packed weights ------------------------------------------------------------------------
 # A weight is stored in units of 1/QUANTUM; a feature's three weights share one integer,
@@ -138,10 +138,10 @@ class Model:
     """A loaded artefact. ``score(text)`` is deterministic and thread-safe."""
 
     def __init__(self, artefact: dict[str, Any]):
-        if artefact.get("format") != FORMAT or artefact.get("quantum") != QUANTUM:
+        layout = (artefact.get("format"), artefact.get("quantum"), artefact.get("heads"))
+        if layout != (FORMAT, QUANTUM, list(HEADS)):
             raise ValueError(
-                f"not a {FORMAT} artefact with quantum {QUANTUM}: "
-                f"{artefact.get('format')!r}, {artefact.get('quantum')!r}"
+                f"not a {FORMAT} artefact with quantum {QUANTUM} and heads {list(HEADS)}: {layout}"
             )
         self.version: str = artefact["version"]
         self.meta: dict[str, Any] = artefact.get("meta", {})
