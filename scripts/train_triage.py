@@ -37,6 +37,7 @@ from heard.triage.features import (  # noqa: E402
     LEXICON_FEATURES,
     char_ngrams,
     char_words,
+    has_char_ngrams,
     lexicon_features,
     tokens,
     word_features,
@@ -339,13 +340,12 @@ def token_table(
     known = {k for k in sentiment.vocab.words if " " not in k}
     if complaint is not None:
         known.update(k for k in complaint.vocab.words if " " not in k)
-    known.update(k for k in words if " " not in k)
     table: dict[str, list[float]] = {}
     zero = [0.0, 0.0, 0.0]
     for tok in known:
         row = list(words.get(tok, zero))
-        word = tok[:-4] if tok.endswith("_NEG") else tok
-        if char_words([word]):
+        word = tok.removesuffix("_NEG")
+        if has_char_ngrams(word):
             for gram in char_ngrams(word):
                 for head, value in enumerate(chars.get(gram, zero)):
                     row[head] += value

@@ -79,13 +79,9 @@ def tokens(text: str) -> list[str]:
     chunks = text.lower().replace("\u2019", "'").split()
     try:
         return list(chain.from_iterable(map(_CHUNKS.__getitem__, chunks)))
-    except KeyError:  # a chunk not seen before: tokenise the new ones, then as above
-        for chunk in [c for c in chunks if c not in _CHUNKS]:
-            _chunk(chunk)
-        try:
-            return list(chain.from_iterable(map(_CHUNKS.__getitem__, chunks)))
-        except KeyError:  # the cache was full and emptied meanwhile
-            return [tok for chunk in chunks for tok in (_CHUNKS.get(chunk) or _chunk(chunk))]
+    except KeyError:  # a chunk not seen before
+        get = _CHUNKS.get
+        return [tok for chunk in chunks for tok in (get(chunk) or _chunk(chunk))]
 
 
 _CHUNKS: dict[str, tuple[str, ...]] = {}
@@ -193,9 +189,14 @@ def char_ngrams(word: str) -> list[str]:
     return [padded[i : i + k] for k in (3, 4, 5) for i in range(n - k + 1)]
 
 
+def has_char_ngrams(tok: str) -> bool:
+    """Whether a token's character n-grams are features (a real word, not a marker or symbol)."""
+    return tok[:1].isalpha() and tok not in _MARKERS
+
+
 def char_words(toks: list[str]) -> list[str]:
-    """The tokens whose character n-grams are features (real words, not markers or symbols)."""
-    return [t for t in toks if t[0].isalpha() and t not in _MARKERS]
+    """The tokens whose character n-grams are features."""
+    return list(filter(has_char_ngrams, toks))
 
 
 # ---------------------------------------------------------------------------------------------

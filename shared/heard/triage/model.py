@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from heard.triage.features import (
-    _MARKERS,
     bigrams,
     char_ngrams,
+    has_char_ngrams,
     lexicon_features,
     tokens,
     unigrams,
@@ -179,8 +179,8 @@ class Model:
         if known is not None:
             return known
         neg = pos = comp = 0
-        word = token[:-4] if token.endswith("_NEG") else token
-        if word[:1].isalpha() and word not in _MARKERS:
+        word = token.removesuffix("_NEG")
+        if has_char_ngrams(word):
             grams = char_ngrams(word)
             for i in range(0, len(grams), CHUNK):  # a long word has more than CHUNK
                 n, p, c = unpack(sum(map(self.chars.get, grams[i : i + CHUNK], _ZERO)))
