@@ -306,6 +306,8 @@ def find(text: str, brand: Brand | None = None) -> Found:
     found = Found()
     rules = _brand_rules(brand)
     worth = candidates(low)
+    if not worth and rules is None and "?" not in low:
+        return found  # most mentions: no trigger, no brand terms, no question
     for intent, name, builtin in _ORDER:
         phrase = None
         if builtin is not None and name in worth:
