@@ -301,41 +301,56 @@ def test_malformed_page_payload_names_the_field(payload, field):
     assert info.value.field == field
 
 
-def test_malformed_field_deep_in_a_batch_names_its_position():
-    payload = load("meta-page-feed.json")
-    del payload["entry"][1]["changes"][1]["value"]["comment_id"]
+_DELETE = object()  # the key is removed rather than given a value
+
+
+@pytest.mark.parametrize(
+    ("fixture", "path", "value", "field"),
+    [
+        (  # deep in a batch: the position names the entry and the change
+            "meta-page-feed.json",
+            ("entry", 1, "changes", 1, "value", "comment_id"),
+            _DELETE,
+            "entry[1].changes[1].value.comment_id",
+        ),
+        (
+            "meta-messenger.json",
+            ("entry", 0, "messaging", 0, "message", "mid"),
+            _DELETE,
+            "entry[0].messaging[0].message.mid",
+        ),
+        (
+            "meta-messenger.json",
+            ("entry", 0, "messaging", 0, "message"),
+            "hello",
+            "entry[0].messaging[0].message",
+        ),
+        (
+            "instagram-comments-mentions.json",
+            ("entry", 1, "changes", 0, "value", "media_id"),
+            _DELETE,
+            "entry[1].changes[0].value.media_id",
+        ),
+        (
+            "instagram-comments-mentions.json",
+            ("entry", 0, "changes", 0, "value", "id"),
+            None,
+            "entry[0].changes[0].value.id",
+        ),
+    ],
+)
+def test_malformed_delivery_names_the_field(fixture, path, value, field):
+    payload = load(fixture)
+    parent = payload
+    for key in path[:-1]:
+        parent = parent[key]
+    if value is _DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
     with pytest.raises(PayloadError) as info:
         meta.parse(payload)
-    assert info.value.field == "entry[1].changes[1].value.comment_id"
-
-
-def test_malformed_messenger_event_names_the_field():
-    payload = load("meta-messenger.json")
-    del payload["entry"][0]["messaging"][0]["message"]["mid"]
-    with pytest.raises(PayloadError) as info:
-        meta.parse(payload)
-    assert info.value.field == "entry[0].messaging[0].message.mid"
-
-
-def test_malformed_instagram_payload_names_the_field():
-    payload = load("instagram-comments-mentions.json")
-    del payload["entry"][1]["changes"][0]["value"]["media_id"]
-    with pytest.raises(PayloadError) as info:
-        meta.parse(payload)
-    assert info.value.field == "entry[1].changes[0].value.media_id"
-    payload = load("instagram-comments-mentions.json")
-    payload["entry"][0]["changes"][0]["value"]["id"] = None
-    with pytest.raises(PayloadError) as info:
-        meta.parse(payload)
-    assert info.value.field == "entry[0].changes[0].value.id"
-
-
-def test_messenger_message_that_is_not_an_object_names_the_field():
-    payload = load("meta-messenger.json")
-    payload["entry"][0]["messaging"][0]["message"] = "hello"
-    with pytest.raises(PayloadError) as info:
-        meta.parse(payload)
-    assert info.value.field == "entry[0].messaging[0].message"
+    assert info.value.field == field
 
 
 def test_instagram_direct_messages_are_read_like_messenger():
