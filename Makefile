@@ -26,7 +26,7 @@ install: $(STAMP) ## Create .venv and install Heard with its dev tools
 
 .PHONY: run
 run: $(STAMP) ## Run the local stack (moto, HTTP API on :3000, demo traffic); Ctrl-C stops it
-	$(BIN)/python -m heard.local
+	$(BIN)/python -m heard_local
 
 .PHONY: test
 test: $(STAMP) ## Lint, then run every test (unit, integration, end-to-end)

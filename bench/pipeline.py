@@ -33,11 +33,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-
-from heard.local import defaults
-from heard.local.capture import Delivery
-from heard.local.signing import x_headers
-from heard.local.stack import LocalStack
+from heard_local import defaults
+from heard_local.capture import Delivery
+from heard_local.signing import x_headers
+from heard_local.stack import LocalStack
 
 TOKEN = re.compile(r"bench-([0-9a-f]{32})")
 TEXT = (

@@ -9,15 +9,15 @@ Usage (integration tests)::
         table = stack.table_name("MentionsTable")        # physical names by logical id
         queue_url = stack.queue_url("IngestQueue")
         ddb = stack.client("dynamodb")                   # boto3 client on the moto server
-        deliveries = alerts.wait_for(1, timeout_s=10)    # list[heard.local.capture.Delivery]
+        deliveries = alerts.wait_for(1, timeout_s=10)    # list[heard_local.capture.Delivery]
         assert deliveries[0].attributes["severity"] == "critical"
 
 Fixtures:
 
 - ``moto_server`` (session): the endpoint URL (``http://127.0.0.1:PORT``) of a moto server.
-- ``stack``: ``heard.local.provision.Stack`` — template.yaml provisioned under a unique stack
+- ``stack``: ``heard_local.provision.Stack`` — template.yaml provisioned under a unique stack
   name, and the local environment set (monkeypatched, undone after the test): AWS_ENDPOINT_URL,
-  dummy credentials, region, the HEARD_* local secrets (``heard.local.defaults.LOCAL_SECRETS``),
+  dummy credentials, region, the HEARD_* local secrets (``heard_local.defaults.LOCAL_SECRETS``),
   HEARD_CONFIG (demo config) and every function's template environment.
   ``stack.refs`` / ``stack.attrs`` / ``stack.functions`` / ``stack.client(service)``.
 - ``stack_parameters``: override to pass template parameters (e.g. ``{"AlertEmail": "a@b.c"}``).
@@ -36,12 +36,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from heard.local.capture import TopicCapture
-from heard.local.defaults import REGION, local_environment
-from heard.local.motoserver import start_moto
-from heard.local.provision import Stack, provision
-from heard.local.runtime import LambdaContext, load_handler, make_context
+from heard_local.capture import TopicCapture
+from heard_local.defaults import REGION, local_environment
+from heard_local.motoserver import start_moto
+from heard_local.provision import Stack, provision
+from heard_local.runtime import LambdaContext, load_handler, make_context
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "template.yaml"

@@ -18,7 +18,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from heard.models import Intent, Platform, Priority
 
-DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
 log = logging.getLogger(__name__)
 
 _Term = Annotated[str, Field(min_length=1, max_length=200)]
@@ -170,8 +169,8 @@ class ConfigSource:
     """Where the running function reads the config: a file locally, an SSM parameter in AWS.
 
     ``HEARD_CONFIG`` names a file; otherwise ``HEARD_CONFIG_PARAMETER`` names an SSM parameter
-    read through Powertools Parameters and cached for ``max_age`` seconds. With neither set the
-    demo configuration is used.
+    read through Powertools Parameters and cached for ``max_age`` seconds. With neither set there
+    is nothing to read: ``ConfigError`` says which variables to set.
     """
 
     def __init__(self, max_age: int = 60):
@@ -184,8 +183,12 @@ class ConfigSource:
         logged each time it is read (so one typo in the parameter does not stop triage)."""
         file = os.environ.get("HEARD_CONFIG")
         parameter = os.environ.get("HEARD_CONFIG_PARAMETER")
-        if file or not parameter:
-            path = file or str(DEMO_CONFIG)
+        if not (file or parameter):
+            raise ConfigError(
+                "environment", ["set HEARD_CONFIG (a file) or HEARD_CONFIG_PARAMETER"]
+            )
+        if file:
+            path = file
             if self._cached is None or self._cached[0] != path:
                 self._cached = (path, load_config_file(path))
             return self._cached[1]

@@ -1,6 +1,6 @@
 """End to end: the real local stack in a subprocess, driven over HTTP like a platform would.
 
-The stack is started with ``python -m heard.local --no-demo`` on a free port, with its state
+The stack is started with ``python -m heard_local --no-demo`` on a free port, with its state
 file in a temporary folder; the tests read ``local.json`` to find the API, the moto endpoint
 and the physical names, and look inside with boto3.
 """
@@ -25,10 +25,9 @@ from typing import Any
 import boto3
 import httpx
 import pytest
-
-from heard.local import defaults
-from heard.local.capture import TopicCapture
-from heard.local.signing import generic_headers, x_headers
+from heard_local import defaults
+from heard_local.capture import TopicCapture
+from heard_local.signing import generic_headers, x_headers
 
 pytestmark = pytest.mark.e2e
 
@@ -96,7 +95,7 @@ class RunningStack:
 
 
 def _start(state: Path) -> RunningStack:
-    """``python -m heard.local --no-demo`` on a free port; returns once local.json exists."""
+    """``python -m heard_local --no-demo`` on a free port; returns once local.json exists."""
     log = state / "stack.log"
     env = {
         **os.environ,
@@ -107,7 +106,7 @@ def _start(state: Path) -> RunningStack:
     env.pop("HEARD_CONFIG", None)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "heard.local", "--no-demo"],
+            [sys.executable, "-m", "heard_local", "--no-demo"],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from heard.local.http_api import HttpResponse, Route, build_event, map_response
-from heard.local.sqs_source import lambda_record
+from heard_local.http_api import HttpResponse, Route, build_event, map_response
+from heard_local.sqs_source import lambda_record
 
 EVENTS = Path(__file__).resolve().parents[2] / "events"
 

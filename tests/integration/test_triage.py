@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from heard_local.signing import x_headers
 
 from heard.ingest import IngestQueue
-from heard.local.signing import x_headers
 from heard.models import (
     AlertState,
     Author,

@@ -7,10 +7,10 @@ import json
 import time
 
 import pytest
+from heard_local import signing
+from heard_local.defaults import secret
 
 from heard.ingest import parse_message
-from heard.local import signing
-from heard.local.defaults import secret
 from heard.models import DeletionMessage, MentionMessage, Platform
 
 

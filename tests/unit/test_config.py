@@ -1,9 +1,10 @@
 """Brand configuration: validation that names every error's location, and brand matching."""
 
 import pytest
+from heard_cli import main
+from heard_local.defaults import DEMO_CONFIG
 
-from heard.cli import main
-from heard.config import DEMO_CONFIG, BrandMatcher, ConfigError, load_config_file, parse_config
+from heard.config import BrandMatcher, ConfigError, load_config_file, parse_config
 from heard.models import Platform, Priority
 
 VALID = """

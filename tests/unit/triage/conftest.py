@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from heard_local.defaults import DEMO_CONFIG
 
-from heard.config import DEMO_CONFIG, Brand, load_config_file
+from heard.config import Brand, load_config_file
 from heard.triage import Triager
 
 

@@ -1,4 +1,4 @@
-"""The ``heard classify`` contract, run as a user would: ``python -m heard classify``."""
+"""The ``heard classify`` contract, run as a user would: ``python -m heard_cli classify``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 def classify(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("HEARD_CONFIG", "HEARD_TRIAGE_BACKEND")}
     return subprocess.run(
-        [sys.executable, "-m", "heard", "classify", *args],
+        [sys.executable, "-m", "heard_cli", "classify", *args],
         input=stdin,
         capture_output=True,
         text=True,

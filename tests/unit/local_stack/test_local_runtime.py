@@ -6,10 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from heard.local.defaults import LOCAL_SECRETS, local_environment
-from heard.local.provision import FunctionSpec
-from heard.local.runtime import load_handler, make_context
+from heard_local.defaults import LOCAL_SECRETS, local_environment
+from heard_local.provision import FunctionSpec
+from heard_local.runtime import load_handler, make_context
 
 APP = """
 import os

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from heard.local.defaults import HOST
+from heard_local.defaults import HOST
 
 
 @dataclass

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from heard.local.template import (
+from heard_local.template import (
     Resolver,
     TemplateError,
     UnresolvedReference,

@@ -9,9 +9,9 @@ import threading
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from heard.local.capture import Delivery, TopicCapture
+from heard_local.capture import Delivery, TopicCapture
 
-log = logging.getLogger("heard.local.alerts")
+log = logging.getLogger("heard_local.alerts")
 
 _SEVERITY_COLOURS = {"critical": "\033[1;31m", "high": "\033[31m", "normal": "\033[33m"}
 _RESET = "\033[0m"

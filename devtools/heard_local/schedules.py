@@ -16,10 +16,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from heard.local.defaults import ACCOUNT_ID, REGION
-from heard.local.provision import ScheduleSpec
+from heard_local.defaults import ACCOUNT_ID, REGION
+from heard_local.provision import ScheduleSpec
 
-log = logging.getLogger("heard.local.schedules")
+log = logging.getLogger("heard_local.schedules")
 
 _RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _SECONDS = {"minute": 60, "hour": 3600, "day": 86400}

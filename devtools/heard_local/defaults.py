@@ -10,13 +10,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from heard.config import DEMO_CONFIG
-
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "heard-local"
 DEFAULT_PORT = 3000
 HOST = "127.0.0.1"
+
+# The demo brand Acme: what the local stack tracks unless HEARD_CONFIG names your own file.
+DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
 
 # Env var -> local default. The handlers use these instead of Secrets Manager when set.
 LOCAL_SECRETS: dict[str, str] = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from heard_local import defaults
+from heard_local.signing import generic_headers, meta_headers, sign_for, x_headers
 
-from heard.local import defaults
-from heard.local.signing import generic_headers, meta_headers, sign_for, x_headers
 from heard.platforms import generic, meta, x
 from heard.platforms.errors import SignatureError
 

@@ -12,8 +12,8 @@ import hmac
 import time
 from collections.abc import Mapping
 
-from heard.local import defaults
 from heard.platforms import generic
+from heard_local import defaults
 
 
 def x_headers(raw_body: bytes, consumer_secret: str | None = None) -> dict[str, str]:

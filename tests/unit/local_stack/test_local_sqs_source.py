@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from heard.local.provision import FunctionSpec, SqsSource, Stack
-from heard.local.runtime import load_handler, make_context
-from heard.local.sqs_source import SqsEventSource, failed_ids
+from heard_local.provision import FunctionSpec, SqsSource, Stack
+from heard_local.runtime import load_handler, make_context
+from heard_local.sqs_source import SqsEventSource, failed_ids
 
 # A tiny function: fails "flaky" on its first delivery, "poison" always, records every call.
 HANDLER = """

@@ -20,8 +20,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from heard.local.defaults import ACCOUNT_ID, REGION
-from heard.local.provision import FunctionSpec
+from heard_local.defaults import ACCOUNT_ID, REGION
+from heard_local.provision import FunctionSpec
 
 Handler = Callable[[Any, Any], Any]
 
@@ -78,7 +78,7 @@ def load_handler(spec: FunctionSpec, env_overrides: Mapping[str, str] | None = N
     """Import the function's module fresh, with its environment set, and return its handler.
 
     The environment goes into ``os.environ`` (process-wide, as the functions share the
-    process locally); ``env_overrides`` is usually ``heard.local.defaults.local_environment``.
+    process locally); ``env_overrides`` is usually ``heard_local.defaults.local_environment``.
     """
     os.environ.update(function_environment(spec, env_overrides))
     module_name, _, attribute = spec.handler.rpartition(".")

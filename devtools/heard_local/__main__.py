@@ -1,9 +1,9 @@
-"""``python -m heard.local``: the whole of Heard on loopback (what ``make run`` starts).
+"""``python -m heard_local``: the whole of Heard on loopback (what ``make run`` starts).
 
-python -m heard.local              start, replay the demo, run until Ctrl-C
-python -m heard.local --no-demo    start and wait for your own requests
-python -m heard.local --once       start, replay the demo, drain, print a summary, exit
-python -m heard.local send FILE    sign FILE and POST it to the running stack's webhook
+python -m heard_local              start, replay the demo, run until Ctrl-C
+python -m heard_local --no-demo    start and wait for your own requests
+python -m heard_local --once       start, replay the demo, drain, print a summary, exit
+python -m heard_local send FILE    sign FILE and POST it to the running stack's webhook
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from heard.local import defaults
-from heard.local.demo import DEMO_DIR, Delivered, replay, webhook_path
-from heard.local.stack import LocalStack
+from heard_local import defaults
+from heard_local.demo import DEMO_DIR, Delivered, replay, webhook_path
+from heard_local.stack import LocalStack
 
 
 def _configure_logging() -> None:
@@ -29,7 +29,7 @@ def _configure_logging() -> None:
     # lines get a handler of their own, not shared with the root logger.
     local_handler = logging.StreamHandler(sys.stderr)
     local_handler.setFormatter(formatter)
-    local = logging.getLogger("heard.local")
+    local = logging.getLogger("heard_local")
     local.addHandler(local_handler)
     local.setLevel(logging.INFO)
     local.propagate = False
@@ -63,7 +63,7 @@ def banner(stack: LocalStack) -> str:
         "  Try:",
         f"    curl -s -H 'Authorization: Bearer {token}' {info['api_url']}/mentions",
         f"    curl -s '{info['api_url']}/webhooks/x?crc_token=hello'",
-        "    python -m heard.local send events/demo/01-x-angry-customer-lawyer.json",
+        "    python -m heard_local send events/demo/01-x-angry-customer-lawyer.json",
         f"    aws --endpoint-url {endpoint} --region {region} dynamodb scan --table-name {table}",
         f"    aws --endpoint-url {endpoint} --region {region} sqs get-queue-attributes "
         f"--queue-url {queue} --attribute-names All",
@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         stack.start()
     except OSError as exc:
-        print(f"heard.local: cannot start: {exc}", file=sys.stderr)
+        print(f"heard_local: cannot start: {exc}", file=sys.stderr)
         stack.stop()
         return 1
     code = 0
@@ -156,7 +156,7 @@ def send(args: argparse.Namespace) -> int:
     """Sign FILE for its webhook and POST it to the stack described by local.json."""
     import httpx
 
-    from heard.local.signing import sign_for
+    from heard_local.signing import sign_for
 
     state = defaults.state_dir() / "local.json"
     if not state.is_file():
@@ -179,12 +179,12 @@ def send(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["send"]:
-        parser = argparse.ArgumentParser(prog="python -m heard.local send")
+        parser = argparse.ArgumentParser(prog="python -m heard_local send")
         parser.add_argument("files", nargs="+", help="JSON bodies to sign and POST")
         parser.add_argument("--path", help="webhook path (default: from the file name)")
         return send(parser.parse_args(argv[1:]))
     parser = argparse.ArgumentParser(
-        prog="python -m heard.local",
+        prog="python -m heard_local",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

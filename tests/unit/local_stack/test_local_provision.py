@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from heard.local.provision import Stack, generate_secret_string, physical_name, provision
-from heard.local.template import load_template
+from heard_local.provision import Stack, generate_secret_string, physical_name, provision
+from heard_local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"

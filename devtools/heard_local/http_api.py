@@ -24,9 +24,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
-from heard.local.defaults import ACCOUNT_ID, HOST
+from heard_local.defaults import ACCOUNT_ID, HOST
 
-log = logging.getLogger("heard.local.http")
+log = logging.getLogger("heard_local.http")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
 API_ID = "local"

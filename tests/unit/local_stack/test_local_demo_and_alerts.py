@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from heard_local.alert_printer import format_delivery
+from heard_local.capture import Delivery
+from heard_local.demo import DEMO_DIR, demo_files, webhook_path
 
-from heard.local.alert_printer import format_delivery
-from heard.local.capture import Delivery
-from heard.local.demo import DEMO_DIR, demo_files, webhook_path
 from heard.platforms import generic, meta, x
 
 

@@ -1,5 +1,5 @@
 import sys
 
-from heard.cli import main
+from heard_cli import main
 
 sys.exit(main())

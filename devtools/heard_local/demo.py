@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from heard.local.signing import sign_for
+from heard_local.signing import sign_for
 
-DEMO_DIR = Path(__file__).resolve().parents[3] / "events" / "demo"
+DEMO_DIR = Path(__file__).resolve().parents[2] / "events" / "demo"
 
 _PATHS = {
     "x": "/webhooks/x",

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Annotated, Any, TextIO
 
+from heard_local.defaults import DEMO_CONFIG
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from heard.config import Brand, ConfigError, ConfigSource, HeardConfig
+from heard.config import Brand, ConfigError, HeardConfig, load_config_file
 
 
 class ClassifyRequest(BaseModel):
@@ -147,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"heard classify: {exc}", file=sys.stderr)
         return 2
     try:
-        config: HeardConfig | None = ConfigSource().get()
+        config: HeardConfig | None = load_config_file(os.environ.get("HEARD_CONFIG") or DEMO_CONFIG)
     except ConfigError as exc:
         print(f"heard classify: {exc}", file=sys.stderr)
         return 2

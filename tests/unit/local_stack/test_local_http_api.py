@@ -9,8 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-
-from heard.local.http_api import LocalHttpApi, Route, map_response
+from heard_local.http_api import LocalHttpApi, Route, map_response
 
 ROUTES = [
     Route("POST", "/webhooks/x", None, "Webhook"),

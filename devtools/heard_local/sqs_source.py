@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-log = logging.getLogger("heard.local.sqs")
+log = logging.getLogger("heard_local.sqs")
 
 InvokeBatch = Callable[[dict[str, Any]], Any]
 

@@ -21,8 +21,8 @@ from typing import Any, NamedTuple
 
 import boto3
 
-from heard.local.defaults import ACCOUNT_ID, REGION, STACK_NAME
-from heard.local.template import Resolver, TemplateError, load_template, references
+from heard_local.defaults import ACCOUNT_ID, REGION, STACK_NAME
+from heard_local.template import Resolver, TemplateError, load_template, references
 
 log = logging.getLogger(__name__)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import threading
 
 import pytest
-
-from heard.local.provision import ScheduleSpec
-from heard.local.schedules import Scheduler, rate_seconds, scheduled_event
+from heard_local.provision import ScheduleSpec
+from heard_local.schedules import Scheduler, rate_seconds, scheduled_event
 
 
 @pytest.mark.parametrize(

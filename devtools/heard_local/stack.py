@@ -19,18 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from heard.local import defaults
-from heard.local.alert_printer import AlertPrinter
-from heard.local.http_api import LocalHttpApi, Route
-from heard.local.motoserver import MotoServer, start_moto
-from heard.local.provision import FunctionSpec, Stack, provision
-from heard.local.runtime import Handler, load_handler, make_context
-from heard.local.schedules import Scheduler
-from heard.local.sqs_source import SqsEventSource
+from heard_local import defaults
+from heard_local.alert_printer import AlertPrinter
+from heard_local.http_api import LocalHttpApi, Route
+from heard_local.motoserver import MotoServer, start_moto
+from heard_local.provision import FunctionSpec, Stack, provision
+from heard_local.runtime import Handler, load_handler, make_context
+from heard_local.schedules import Scheduler
+from heard_local.sqs_source import SqsEventSource
 
-log = logging.getLogger("heard.local")
+log = logging.getLogger("heard_local")
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def default_template() -> Path:

@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("files", nargs="+", metavar="FILE")
     validate.set_defaults(func=_config_validate)
 
-    from heard.triage import cli as triage_cli
+    from heard_cli import classify as triage_cli
 
     triage_cli.add_parser(commands)
     return parser
