@@ -12,7 +12,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from heard.inbox import Inbox, InboxError
 from heard.observability import make_tracer
-from heard.store import MentionStore
+from heard.store import MentionStore, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
@@ -22,7 +22,7 @@ app = APIGatewayHttpResolver()
 @cache
 def _inbox() -> Inbox:
     table = boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"])
-    return Inbox(MentionStore(table))
+    return Inbox(MentionStore(MentionTable(table)))
 
 
 @app.get("/mentions")

@@ -14,7 +14,7 @@ from heard.alerts import AlertPublisher
 from heard.config import ConfigSource
 from heard.escalation import escalate_overdue
 from heard.observability import make_tracer
-from heard.store import MentionStore
+from heard.store import AlertClaims, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
@@ -23,10 +23,10 @@ config_source = ConfigSource()
 
 
 @cache
-def _adapters() -> tuple[MentionStore, AlertPublisher, timedelta]:
+def _adapters() -> tuple[AlertClaims, AlertPublisher, timedelta]:
     # Wired once per cold start.
     return (
-        MentionStore(boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"])),
+        AlertClaims(MentionTable(boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"]))),
         AlertPublisher(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"]),
         timedelta(minutes=int(os.environ.get("SLA_MINUTES", "30"))),
     )
@@ -36,8 +36,8 @@ def _adapters() -> tuple[MentionStore, AlertPublisher, timedelta]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    store, publisher, sla = _adapters()
-    keys = escalate_overdue(store, publisher, config_source.get(), sla=sla)
+    claims, publisher, sla = _adapters()
+    keys = escalate_overdue(claims, publisher, config_source.get(), sla=sla)
     metrics.add_metric(name="MentionsEscalated", unit=MetricUnit.Count, value=len(keys))
     logger.info("escalation run", extra={"escalated": len(keys)})
     return {"escalated": len(keys), "keys": keys}

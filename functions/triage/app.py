@@ -23,7 +23,7 @@ from heard.config import ConfigSource
 from heard.ingest import message_key, message_platform, parse_message
 from heard.observability import PlatformMetrics, make_tracer
 from heard.pipeline import Outcome, Pipeline
-from heard.store import MentionStore
+from heard.store import AlertClaims, MentionStore, MentionTable
 from heard.triage import get_triager
 
 logger = Logger()
@@ -36,9 +36,13 @@ platform_metrics = PlatformMetrics()
 @cache
 def _pipeline() -> Pipeline:
     # Wired once per cold start.
-    table = boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"])
+    table = MentionTable(
+        boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"]),
+        retention_days=int(os.environ.get("RETENTION_DAYS", "365")),
+    )
     return Pipeline(
-        store=MentionStore(table, retention_days=int(os.environ.get("RETENTION_DAYS", "365"))),
+        store=MentionStore(table),
+        claims=AlertClaims(table),
         publisher=AlertPublisher(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"]),
         triager=get_triager(),
         config=config_source.get(),

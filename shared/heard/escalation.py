@@ -8,14 +8,14 @@ from datetime import datetime, timedelta
 from heard.alerts import AlertPublisher
 from heard.config import HeardConfig
 from heard.models import Priority, utcnow
-from heard.store import MentionStore
+from heard.store import AlertClaims
 
 ESCALATE = (Priority.HIGH, Priority.CRITICAL)
 logger = logging.getLogger(__name__)
 
 
 def escalate_overdue(
-    store: MentionStore,
+    claims: AlertClaims,
     publisher: AlertPublisher,
     config: HeardConfig,
     *,
@@ -35,7 +35,7 @@ def escalate_overdue(
     escalated: list[str] = []
     for brand in config.brands:
         for priority in ESCALATE:
-            for record in store.overdue(
+            for record in claims.overdue(
                 brand.name, priority, alerted_before=now - sla, limit=limit_per_brand
             ):
                 try:
@@ -43,6 +43,6 @@ def escalate_overdue(
                 except Exception:
                     logger.exception("escalation not published", extra={"key": record.id})
                     continue
-                if store.mark_escalated(record.id, now):
+                if claims.mark_escalated(record.id, now):
                     escalated.append(record.id)
     return escalated

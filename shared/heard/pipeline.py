@@ -21,7 +21,7 @@ from heard.models import (
     Triage,
     utcnow,
 )
-from heard.store import MentionStore
+from heard.store import AlertClaims, MentionStore
 
 
 class Outcome(StrEnum):
@@ -53,11 +53,13 @@ class Pipeline:
         self,
         *,
         store: MentionStore,
+        claims: AlertClaims,
         publisher: PublisherLike,
         triager: TriagerLike,
         config: HeardConfig,
     ):
         self.store = store
+        self.claims = claims
         self.publisher = publisher
         self.triager = triager
         self.use_config(config)
@@ -114,7 +116,7 @@ class Pipeline:
             existing is not None
             and existing.alert_state is AlertState.PUBLISHING
             and not existing.deleted
-            and self.store.claim_alert(existing.id)
+            and self.claims.claim_alert(existing.id)
         )
         if alerted:
             self._publish(existing, brand)
@@ -137,6 +139,6 @@ class Pipeline:
             self.publisher.publish(record, brand)
         except Exception:
             # Let this message's redelivery publish it straight away, then fail the record.
-            self.store.release_claim(record.id)
+            self.claims.release_claim(record.id)
             raise
-        self.store.mark_alerted(record.id)
+        self.claims.mark_alerted(record.id)

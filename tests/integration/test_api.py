@@ -16,7 +16,7 @@ from heard.models import (
     Status,
     Triage,
 )
-from heard.store import MentionStore
+from heard.store import MentionStore, MentionTable
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
@@ -24,7 +24,7 @@ T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 @pytest.fixture
 def store(stack):
     resource = boto3.resource("dynamodb", endpoint_url=stack.endpoint_url, region_name=stack.region)
-    return MentionStore(resource.Table(stack.table_name("MentionsTable")))
+    return MentionStore(MentionTable(resource.Table(stack.table_name("MentionsTable"))))
 
 
 def record(n: int, brand="Acme", status=Status.NEW, priority=Priority.NORMAL) -> MentionRecord:

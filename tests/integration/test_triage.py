@@ -16,7 +16,7 @@ from heard.models import (
     MentionMessage,
     Platform,
 )
-from heard.store import MentionStore
+from heard.store import AlertClaims, MentionStore, MentionTable
 
 ANGRY = (
     "@acme three weeks and still no refund for the blender that caught fire. "
@@ -45,7 +45,7 @@ def queue(stack):
 @pytest.fixture
 def store(stack):
     resource = boto3.resource("dynamodb", endpoint_url=stack.endpoint_url, region_name=stack.region)
-    return MentionStore(resource.Table(stack.table_name("MentionsTable")))
+    return MentionStore(MentionTable(resource.Table(stack.table_name("MentionsTable"))))
 
 
 def test_a_mention_delivered_three_times_is_stored_once_and_alerted_once(
@@ -241,7 +241,11 @@ def test_a_failed_publish_is_retried_by_the_redelivery(stack, store, capture_top
             return real.publish(record, brand)
 
     pipeline = Pipeline(
-        store=store, publisher=FlakySns(), triager=get_triager(), config=ConfigSource().get()
+        store=store,
+        claims=AlertClaims(store._t),
+        publisher=FlakySns(),
+        triager=get_triager(),
+        config=ConfigSource().get(),
     )
     message = MentionMessage(mention=mention("97"))
     with pytest.raises(ConnectionError):

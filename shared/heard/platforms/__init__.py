@@ -9,6 +9,20 @@ A handler maps the errors to HTTP in one place: ``SignatureError`` → 401, ``Pa
 (its ``field`` names the culprit), ``VerificationError`` → 403.
 """
 
+from heard.models import Platform
 from heard.platforms.errors import PayloadError, SignatureError, VerificationError
 
-__all__ = ["PayloadError", "SignatureError", "VerificationError"]
+_LABELS = {
+    Platform.X: "X",
+    Platform.FACEBOOK: "Facebook",
+    Platform.INSTAGRAM: "Instagram",
+    Platform.GENERIC: "webhook",
+}
+
+
+def label(platform: Platform | str) -> str:
+    """The platform's name as people write it ("X", "Facebook")."""
+    return _LABELS[Platform(platform)]
+
+
+__all__ = ["PayloadError", "SignatureError", "VerificationError", "label"]

@@ -1,0 +1,120 @@
+"""The alert claim protocol: exactly one invocation publishes each alert, and none is lost.
+
+The invocation that stores an alert-worthy mention claims its alert in the same put
+(``alert_state = publishing``). It marks the alert sent after publishing, or releases the claim
+when the publish fails so that the redelivery takes it at once. If it dies in between, a later
+delivery may take the claim once it is ``CLAIM_TIMEOUT`` old. Escalations are recorded once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from heard.models import AlertState, MentionRecord, Priority, Status, utcnow
+from heard.store.table import MentionTable, iso
+
+# How long an alert claim protects an invocation that may still be publishing. Longer than the
+# triage function's timeout (a live invocation cannot hold it longer), shorter than the ingest
+# queue's visibility timeout (so the first redelivery after a crash can take it over).
+# tests/unit/test_template.py checks both against template.yaml.
+CLAIM_TIMEOUT = timedelta(seconds=45)
+
+
+class AlertClaims:
+    """Claims, publications and escalations of alerts, on the mentions table."""
+
+    def __init__(self, table: MentionTable):
+        self._t = table
+        self._table = table.table
+
+    def claim_alert(self, key: str, now: datetime | None = None) -> bool:
+        """Take over publishing an alert whose first claim was never completed.
+
+        The invocation that stores an alert-worthy mention claims its alert in the same put
+        (``alert_state = publishing``). If it dies before marking the alert sent, a later
+        delivery of the same mention may take the claim once it is ``CLAIM_TIMEOUT`` old: an
+        alert is delayed by a crash, never lost, and concurrent duplicates never both publish.
+        """
+        now = now or utcnow()
+        try:
+            self._table.update_item(
+                Key={"pk": key},
+                UpdateExpression="SET alert_state = :publishing, alert_claimed_at = :now",
+                ConditionExpression="alert_state = :publishing AND alert_claimed_at < :stale",
+                ExpressionAttributeValues={
+                    ":publishing": AlertState.PUBLISHING.value,
+                    ":now": iso(now),
+                    ":stale": iso(now - CLAIM_TIMEOUT),
+                },
+            )
+        except self._t.conflict:
+            return False
+        return True
+
+    def release_claim(self, key: str) -> None:
+        """Give up a claim after a failed publish, so the redelivery can take it at once."""
+        self._table.update_item(
+            Key={"pk": key},
+            UpdateExpression="SET alert_claimed_at = :released",
+            ConditionExpression="alert_state = :publishing",
+            ExpressionAttributeValues={
+                ":released": iso(datetime(1970, 1, 1, tzinfo=UTC)),
+                ":publishing": AlertState.PUBLISHING.value,
+            },
+        )
+
+    def mark_alerted(self, key: str, now: datetime | None = None) -> None:
+        self._table.update_item(
+            Key={"pk": key},
+            UpdateExpression="SET alert_state = :sent, alerted_at = :now",
+            ExpressionAttributeValues={
+                ":sent": AlertState.SENT.value,
+                ":now": iso(now or utcnow()),
+            },
+        )
+
+    def mark_escalated(self, key: str, now: datetime | None = None) -> bool:
+        """Record an SLA escalation once. False if it was escalated or handled meanwhile."""
+        try:
+            self._table.update_item(
+                Key={"pk": key},
+                UpdateExpression="SET escalated_at = :now",
+                ConditionExpression="attribute_not_exists(escalated_at) AND #s = :new",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={":now": iso(now or utcnow()), ":new": Status.NEW.value},
+            )
+        except self._t.conflict:
+            return False
+        return True
+
+    def overdue(
+        self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
+    ) -> list[MentionRecord]:
+        """Alerted mentions of one brand and priority, still new, not yet escalated, whose
+        alert went out before ``alerted_before``. Reads the (small) ByBrandPriority partition."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "ByBrandPriority",
+            "KeyConditionExpression": "brand_priority = :bp",
+            "FilterExpression": (
+                "#s = :new AND alert_state = :sent AND alerted_at < :cutoff "
+                "AND attribute_not_exists(escalated_at) AND deleted = :false"
+            ),
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":bp": f"{brand}#{priority.value}",
+                ":new": Status.NEW.value,
+                ":sent": AlertState.SENT.value,
+                ":cutoff": iso(alerted_before),
+                ":false": False,
+            },
+            "ScanIndexForward": False,
+        }
+        found: list[MentionRecord] = []
+        while len(found) < limit:
+            response = self._table.query(**kwargs)
+            found += [self._t.record(i) for i in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return found[:limit]

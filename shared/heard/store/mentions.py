@@ -1,0 +1,205 @@
+"""Mentions: each stored exactly once, read back, removed, edited, and listed for the inbox.
+
+| access pattern                                   | how                                          |
+|--------------------------------------------------|----------------------------------------------|
+| store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
+| get one mention                                  | GetItem ``pk``                               |
+| a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
+| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "Acme#new", sort_key  |
+| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "Acme#critical"     |
+| every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
+| forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
+
+``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. A removal that arrives before
+its mention leaves a tombstone (no index attributes), and the late mention is then refused.
+The one-partition ``Feed`` index suits one company's mention volume (well under 1,000 writes a
+second); shard its key by day if that ever changes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
+from heard.store.cursors import decode_cursor, encode_cursor
+from heard.store.table import FEED, MentionTable, iso
+
+
+class NotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[MentionRecord]
+    cursor: str | None
+
+
+class MentionStore:
+    """Mentions stored once, read back, removed, edited and listed for the inbox."""
+
+    def __init__(self, table: MentionTable):
+        self._t = table
+        self._table = table.table
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def put_new(self, record: MentionRecord) -> bool:
+        """Store the record unless one with its key exists. True when this call stored it."""
+        try:
+            self._table.put_item(
+                Item=self._t.item_for(record), ConditionExpression="attribute_not_exists(pk)"
+            )
+        except self._t.conflict:
+            return False
+        return True
+
+    def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool:
+        """Mark a mention removed on its platform. True if a stored mention was marked.
+
+        A removal that arrives first leaves a tombstone so the late mention is not stored.
+        """
+        key = mention_key(platform, native_id)
+        conflict = self._t.conflict
+        for _ in range(2):  # the mention may land between the two writes: then mark it
+            try:
+                self._table.update_item(
+                    Key={"pk": key},
+                    UpdateExpression="SET deleted = :t, deleted_at = :w",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues={":t": True, ":w": iso(when)},
+                )
+                return True
+            except conflict:
+                pass
+            try:
+                self._table.put_item(
+                    Item={
+                        "pk": key,
+                        "id": key,
+                        "tombstone": True,
+                        "deleted": True,
+                        "deleted_at": iso(when),
+                        "expires_at": self._t.expires_at(when),
+                    },
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+                return False
+            except conflict:
+                continue
+        raise RuntimeError(f"could not record the removal of {key}")
+
+    def apply_edit(self, record: MentionRecord, alert: bool) -> bool:
+        """Replace a stored mention's text and triage with an edited version's.
+
+        With ``alert``, also claim its alert if it never had one (``alert_state = none``).
+        Returns True when this call claimed the alert. A deleted mention is left alone.
+        """
+        item = self._t.item_for(record)
+        values: dict[str, Any] = {
+            ":mention": item["mention"],
+            ":triage": item["triage"],
+            ":bp": item["brand_priority"],
+            ":priority": item["priority"],
+            ":now": iso(utcnow()),
+            ":false": False,
+        }
+        update = (
+            "SET mention = :mention, triage = :triage, brand_priority = :bp, "
+            "priority = :priority, edited_at = :now"
+        )
+        condition = "attribute_exists(pk) AND deleted = :false"
+        if alert:
+            try:
+                self._table.update_item(
+                    Key={"pk": record.id},
+                    UpdateExpression=update
+                    + ", alert_state = :publishing, alert_claimed_at = :now",
+                    ConditionExpression=condition + " AND alert_state = :none",
+                    ExpressionAttributeValues={
+                        **values,
+                        ":publishing": AlertState.PUBLISHING.value,
+                        ":none": AlertState.NONE.value,
+                    },
+                )
+                return True
+            except self._t.conflict:
+                pass  # alerted before, or deleted: just record the edit
+        with contextlib.suppress(self._t.conflict):
+            self._table.update_item(  # a mention deleted meanwhile stays as it is
+                Key={"pk": record.id},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        return False
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get_any(self, key: str) -> MentionRecord | None:
+        """The stored record, or None when absent or only a tombstone (read consistently)."""
+        item = self._table.get_item(Key={"pk": key}, ConsistentRead=True).get("Item")
+        if not item or item.get("tombstone"):
+            return None
+        return self._t.record(item)
+
+    def get(self, key: str) -> MentionRecord:
+        record = self.get_any(key)
+        if record is None:
+            raise NotFound(key)
+        return record
+
+    def list(
+        self,
+        *,
+        brand: str | None = None,
+        status: Status | None = None,
+        priority: Priority | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+    ) -> Page:
+        """Newest first, ``limit`` at a time; ``cursor`` continues a previous page."""
+        if brand and status:
+            index, name, value = "ByBrandStatus", "brand_status", f"{brand}#{status.value}"
+        elif brand and priority:
+            index, name, value = "ByBrandPriority", "brand_priority", f"{brand}#{priority.value}"
+        elif brand:
+            index, name, value = "ByBrand", "brand", brand
+        else:
+            index, name, value = "Feed", "feed", FEED
+        condition = "#k = :v"
+        values: dict[str, Any] = {":v": value}
+        filters, names = [], {"#k": name}
+        if status and index not in ("ByBrandStatus",):
+            filters.append("#st = :st")
+            names["#st"] = "status"
+            values[":st"] = status.value
+        if priority and index != "ByBrandPriority":
+            filters.append("priority = :pr")
+            values[":pr"] = priority.value
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+        query = f"{index}:{value}"
+        if cursor:
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, query)
+        items: list[MentionRecord] = []
+        while True:
+            response = self._table.query(**kwargs)
+            items += [self._t.record(i) for i in response.get("Items", [])]
+            last = response.get("LastEvaluatedKey")
+            if not last or len(items) >= limit:
+                break
+            kwargs["ExclusiveStartKey"] = last
+            kwargs["Limit"] = limit - len(items)
+        return Page(items=items[:limit], cursor=encode_cursor(query, last) if last else None)

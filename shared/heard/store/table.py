@@ -1,0 +1,70 @@
+"""The mentions table's codec: a ``MentionRecord`` as a DynamoDB item (with its index keys and
+TTL) and back, and the one exception every conditional write raises when its condition fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from heard.models import MentionRecord
+
+FEED = "mention"
+DEFAULT_RETENTION_DAYS = 365
+
+
+def to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(round(value, 6)))
+    if isinstance(value, dict):
+        return {k: to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [to_dynamo(v) for v in value]
+    return value
+
+
+def from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(v) for v in value]
+    return value
+
+
+def iso(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat()
+
+
+class MentionTable:
+    """One DynamoDB table of mentions. ``table`` is a boto3 ``Table`` resource."""
+
+    def __init__(self, table: Any, *, retention_days: int = DEFAULT_RETENTION_DAYS):
+        self.table = table
+        self.retention = timedelta(days=retention_days)
+        self.conflict: type[Exception] = (
+            table.meta.client.exceptions.ConditionalCheckFailedException
+        )
+
+    def item_for(self, record: MentionRecord) -> dict[str, Any]:
+        """The item for a record: its attributes, index keys and retention TTL."""
+        data = record.model_dump(mode="json")
+        created = iso(record.mention.created_at)
+        data.update(
+            pk=record.id,
+            feed=FEED,
+            sort_key=f"{created}#{record.id}",
+            brand_status=f"{record.brand}#{record.status.value}",
+            brand_priority=f"{record.brand}#{record.triage.priority.value}",
+            priority=record.triage.priority.value,
+            alert_claimed_at=iso(record.alert_claimed_at) if record.alert_claimed_at else None,
+            expires_at=self.expires_at(record.received_at),
+        )
+        return to_dynamo(data)
+
+    def expires_at(self, start: datetime) -> int:
+        return int((start + self.retention).timestamp())
+
+    def record(self, item: dict[str, Any]) -> MentionRecord:
+        return MentionRecord.model_validate(from_dynamo(item))
