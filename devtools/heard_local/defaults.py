@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from heard import platforms
+
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
 STACK_NAME = "heard-local"
@@ -19,12 +21,10 @@ HOST = "127.0.0.1"
 # The demo brand Acme: what the local stack tracks unless HEARD_CONFIG names your own file.
 DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
 
-# Env var -> local default. The handlers use these instead of Secrets Manager when set.
+# Env var -> local default: every platform adapter's secrets, and the local API token. The
+# handlers use these instead of Secrets Manager when set.
 LOCAL_SECRETS: dict[str, str] = {
-    "HEARD_X_CONSUMER_SECRET": "local-x-consumer-secret",
-    "HEARD_META_APP_SECRET": "local-meta-app-secret",
-    "HEARD_META_VERIFY_TOKEN": "local-meta-verify-token",
-    "HEARD_WEBHOOK_SECRET": "local-webhook-secret",
+    **{ref.env_var: ref.local_default for a in platforms.adapters() for ref in a.secrets},
     "HEARD_API_TOKEN": "local-api-token",
 }
 

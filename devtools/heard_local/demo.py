@@ -1,8 +1,8 @@
 """Replay the demo deliveries in ``events/demo/`` against the running API, signed for real.
 
-A file's name says where it goes: ``NN-<platform>-<what>.json`` with platform ``x``, ``meta``
-(Facebook pages), ``instagram`` (also Meta's webhook) or ``generic``. Each body is sent byte for
-byte as stored and signed as the platform signs it, so the demo walks the same path a real
+A file's name says where it goes: ``NN-<platform>-<what>.json``, where platform is an adapter's
+name (``x``, ``meta``, ``generic``) or a platform it delivers (``facebook``, ``instagram``).
+Each body is sent byte for byte as stored and signed as the platform signs it, so the demo walks the same path a real
 delivery takes: signature check, parse, queue, triage, DynamoDB, SNS.
 """
 
@@ -13,16 +13,10 @@ from pathlib import Path
 
 import httpx
 
+from heard import platforms
 from heard_local.signing import sign_for
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "events" / "demo"
-
-_PATHS = {
-    "x": "/webhooks/x",
-    "meta": "/webhooks/meta",
-    "instagram": "/webhooks/meta",
-    "generic": "/webhooks/generic",
-}
 
 
 @dataclass
@@ -34,15 +28,15 @@ class Delivered:
 
 
 def webhook_path(file: Path) -> str:
-    """The webhook a demo file is posted to, from its name."""
+    """The webhook a demo file is posted to, from its name: a platform adapter's name (``x``,
+    ``meta``, ``generic``) or a platform it delivers (``facebook``, ``instagram``)."""
     parts = file.stem.split("-")
-    platform = parts[1] if len(parts) > 1 and parts[0].isdigit() else parts[0]
-    try:
-        return _PATHS[platform]
-    except KeyError:
-        raise ValueError(
-            f"{file.name}: name it NN-<x|meta|instagram|generic>-<what>.json"
-        ) from None
+    word = parts[1] if len(parts) > 1 and parts[0].isdigit() else parts[0]
+    for adapter in platforms.adapters():
+        if word == adapter.name or word in {p.value for p in adapter.labels}:
+            return f"/webhooks/{adapter.name}"
+    names = "|".join(a.name for a in platforms.adapters())
+    raise ValueError(f"{file.name}: name it NN-<{names}|platform>-<what>.json")
 
 
 def demo_files(directory: Path = DEMO_DIR) -> list[Path]:

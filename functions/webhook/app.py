@@ -1,4 +1,4 @@
-"""Webhook ingest: X Account Activity, Meta (Pages, Instagram) and signed generic JSON.
+"""Webhook ingest: ``/webhooks/<platform>`` for every platform adapter in ``heard.platforms``.
 
 Thin handler: HTTP in, ``heard.webhooks`` does the work, domain errors map to status codes here.
 """
@@ -16,9 +16,15 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from heard.ingest import EnqueueError, IngestQueue, message_platform
-from heard.models import DeletionMessage, MentionMessage
+from heard.models import QueueMessage
 from heard.observability import PlatformMetrics, make_tracer
-from heard.platforms.errors import PayloadError, SignatureError, VerificationError
+from heard.platforms import (
+    NoChallenge,
+    PayloadError,
+    SignatureError,
+    UnknownPlatform,
+    VerificationError,
+)
 from heard.secrets import SecretUnavailable
 from heard.webhooks import BodyTooLarge, Webhooks
 
@@ -41,14 +47,15 @@ webhooks = Webhooks(_queue)
 def _raw_body() -> bytes:
     event = app.current_event
     body = event.body or ""
-    return base64.b64decode(body) if event.is_base64_encoded else body.encode("utf-8")
+    if not event.is_base64_encoded:
+        return body.encode("utf-8", errors="surrogatepass")
+    try:
+        return base64.b64decode(body, validate=True)
+    except ValueError:
+        raise PayloadError("body", "not valid base64") from None
 
 
-def _header(name: str) -> str | None:
-    return app.current_event.headers.get(name)  # case-insensitive in Powertools v3
-
-
-def _accepted(messages: list[MentionMessage | DeletionMessage]) -> dict:
+def _accepted(messages: list[QueueMessage]) -> dict:
     for message in messages:
         platform_metrics.add(message_platform(message), "MentionsReceived")
     platform_metrics.flush()
@@ -56,35 +63,21 @@ def _accepted(messages: list[MentionMessage | DeletionMessage]) -> dict:
     return {"accepted": len(messages)}
 
 
-@app.get("/webhooks/x")
-def x_crc():
-    return webhooks.x_crc(app.current_event.get_query_string_value("crc_token"))
+def _query() -> dict[str, str]:
+    return app.current_event.query_string_parameters or {}
 
 
-@app.post("/webhooks/x")
-def x_events():
-    messages = webhooks.x_delivery(_raw_body(), _header("x-twitter-webhooks-signature"))
-    return _accepted(messages)
+@app.get("/webhooks/<platform>")
+def challenge(platform: str) -> Response:
+    """The platform's subscription check (X CRC, Meta hub.challenge)."""
+    answer = webhooks.challenge(platform, _query())
+    return Response(status_code=200, content_type=answer.content_type, body=answer.body)
 
 
-@app.get("/webhooks/meta")
-def meta_verify():
-    challenge = webhooks.meta_subscribe(app.current_event.query_string_parameters or {})
-    return Response(status_code=200, content_type=content_types.TEXT_PLAIN, body=challenge)
-
-
-@app.post("/webhooks/meta")
-def meta_events():
-    messages = webhooks.meta_delivery(_raw_body(), _header("x-hub-signature-256"))
-    return _accepted(messages)
-
-
-@app.post("/webhooks/generic")
-def generic_events():
-    messages = webhooks.generic_delivery(
-        _raw_body(), _header("x-heard-timestamp"), _header("x-heard-signature")
-    )
-    return _accepted(messages)
+@app.post("/webhooks/<platform>")
+def deliver(platform: str) -> dict:
+    headers = dict(app.current_event.headers or {})
+    return _accepted(webhooks.deliver(platform, _raw_body(), headers, _query()))
 
 
 def _error(status: int, code: str, message: str, **extra: str) -> Response:
@@ -93,6 +86,16 @@ def _error(status: int, code: str, message: str, **extra: str) -> Response:
         content_type=content_types.APPLICATION_JSON,
         body={"error": code, "message": message, **extra},
     )
+
+
+@app.exception_handler(UnknownPlatform)
+def _unknown(exc: UnknownPlatform) -> Response:
+    return _error(404, "not_found", str(exc))
+
+
+@app.exception_handler(NoChallenge)
+def _no_challenge(exc: NoChallenge) -> Response:
+    return _error(405, "method_not_allowed", str(exc))
 
 
 @app.exception_handler(SignatureError)

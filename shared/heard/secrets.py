@@ -1,7 +1,8 @@
 """Platform secrets: Secrets Manager in AWS (via Powertools Parameters, cached), env vars locally.
 
-Each platform has one secret holding a JSON object. An env var, when set, wins — that is how the
-local stack and the tests supply them without an AWS account.
+Each platform has one secret holding a JSON object; its adapter (``heard.platforms``) names the
+``SecretRef``s it reads. An env var, when set, wins: that is how the local stack and the tests
+supply them without an AWS account.
 """
 
 from __future__ import annotations
@@ -19,12 +20,7 @@ class SecretRef:
     env_var: str  # local override, e.g. HEARD_X_CONSUMER_SECRET
     name_env_var: str  # env var holding the Secrets Manager secret name/ARN, e.g. X_SECRET_NAME
     key: str  # key inside the secret's JSON
-
-
-X_CONSUMER_SECRET = SecretRef("HEARD_X_CONSUMER_SECRET", "X_SECRET_NAME", "consumer_secret")
-META_APP_SECRET = SecretRef("HEARD_META_APP_SECRET", "META_SECRET_NAME", "app_secret")
-META_VERIFY_TOKEN = SecretRef("HEARD_META_VERIFY_TOKEN", "META_SECRET_NAME", "verify_token")
-WEBHOOK_SECRET = SecretRef("HEARD_WEBHOOK_SECRET", "GENERIC_SECRET_NAME", "secret")
+    local_default: str  # what the local stack uses when the env var is unset
 
 
 def get_secret(ref: SecretRef, *, max_age: int = 300) -> str:

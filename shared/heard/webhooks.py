@@ -1,7 +1,9 @@
-"""Inbound webhooks: verify a delivery against its raw body, parse it, queue its mentions.
+"""Inbound webhooks: verify a delivery against its raw body, parse it, queue its messages.
 
-The Lambda handler maps HTTP to these calls and the errors below to status codes; nothing is
-queued unless the whole delivery verified and parsed, so a bad request leaves no trace.
+One path for every platform: the adapter named in the route (``/webhooks/<name>``) answers the
+subscription check, verifies the signature and parses the payload. The Lambda handler maps HTTP
+to these calls and the errors below to status codes; nothing is queued unless the whole delivery
+verified and parsed, so a bad request leaves no trace.
 """
 
 from __future__ import annotations
@@ -10,11 +12,10 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from heard import secrets
+from heard import platforms, secrets
 from heard.ingest import IngestQueue
-from heard.models import DeletionMessage, MentionMessage
-from heard.platforms import generic, meta, x
-from heard.platforms.errors import PayloadError
+from heard.models import QueueMessage
+from heard.platforms import Challenge, PayloadError, PlatformAdapter, WebhookRequest
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -32,15 +33,20 @@ def check_size(raw: bytes) -> bytes:
 
 
 def load_json(raw: bytes) -> Any:
+    """The body's JSON. Strings must be valid Unicode (a lone ``\\ud800`` escape is refused: it
+    could never be stored or queued), and nesting deeper than Python can walk is refused."""
     try:
-        return json.loads(raw)
+        data = json.loads(raw)
+        # Re-encoding finds any unpaired surrogate escape anywhere in the document.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PayloadError("body", f"not valid JSON ({exc})") from exc
-
-
-def _object(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise PayloadError("body", "expected a JSON object")
+    except UnicodeEncodeError:
+        raise PayloadError("body", "a string holds an unpaired surrogate escape") from None
+    except RecursionError:
+        raise PayloadError("body", "JSON nested too deeply") from None
+    except ValueError as exc:  # NaN/Infinity re-encoded, huge integer literals
+        raise PayloadError("body", f"not valid JSON ({exc})") from exc
     return data
 
 
@@ -51,43 +57,24 @@ class Webhooks:
         self,
         queue: Callable[[], IngestQueue],
         secret: Callable[[secrets.SecretRef], str] = secrets.get_secret,
+        adapter: Callable[[str], PlatformAdapter] = platforms.adapter,
     ):
         self._queue = queue
         self._secret = secret
+        self._adapter = adapter
 
-    def _enqueue(self, messages: list[MentionMessage | DeletionMessage]) -> int:
-        return self._queue().send(messages) if messages else 0
+    def challenge(self, name: str, query: Mapping[str, str]) -> Challenge:
+        """Answer a platform's subscription check (X CRC, Meta ``hub.challenge``)."""
+        return self._adapter(name).challenge(query, self._secret)
 
-    # X Account Activity API
-    def x_crc(self, crc_token: str | None) -> dict[str, str]:
-        if not crc_token:
-            raise PayloadError("crc_token", "query parameter required")
-        return x.crc_response(self._secret(secrets.X_CONSUMER_SECRET), crc_token)
-
-    def x_delivery(self, raw: bytes, signature: str | None) -> list[MentionMessage]:
-        x.verify_signature(self._secret(secrets.X_CONSUMER_SECRET), check_size(raw), signature)
-        messages = x.parse(_object(load_json(raw)))
-        self._enqueue(list(messages))
-        return messages
-
-    # Meta (Facebook Pages, Instagram)
-    def meta_subscribe(self, params: Mapping[str, str]) -> str:
-        return meta.verify_subscription(dict(params), self._secret(secrets.META_VERIFY_TOKEN))
-
-    def meta_delivery(
-        self, raw: bytes, signature: str | None
-    ) -> list[MentionMessage | DeletionMessage]:
-        meta.verify_signature(self._secret(secrets.META_APP_SECRET), check_size(raw), signature)
-        messages = meta.parse(_object(load_json(raw)))
-        self._enqueue(list(messages))
-        return messages
-
-    # Signed generic JSON (Zapier, feedback forms, anything else)
-    def generic_delivery(
-        self, raw: bytes, timestamp: str | None, signature: str | None
-    ) -> list[MentionMessage]:
-        secret = self._secret(secrets.WEBHOOK_SECRET)
-        generic.verify_signature(secret, check_size(raw), timestamp, signature)
-        messages = generic.parse(load_json(raw))
-        self._enqueue(list(messages))
+    def deliver(
+        self, name: str, raw: bytes, headers: Mapping[str, str], query: Mapping[str, str] = {}
+    ) -> list[QueueMessage]:
+        """Verify, parse and queue one delivery; returns the messages queued."""
+        adapter = self._adapter(name)
+        request = WebhookRequest(check_size(raw), {k.lower(): v for k, v in headers.items()}, query)
+        adapter.verify(request, self._secret)
+        messages = adapter.parse(load_json(raw))
+        if messages:
+            self._queue().send(messages)
         return messages

@@ -66,9 +66,9 @@ def from_epoch(value: float) -> datetime:
     Meta stamps feed changes in seconds but Messenger entries in milliseconds; 10^11 seconds is
     the year 5138, so anything larger is unambiguous.
     """
-    if value > 1e11:
-        value = value / 1000
     try:
+        if value > 1e11:
+            value = value / 1000
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError("timestamp out of range") from None

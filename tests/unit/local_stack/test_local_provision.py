@@ -58,7 +58,7 @@ def test_functions_are_read_with_resolved_environment(stack: Stack) -> None:
     assert webhook.handler == "app.handler"
     assert webhook.environment["INGEST_QUEUE_URL"] == stack.queue_url("IngestQueue")
     assert webhook.environment["POWERTOOLS_SERVICE_NAME"] == "heard"  # from Globals
-    assert ("POST", "/webhooks/x", None) in webhook.http_routes
+    assert ("POST", "/webhooks/{platform}", None) in webhook.http_routes
     api = stack.functions["ApiFunction"]
     assert ("GET", "/mentions/{id}", "AWS_IAM") in api.http_routes
     (source,) = stack.functions["TriageFunction"].sqs

@@ -31,4 +31,4 @@ def test_refusals_are_not_value_errors(kind):
 
 
 def test_package_reexports_the_errors():
-    assert set(platforms.__all__) == {"PayloadError", "SignatureError", "VerificationError"}
+    assert {"PayloadError", "SignatureError", "VerificationError"} <= set(platforms.__all__)

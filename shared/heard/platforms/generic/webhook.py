@@ -68,7 +68,7 @@ def verify_signature(
         raise SignatureError("no webhook secret is configured")
     if not timestamp:
         raise SignatureError(f"missing {TIMESTAMP_HEADER} header")
-    if not (timestamp.isascii() and timestamp.isdigit()):
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
         raise SignatureError(f"malformed {TIMESTAMP_HEADER} header: expected unix seconds")
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > tolerance:

@@ -1,0 +1,55 @@
+"""X: the Account Activity webhook (CRC check, ``x-twitter-webhooks-signature``, tweets and
+direct messages). The protocol and payload shapes are in ``webhook``."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Any
+
+from heard.models import Platform, QueueMessage
+from heard.platforms.base import Challenge, PlatformAdapter, SecretReader, WebhookRequest
+from heard.platforms.errors import PayloadError
+from heard.platforms.x.webhook import SIGNATURE_HEADER, crc_response, parse, verify_signature
+from heard.secrets import SecretRef
+
+CONSUMER_SECRET = SecretRef(
+    "HEARD_X_CONSUMER_SECRET", "X_SECRET_NAME", "consumer_secret", "local-x-consumer-secret"
+)
+
+
+class XAdapter(PlatformAdapter):
+    name = "x"
+    labels = {Platform.X: "X"}
+    secrets = (CONSUMER_SECRET,)
+
+    def challenge(self, query: Mapping[str, str], secret: SecretReader) -> Challenge:
+        token = query.get("crc_token")
+        if not token:
+            raise PayloadError("crc_token", "query parameter required")
+        return Challenge(crc_response(secret(CONSUMER_SECRET), token))
+
+    def challenge_query(self, secret: SecretReader) -> dict[str, str]:
+        return {"crc_token": "local-crc-token"}
+
+    def verify(self, request: WebhookRequest, secret: SecretReader) -> None:
+        verify_signature(secret(CONSUMER_SECRET), request.body, request.header(SIGNATURE_HEADER))
+
+    def parse(self, payload: Any) -> list[QueueMessage]:
+        return list(parse(payload))
+
+    def sign(
+        self, body: bytes, secret: SecretReader, *, now: float | None = None
+    ) -> dict[str, str]:
+        digest = hmac.new(secret(CONSUMER_SECRET).encode(), body, hashlib.sha256).digest()
+        return {
+            "content-type": "application/json",
+            SIGNATURE_HEADER: "sha256=" + base64.b64encode(digest).decode(),
+        }
+
+
+ADAPTER = XAdapter()
+
+__all__ = ["ADAPTER", "SIGNATURE_HEADER", "crc_response", "parse", "verify_signature"]
