@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from heard.models import Intent, Platform, Priority
+from heard.settings import ConfigSettings
 
 log = logging.getLogger(__name__)
 
@@ -169,20 +170,21 @@ class ConfigSource:
     """Where the running function reads the config: a file locally, an SSM parameter in AWS.
 
     ``HEARD_CONFIG`` names a file; otherwise ``HEARD_CONFIG_PARAMETER`` names an SSM parameter
-    read through Powertools Parameters and cached for ``max_age`` seconds. With neither set there
-    is nothing to read: ``ConfigError`` says which variables to set.
+    read through Powertools Parameters and cached for ``HEARD_CONFIG_MAX_AGE_S`` seconds (60).
+    With neither set there is nothing to read: ``ConfigError`` says which variables to set.
     """
 
-    def __init__(self, max_age: int = 60):
-        self.max_age = max_age
+    def __init__(self, settings: ConfigSettings | None = None):
+        # Without settings, the environment is read on every call (tests change it between).
+        self._settings = settings
         self._cached: tuple[str, HeardConfig] | None = None
         self._last_good: HeardConfig | None = None
 
     def get(self) -> HeardConfig:
         """The current configuration. After a bad edit, the last good one, with an error
         logged each time it is read (so one typo in the parameter does not stop triage)."""
-        file = os.environ.get("HEARD_CONFIG")
-        parameter = os.environ.get("HEARD_CONFIG_PARAMETER")
+        settings = self._settings or ConfigSettings.from_env()
+        file, parameter = settings.config_file, settings.config_parameter
         if not (file or parameter):
             raise ConfigError(
                 "environment", ["set HEARD_CONFIG (a file) or HEARD_CONFIG_PARAMETER"]
@@ -194,7 +196,7 @@ class ConfigSource:
             return self._cached[1]
         from aws_lambda_powertools.utilities import parameters
 
-        text = parameters.get_parameter(parameter, max_age=self.max_age)
+        text = parameters.get_parameter(parameter, max_age=settings.config_max_age_s)
         if self._cached is not None and self._cached[0] == text:
             return self._cached[1]
         try:

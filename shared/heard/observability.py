@@ -9,9 +9,10 @@ same decorators are no-ops.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from heard.settings import ObservabilitySettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -33,7 +34,7 @@ class _NoTracer:
 
 
 def make_tracer() -> Any:
-    if os.environ.get("HEARD_XRAY_SDK", "").lower() in ("1", "true", "yes"):
+    if ObservabilitySettings.from_env().xray_sdk:
         from aws_lambda_powertools import Tracer
 
         return Tracer()

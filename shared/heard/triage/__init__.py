@@ -10,13 +10,13 @@ the rules and boto3 are loaded on first use.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from heard.config import Brand
     from heard.models import Mention, Sentiment, Triage
+    from heard.settings import TriageBackendSettings
     from heard.triage.model import Model
 
 BACKENDS = ("local", "comprehend", "bedrock")
@@ -154,20 +154,27 @@ class Triager:
         )
 
 
-def get_triager(backend: str | None = None) -> Triager:
-    """The triager named by ``backend`` or ``HEARD_TRIAGE_BACKEND`` (local, comprehend, bedrock)."""
-    name = (backend or os.environ.get("HEARD_TRIAGE_BACKEND") or "local").strip().lower()
+def get_triager(
+    backend: str | None = None, settings: TriageBackendSettings | None = None
+) -> Triager:
+    """The triager named by ``backend``, else by the settings (``HEARD_TRIAGE_BACKEND``, read
+    from the environment when no settings are given): local, comprehend or bedrock."""
+    if settings is None:
+        from heard.settings import TriageBackendSettings
+
+        settings = TriageBackendSettings.from_env()
+    name = (backend or settings.backend).strip().lower()
     if name == "local":
         return Triager()
     if name == "comprehend":
         from heard.triage.backends import ComprehendTriager
 
-        return ComprehendTriager()
+        return ComprehendTriager(timeout_s=settings.timeout_s)
     if name == "bedrock":
         from heard.triage.backends import BedrockTriager
 
-        return BedrockTriager()
-    raise ValueError(f"HEARD_TRIAGE_BACKEND={name!r} is not one of {', '.join(BACKENDS)}")
+        return BedrockTriager(model_id=settings.bedrock_model_id, timeout_s=settings.timeout_s)
+    raise ValueError(f"triage backend {name!r} is not one of {', '.join(BACKENDS)}")
 
 
 __all__ = ["BACKENDS", "Triager", "get_triager"]

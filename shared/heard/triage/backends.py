@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from typing import Annotated, Any
 
@@ -17,11 +16,11 @@ from pydantic import BaseModel, Field, ValidationError
 
 from heard.config import Brand
 from heard.models import Intent, Sentiment, Triage
+from heard.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_TRIAGE_TIMEOUT_S
 from heard.triage import Triager
 
 log = logging.getLogger(__name__)
 
-_TIMEOUT_S = float(os.environ.get("HEARD_TRIAGE_TIMEOUT_S", "3"))
 _COMPREHEND_LANGS = frozenset(
     ["en", "es", "fr", "de", "it", "pt", "ar", "hi", "ja", "ko", "zh", "zh-TW"]
 )
@@ -33,27 +32,34 @@ _COMPREHEND_SENTIMENT = {
 }
 
 
-def _client(service: str) -> Any:
+def _client(service: str, timeout_s: float) -> Any:
     import boto3
     from botocore.config import Config
 
     config = Config(
-        connect_timeout=_TIMEOUT_S,
-        read_timeout=_TIMEOUT_S,
+        connect_timeout=timeout_s,
+        read_timeout=timeout_s,
         retries={"max_attempts": 2, "mode": "standard"},
     )
     return boto3.client(service, config=config)
 
 
 class _Remote(Triager):
-    def __init__(self, client: Any = None, model_path: str | None = None):
+    def __init__(
+        self,
+        client: Any = None,
+        model_path: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TRIAGE_TIMEOUT_S,
+    ):
         super().__init__(model_path)
         self._client = client
+        self.timeout_s = timeout_s
 
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = _client(self.service)
+            self._client = _client(self.service, self.timeout_s)
         return self._client
 
     service = ""
@@ -115,7 +121,6 @@ class ComprehendTriager(_Remote):
 # Bedrock
 # ---------------------------------------------------------------------------------------------
 
-DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
 PROMPT = """You triage social media mentions of a company for its customer-care team.
 Read the mention and answer with one JSON object and nothing else:
@@ -160,10 +165,15 @@ class BedrockTriager(_Remote):
     service = "bedrock-runtime"
 
     def __init__(
-        self, client: Any = None, model_id: str | None = None, model_path: str | None = None
+        self,
+        client: Any = None,
+        model_id: str = DEFAULT_BEDROCK_MODEL,
+        model_path: str | None = None,
+        *,
+        timeout_s: float = DEFAULT_TRIAGE_TIMEOUT_S,
     ):
-        super().__init__(client, model_path)
-        self.model_id = model_id or os.environ.get("HEARD_BEDROCK_MODEL_ID", DEFAULT_BEDROCK_MODEL)
+        super().__init__(client, model_path, timeout_s=timeout_s)
+        self.model_id = model_id
 
     def ask(self, text: str) -> BedrockAnswer:
         prompt = PROMPT.format(intents=json.dumps([i.value for i in Intent]), text=text[:2000])

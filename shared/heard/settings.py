@@ -1,0 +1,106 @@
+"""Typed settings: what each function reads from its environment, with each default written once.
+
+Every variable a deployed function reads is a field here, named by its alias (the variable as
+template.yaml sets it). ``from_env()`` validates the lot and names every missing or malformed
+variable in one ``SettingsError``, so a misconfigured function says what is wrong on its first
+invocation instead of failing somewhere later with a ``KeyError``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+DEFAULT_RETENTION_DAYS = 365
+DEFAULT_SLA_MINUTES = 30
+DEFAULT_CONFIG_MAX_AGE_S = 60
+DEFAULT_TRIAGE_TIMEOUT_S = 3.0
+DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+
+TRUE = ("1", "true", "yes", "on")
+
+
+class SettingsError(RuntimeError):
+    """The environment is missing a variable or holds a malformed one."""
+
+
+def _lower(value: Any) -> Any:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _flag(value: Any) -> Any:
+    return value.strip().lower() in TRUE if isinstance(value, str) else value
+
+
+def _blank_is_unset(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+_Name = Annotated[str, Field(min_length=1)]
+_Optional = Annotated[str | None, BeforeValidator(_blank_is_unset)]
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Self:
+        environ = os.environ if environ is None else environ
+        data = {
+            f.alias: environ[f.alias]
+            for f in cls.model_fields.values()
+            if f.alias and f.alias in environ
+        }
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            problems = [
+                f"{'.'.join(str(p) for p in e['loc'])}: "
+                + ("not set" if e["type"] == "missing" else e["msg"])
+                for e in exc.errors()
+            ]
+            raise SettingsError(f"{cls.__name__}: " + "; ".join(problems)) from None
+
+
+class ObservabilitySettings(Settings):
+    # The X-Ray SDK's subsegments cost ~200 ms of cold start; Lambda's own segments are free.
+    xray_sdk: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="HEARD_XRAY_SDK")
+
+
+class ConfigSettings(Settings):
+    """Where the brand configuration is: a file (local) or an SSM parameter (AWS)."""
+
+    config_file: _Optional = Field(None, alias="HEARD_CONFIG")
+    config_parameter: _Optional = Field(None, alias="HEARD_CONFIG_PARAMETER")
+    config_max_age_s: int = Field(DEFAULT_CONFIG_MAX_AGE_S, ge=0, alias="HEARD_CONFIG_MAX_AGE_S")
+
+
+class TriageBackendSettings(Settings):
+    backend: Annotated[Literal["local", "comprehend", "bedrock"], BeforeValidator(_lower)] = Field(
+        "local", alias="HEARD_TRIAGE_BACKEND"
+    )
+    timeout_s: float = Field(DEFAULT_TRIAGE_TIMEOUT_S, gt=0, alias="HEARD_TRIAGE_TIMEOUT_S")
+    bedrock_model_id: _Name = Field(DEFAULT_BEDROCK_MODEL, alias="HEARD_BEDROCK_MODEL_ID")
+
+
+class WebhookSettings(Settings):
+    ingest_queue_url: _Name = Field(alias="INGEST_QUEUE_URL")
+
+
+class TriageSettings(ConfigSettings, TriageBackendSettings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
+    retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, alias="RETENTION_DAYS")
+
+
+class EscalateSettings(ConfigSettings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
+    sla_minutes: int = Field(DEFAULT_SLA_MINUTES, ge=1, alias="SLA_MINUTES")
+
+
+class ApiSettings(Settings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")

@@ -1,0 +1,63 @@
+"""The platform registry: every platform has one adapter, and each adapter's own signature is
+the one its verifier accepts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from heard_local import defaults
+from heard_local.signing import reader
+
+from heard import platforms
+from heard.models import Platform
+from heard.platforms import SignatureError, WebhookRequest
+
+BODY = json.dumps({"for_user_id": "1", "object": "page", "entry": []}).encode()
+
+
+def test_every_platform_is_delivered_by_exactly_one_adapter() -> None:
+    owners = [p for a in platforms.adapters() for p in a.labels]
+    assert sorted(owners) == sorted(Platform)
+    for platform in Platform:
+        assert platform in platforms.adapter_for(platform).labels
+        assert platforms.label(platform)
+
+
+def test_adapter_names_are_the_registry_names_and_unknown_names_are_refused() -> None:
+    assert [a.name for a in platforms.adapters()] == list(platforms.PACKAGES)
+    with pytest.raises(platforms.UnknownPlatform, match="known: x, meta, generic"):
+        platforms.adapter("myspace")
+
+
+def test_local_secrets_cover_every_adapter_secret() -> None:
+    refs = [ref for a in platforms.adapters() for ref in a.secrets]
+    assert {ref.env_var for ref in refs} <= set(defaults.LOCAL_SECRETS)
+    assert all(ref.local_default for ref in refs)
+
+
+@pytest.mark.parametrize("name", platforms.PACKAGES)
+def test_each_adapter_verifies_what_it_signs_and_refuses_a_changed_body(name: str) -> None:
+    adapter = platforms.adapter(name)
+    secret = reader(defaults.LOCAL_SECRETS)
+    headers = {k.lower(): v for k, v in adapter.sign(BODY, secret).items()}
+    adapter.verify(WebhookRequest(BODY, headers), secret)
+    with pytest.raises(SignatureError):
+        adapter.verify(WebhookRequest(BODY + b" ", headers), secret)
+    with pytest.raises(SignatureError):
+        adapter.verify(WebhookRequest(BODY, {}), secret)
+
+
+@pytest.mark.parametrize("name", platforms.PACKAGES)
+def test_an_adapter_answers_its_own_challenge_or_says_it_has_none(name: str) -> None:
+    adapter = platforms.adapter(name)
+    secret = reader(defaults.LOCAL_SECRETS)
+    try:
+        query = adapter.challenge_query(secret)
+    except platforms.NoChallenge:
+        with pytest.raises(platforms.NoChallenge):
+            adapter.challenge({}, secret)
+        return
+    answer = adapter.challenge(query, secret)
+    assert answer.body
+    assert answer.content_type in ("application/json", "text/plain")
