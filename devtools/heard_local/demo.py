@@ -2,8 +2,8 @@
 
 A file's name says where it goes: ``NN-<platform>-<what>.json``, where platform is an adapter's
 name (``x``, ``meta``, ``generic``) or a platform it delivers (``facebook``, ``instagram``).
-Each body is sent byte for byte as stored and signed as the platform signs it, so the demo walks the same path a real
-delivery takes: signature check, parse, queue, triage, DynamoDB, SNS.
+Each body is sent byte for byte as stored and signed as the platform signs it, so the demo
+walks the same path a real delivery takes: signature check, parse, queue, triage, DynamoDB, SNS.
 """
 
 from __future__ import annotations
