@@ -309,7 +309,7 @@ class _Provisioner:
             self._subscribe(f"{lid}/inline", arn, sub["Protocol"], sub["Endpoint"], None, {})
 
     def _sns_subscription(self, lid: str, props: dict[str, Any]) -> None:
-        extra = {
+        extra: dict[str, str] = {
             key: json.dumps(props[key]) if isinstance(props[key], dict) else str(props[key])
             for key in ("FilterPolicyScope", "RawMessageDelivery", "RedrivePolicy")
             if key in props

@@ -195,8 +195,8 @@ class LocalStack:
                         name=f"{source.queue}->{lid}",
                     )
                 )
-        for source in self.sources:
-            source.start()
+        for event_source in self.sources:
+            event_source.start()
 
         self.scheduler = Scheduler(
             [(lid, s) for lid, spec in self.stack.functions.items() for s in spec.schedules],

@@ -66,7 +66,7 @@ def _make_constructor(name: str) -> Callable[[yaml.SafeLoader, yaml.Node], dict[
         elif isinstance(node, yaml.SequenceNode):
             value = loader.construct_sequence(node, deep=True)
         else:
-            value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+            value = loader.construct_mapping(node, deep=True)
         return {name: value}
 
     return construct
@@ -203,8 +203,8 @@ class Resolver:
             handler = self._FUNCTIONS.get(key)
             if handler is not None:
                 return handler(self, arg)
-        items = {k: self._resolve(v) for k, v in value.items()}
-        return {k: v for k, v in items.items() if v is not _NO_VALUE}
+        resolved = {k: self._resolve(v) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
 
     def _fn_ref(self, arg: Any) -> Any:
         return self.ref(self._resolve(arg))

@@ -185,15 +185,14 @@ class ConfigSource:
         logged each time it is read (so one typo in the parameter does not stop triage)."""
         settings = self._settings or ConfigSettings.from_env()
         file, parameter = settings.config_file, settings.config_parameter
-        if not (file or parameter):
+        if file:
+            if self._cached is None or self._cached[0] != file:
+                self._cached = (file, load_config_file(file))
+            return self._cached[1]
+        if not parameter:
             raise ConfigError(
                 "environment", ["set HEARD_CONFIG (a file) or HEARD_CONFIG_PARAMETER"]
             )
-        if file:
-            path = file
-            if self._cached is None or self._cached[0] != path:
-                self._cached = (path, load_config_file(path))
-            return self._cached[1]
         from aws_lambda_powertools.utilities import parameters
 
         text = parameters.get_parameter(parameter, max_age=settings.config_max_age_s)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from heard.platforms.errors import PayloadError
 
@@ -38,7 +39,7 @@ def join_path(prefix: str, loc: Iterable[Any]) -> str:
     return path or ROOT
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     if error["type"] == "missing":
         return "field required"
     msg = str(error["msg"]).removeprefix("Value error, ")

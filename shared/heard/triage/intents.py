@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-try:  # Python 3.11+ keeps the regex parser here; only used once, at import.
-    from re import _constants as _c
-    from re import _parser
-except ImportError:  # pragma: no cover
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _parser  # type: ignore[no-redef]
+# Python 3.11+ keeps the regex parser in these private modules; only used once, at import.
+_c: Any = importlib.import_module("re._constants")
+_parser: Any = importlib.import_module("re._parser")
 
 from heard.config import Brand
 from heard.models import Intent

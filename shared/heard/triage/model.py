@@ -152,9 +152,9 @@ class Model:
         self.chars = unpack_block(weights["char"])
         self.lexicon: dict[str, float] = artefact["lexicon"]
         sent = artefact["sentiment"]
-        self.s_bias: tuple[float, float] = tuple(sent["bias"])  # type: ignore[assignment]
+        self.s_bias: tuple[float, float] = (sent["bias"][0], sent["bias"][1])
         # per lexicon feature: (negative, positive) weights
-        self.s_lex: list[tuple[float, float]] = [tuple(row) for row in sent["lexicon"]]  # type: ignore[misc]
+        self.s_lex: list[tuple[float, float]] = [(n, p) for n, p in sent["lexicon"]]
         self._lex_neg = [n for n, _ in self.s_lex]
         self._lex_pos = [p for _, p in self.s_lex]
         comp = artefact["complaint"]
