@@ -4,12 +4,11 @@ formats the platforms use."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from pydantic_core import ErrorDetails
 
 from heard.platforms.errors import PayloadError
 
@@ -39,7 +38,7 @@ def join_path(prefix: str, loc: Iterable[Any]) -> str:
     return path or ROOT
 
 
-def _message(error: ErrorDetails) -> str:
+def _message(error: Mapping[str, Any]) -> str:
     if error["type"] == "missing":
         return "field required"
     msg = str(error["msg"]).removeprefix("Value error, ")
