@@ -29,14 +29,16 @@ run: $(STAMP) ## Run the local stack (moto, HTTP API on :3000, demo traffic); Ct
 	$(BIN)/python -m heard_local
 
 .PHONY: test
-test: $(STAMP) ## Lint, then run every test (unit, integration, end-to-end)
-	$(BIN)/ruff check .
+test: lint ## Lint, then run every test (unit, integration, end-to-end)
 	$(BIN)/pytest -q
 
+# Each function's app.py is checked on its own: they share the module name "app".
 .PHONY: lint
-lint: $(STAMP) ## ruff (lint + format check) and cfn-lint
+lint: $(STAMP) ## ruff (lint + format check), mypy (layer, devtools, each function) and cfn-lint
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	for app in functions/*/app.py; do $(BIN)/mypy --no-error-summary "$$app" || exit 1; done
 	$(BIN)/cfn-lint template.yaml
 
 .PHONY: format
