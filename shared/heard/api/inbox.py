@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 from urllib.parse import unquote
 
 from heard.api.errors import ApiError
@@ -29,6 +29,7 @@ LIST_PARAMETERS = ("brand", "status", "priority", "limit", "cursor")
 E = TypeVar("E", bound=StrEnum)
 
 
+@runtime_checkable
 class MentionReader(Protocol):
     """What the inbox needs from the store."""
 
