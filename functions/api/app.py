@@ -7,16 +7,18 @@ from functools import cache
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 
-from heard.inbox import Inbox, InboxError
+from heard.api.errors import ApiError, error_response
+from heard.api.inbox import Inbox
 from heard.observability import make_tracer
 from heard.store import MentionStore, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
 app = APIGatewayHttpResolver()
+app.exception_handler(ApiError)(error_response)
 
 
 @cache
@@ -27,25 +29,13 @@ def _inbox() -> Inbox:
 
 @app.get("/mentions")
 def list_mentions():
-    return _inbox().list(app.current_event.query_string_parameters or {})
+    params = app.current_event.query_string_parameters or {}
+    return _inbox().list(params).model_dump(mode="json")
 
 
 @app.get("/mentions/<mention_id>")
 def get_mention(mention_id: str):
-    return _inbox().get(mention_id)
-
-
-@app.exception_handler(InboxError)
-def _inbox_error(exc: InboxError) -> Response:
-    return Response(
-        status_code=exc.status,
-        content_type=content_types.APPLICATION_JSON,
-        body={
-            "error": exc.code,
-            "message": str(exc),
-            **({"field": exc.field} if exc.field else {}),
-        },
-    )
+    return _inbox().get(mention_id).model_dump(mode="json")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

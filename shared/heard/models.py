@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 
 class Platform(StrEnum):
@@ -80,13 +80,34 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The most a count (followers, engagement) is stored as. DynamoDB numbers hold 38 significant
+# digits, and a platform or a generic sender may report more (a 41-digit follower count): such
+# a mention would be acknowledged by the webhook and then fail to store. 10**15 is far above
+# any real audience, ranks a mention just like the reported number would, and is still exact
+# as a JSON number in JavaScript (below 2**53).
+COUNT_CEILING = 10**15
+
+
+def _clamp_count(value: Any) -> Any:
+    """A count above ``COUNT_CEILING`` (a number, or a string of ASCII digits) as the ceiling;
+    anything else is left for the field's own validation."""
+    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > COUNT_CEILING:
+        return COUNT_CEILING
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_clamp_count), Field(ge=0)]
+
+
 class Author(HeardModel):
     model_config = ConfigDict(extra="ignore")
 
     id: str | None = None
     handle: str | None = None
     name: str | None = None
-    followers: Annotated[int, Field(ge=0)] = 0
+    followers: Count = 0
     verified: bool = False
 
 
@@ -108,7 +129,7 @@ class Mention(HeardModel):
     account_id: str | None = None
     # Generic webhook: which integration sent it ("zapier", "feedback-form", ...).
     source: str | None = None
-    engagement: Annotated[int, Field(ge=0)] = 0
+    engagement: Count = 0
     # Known only by id (Instagram mentions): store what is known, enrich later.
     needs_enrichment: bool = False
 
@@ -197,3 +218,5 @@ class MentionRecord(HeardModel):
     alerted_at: datetime | None = None
     escalated_at: datetime | None = None
     edited_at: datetime | None = None
+    # Counts the record's writes (1 when stored); the store increments it on every update.
+    version: int = 1

@@ -232,7 +232,8 @@ def test_generic_mention_is_stored(running: RunningStack) -> None:
     assert response.status_code == 200, response.text
     item = running.wait_for_item(f"generic:feedback-form:{native}")
     assert item is not None
-    assert item["brand"]["S"] == "Acme"
+    assert item["brand_name"]["S"] == "Acme"
+    assert item["brand"]["S"] == "acme"  # the ByBrand index key, case-folded
 
 
 def test_x_crc_check(running: RunningStack) -> None:

@@ -1,5 +1,6 @@
 """The inbox API handler against a stack from template.yaml."""
 
+import base64
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -7,6 +8,7 @@ import boto3
 import pytest
 
 from heard.models import (
+    AlertState,
     Author,
     Mention,
     MentionRecord,
@@ -113,3 +115,90 @@ def test_bad_parameters_are_400_naming_the_field(call_api, seeded, query, field)
     status, body = get(call_api, f"/mentions?{query}")
     assert status == 400
     assert body["field"] == field
+
+
+def test_a_cursor_is_refused_when_a_filter_expression_is_added(call_api, seeded):
+    _, body = get(call_api, "/mentions?brand=Acme&status=new&limit=2")
+    cursor = body["next_cursor"]
+    assert cursor
+    status, body = get(call_api, f"/mentions?brand=Acme&status=new&priority=high&cursor={cursor}")
+    assert status == 400
+    assert body["field"] == "cursor" and "other filters" in body["message"]
+    _, body = get(call_api, "/mentions?status=new&limit=2")
+    status, body = get(call_api, f"/mentions?status=new&priority=high&cursor={body['next_cursor']}")
+    assert status == 400 and body["field"] == "cursor"
+
+
+def _forged(cursor: str, drop: str | None = None, **extra: str) -> str:
+    data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    if drop:
+        data["k"].pop(drop)
+    data["k"].update(extra)
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        {"drop": "brand"},  # the index's hash key
+        {"drop": "sort_key"},
+        {"drop": "pk"},
+        {"feed": "mention"},  # a key attribute of another index
+        {"brand": "globex"},  # another partition
+    ],
+)
+def test_a_cursor_with_a_forged_key_is_400_not_500(call_api, seeded, forge):
+    _, body = get(call_api, "/mentions?brand=Acme&limit=2")
+    cursor = _forged(body["next_cursor"], **forge)
+    status, body = get(call_api, f"/mentions?brand=Acme&limit=2&cursor={cursor}")
+    assert status == 400
+    assert body["field"] == "cursor"
+
+
+@pytest.mark.parametrize("limit", ["%C2%B2", "%D9%A3", "1" * 5000])  # "²", Arabic-Indic three
+def test_a_limit_of_non_ascii_digits_is_400(call_api, seeded, limit):
+    status, body = get(call_api, f"/mentions?limit={limit}")
+    assert status == 400
+    assert body["field"] == "limit" and body["error"] == "invalid_parameter"
+
+
+def test_unknown_parameters_are_400_naming_them_and_the_allowed(call_api, seeded):
+    status, body = get(call_api, "/mentions?brand=Acme&platform=x")
+    assert status == 400
+    assert body["error"] == "unknown_parameter" and body["field"] == "platform"
+    assert "'platform'" in body["message"]
+    assert all(p in body["message"] for p in ("brand", "status", "priority", "limit", "cursor"))
+
+
+def test_empty_parameters_count_as_absent(call_api, seeded):
+    _, everything = get(call_api, "/mentions")
+    status, body = get(call_api, "/mentions?brand=&status=&priority=&limit=&cursor=")
+    assert status == 200
+    assert body["items"] == everything["items"]
+
+
+@pytest.mark.parametrize("brand", ["acme", "ACME", "Acme"])
+def test_brand_matches_in_any_case(call_api, seeded, brand):
+    _, body = get(call_api, f"/mentions?brand={brand}")
+    assert [i["id"] for i in body["items"]] == [f"x:{n}" for n in range(8, 0, -1)]
+    assert {i["brand"] for i in body["items"]} == {"Acme"}
+    _, body = get(call_api, f"/mentions?brand={brand}&status=resolved")
+    assert [i["id"] for i in body["items"]] == ["x:8"]
+    _, body = get(call_api, f"/mentions?brand={brand.swapcase()}&priority=normal&limit=2")
+    assert [i["id"] for i in body["items"]] == ["x:8", "x:7"]
+
+
+def test_a_mention_shows_its_version_and_no_internal_fields(call_api, store):
+    claimed = record(60).model_copy(
+        update={"alert_state": AlertState.PUBLISHING, "alert_claimed_at": T0}
+    )
+    store.put_new(claimed)
+    status, body = get(call_api, "/mentions/x:60")
+    assert status == 200
+    assert body["version"] == 1 and body["alert_state"] == "publishing"
+    assert "alert_claimed_at" not in body
+    for internal in ("pk", "sort_key", "feed", "brand_status", "brand_priority", "expires_at"):
+        assert internal not in body
+    _, page = get(call_api, "/mentions?brand=Acme")
+    assert "alert_claimed_at" not in page["items"][0]
+    assert page["items"][0]["version"] == 1

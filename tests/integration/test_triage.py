@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
-from heard_local.signing import x_headers
+from heard_local.signing import generic_headers, x_headers
 
 from heard.ingest import IngestQueue
 from heard.models import (
@@ -286,3 +286,41 @@ def test_an_edit_is_retriaged_and_alerts_once_if_it_turns_angry(
     queue.send([MentionMessage(mention=angry, edited=True)])  # edited again / redelivered
     run_triage()
     assert len(alerts.drain(quiet_s=1.5)) == 1
+
+
+HUGE = 12345678901234567890123456789012345678901  # 41 digits: more than DynamoDB numbers hold
+
+
+def test_a_count_beyond_dynamodbs_precision_is_stored_clamped(run_triage, store):
+    body = json.dumps(
+        {
+            "type": "mention",
+            "mention": {
+                "platform": "x",
+                "native_id": "4141",
+                "text": "@acme my order never arrived",
+                "author": {"handle": "bot", "followers": HUGE},
+                "engagement": HUGE * 10,
+                "account_id": "1000000001",
+            },
+        }
+    )
+    assert run_triage(extra_bodies=[body]) == {"batchItemFailures": []}
+    record = store.get("x:4141")
+    assert record.mention.author.followers == 10**15
+    assert record.mention.engagement == 10**15
+
+
+def test_a_delivery_acknowledged_with_a_huge_count_is_stored(call_api, run_triage, store):
+    body = json.dumps(
+        {
+            "id": "huge-1",
+            "source": "feedback-form",
+            "text": "Acme charged me twice and support never answered.",
+            "author": {"handle": "jane@example.com", "followers": HUGE},
+        }
+    ).encode()
+    assert call_api("POST", "/webhooks/generic", body, generic_headers(body)).status == 200
+    while (response := run_triage()) is not None:
+        assert response == {"batchItemFailures": []}
+    assert store.get("generic:feedback-form:huge-1").mention.author.followers == 10**15

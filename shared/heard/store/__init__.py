@@ -12,28 +12,32 @@ Table design (one item per mention, ``pk`` = ``Mention.key`` such as ``x:1849``)
 | store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
 | get one mention                                  | GetItem ``pk``                               |
 | a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
-| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "Acme#new", sort_key  |
-| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "Acme#critical"     |
+| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "acme#new", sort_key  |
+| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "acme#critical"     |
 | every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
-``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. A removal that arrives before
-its mention leaves a tombstone (no index attributes), and the late mention is then refused.
+``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. Index keys hold the
+case-folded brand (``brand_key``); ``brand_name`` keeps the brand as configured. A removal
+that arrives before its mention leaves a tombstone (no index attributes), and the late mention
+is then refused. Every write increments the record's ``version``.
 The one-partition ``Feed`` index suits one company's mention volume (well under 1,000 writes a
 second); shard its key by day if that ever changes.
 """
 
 from heard.store.claims import CLAIM_TIMEOUT, AlertClaims
-from heard.store.cursors import CursorError
+from heard.store.cursors import CursorError, Listing
 from heard.store.mentions import MentionStore, NotFound, Page
-from heard.store.table import MentionTable
+from heard.store.table import MentionTable, brand_key
 
 __all__ = [
     "CLAIM_TIMEOUT",
     "AlertClaims",
     "CursorError",
+    "Listing",
     "MentionStore",
     "MentionTable",
     "NotFound",
     "Page",
+    "brand_key",
 ]

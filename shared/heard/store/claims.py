@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from heard.models import AlertState, MentionRecord, Priority, Status, utcnow
-from heard.store.table import MentionTable, iso
+from heard.store.table import MentionTable, brand_key, iso
 
 # How long an alert claim protects an invocation that may still be publishing. Longer than the
 # triage function's timeout (a live invocation cannot hold it longer), shorter than the ingest
@@ -102,7 +102,7 @@ class AlertClaims:
             ),
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
-                ":bp": f"{brand}#{priority.value}",
+                ":bp": brand_key(brand, priority.value),
                 ":new": Status.NEW.value,
                 ":sent": AlertState.SENT.value,
                 ":cutoff": iso(alerted_before),

@@ -5,13 +5,17 @@
 | store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
 | get one mention                                  | GetItem ``pk``                               |
 | a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
-| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "Acme#new", sort_key  |
-| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "Acme#critical"     |
+| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "acme#new", sort_key  |
+| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "acme#critical"     |
 | every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
-``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. A removal that arrives before
-its mention leaves a tombstone (no index attributes), and the late mention is then refused.
+``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. The index keys hold the
+case-folded brand, so ``?brand=acme`` finds Acme's mentions; ``brand_name`` keeps "Acme".
+A removal that arrives before its mention leaves a tombstone (no index attributes), and the
+late mention is then refused. Every write increments the record's ``version`` (1 when
+stored), ready for optimistic concurrency: a write conditioned on the version it read fails
+if anything changed meanwhile.
 The one-partition ``Feed`` index suits one company's mention volume (well under 1,000 writes a
 second); shard its key by day if that ever changes.
 """
@@ -24,8 +28,12 @@ from datetime import datetime
 from typing import Any
 
 from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
-from heard.store.cursors import decode_cursor, encode_cursor
-from heard.store.table import FEED, MentionTable, iso
+from heard.store.cursors import Listing, decode_cursor, encode_cursor
+from heard.store.table import MentionTable, iso
+
+# Every update expression sets this (with ``":one": 1``): a record's version counts its writes.
+# ``if_not_exists`` counts items stored before records had a version as version 1.
+BUMP_VERSION = "version = if_not_exists(version, :one) + :one"
 
 
 class NotFound(LookupError):
@@ -68,9 +76,9 @@ class MentionStore:
             try:
                 self._table.update_item(
                     Key={"pk": key},
-                    UpdateExpression="SET deleted = :t, deleted_at = :w",
+                    UpdateExpression=f"SET deleted = :t, deleted_at = :w, {BUMP_VERSION}",
                     ConditionExpression="attribute_exists(pk)",
-                    ExpressionAttributeValues={":t": True, ":w": iso(when)},
+                    ExpressionAttributeValues={":t": True, ":w": iso(when), ":one": 1},
                 )
                 return True
             except conflict:
@@ -106,10 +114,11 @@ class MentionStore:
             ":priority": item["priority"],
             ":now": iso(utcnow()),
             ":false": False,
+            ":one": 1,
         }
         update = (
             "SET mention = :mention, triage = :triage, brand_priority = :bp, "
-            "priority = :priority, edited_at = :now"
+            f"priority = :priority, edited_at = :now, {BUMP_VERSION}"
         )
         condition = "attribute_exists(pk) AND deleted = :false"
         if alert:
@@ -161,28 +170,26 @@ class MentionStore:
         limit: int = 25,
         cursor: str | None = None,
     ) -> Page:
-        """Newest first, ``limit`` at a time; ``cursor`` continues a previous page."""
-        if brand and status:
-            index, name, value = "ByBrandStatus", "brand_status", f"{brand}#{status.value}"
-        elif brand and priority:
-            index, name, value = "ByBrandPriority", "brand_priority", f"{brand}#{priority.value}"
-        elif brand:
-            index, name, value = "ByBrand", "brand", brand
-        else:
-            index, name, value = "Feed", "feed", FEED
-        condition = "#k = :v"
-        values: dict[str, Any] = {":v": value}
-        filters, names = [], {"#k": name}
-        if status and index not in ("ByBrandStatus",):
+        """Newest first, ``limit`` at a time; ``cursor`` continues a previous page.
+
+        ``brand`` matches case-insensitively. A cursor is accepted only by the listing that
+        issued it (same index, same filters); anything else raises ``CursorError``.
+        """
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        listing = Listing.of(brand, status, priority)
+        values: dict[str, Any] = {":v": listing.hash_value}
+        filters, names = [], {"#k": listing.hash_attribute}
+        if status and listing.index != "ByBrandStatus":
             filters.append("#st = :st")
             names["#st"] = "status"
             values[":st"] = status.value
-        if priority and index != "ByBrandPriority":
+        if priority and listing.index != "ByBrandPriority":
             filters.append("priority = :pr")
             values[":pr"] = priority.value
         kwargs: dict[str, Any] = {
-            "IndexName": index,
-            "KeyConditionExpression": condition,
+            "IndexName": listing.index,
+            "KeyConditionExpression": "#k = :v",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ScanIndexForward": False,
@@ -190,9 +197,8 @@ class MentionStore:
         }
         if filters:
             kwargs["FilterExpression"] = " AND ".join(filters)
-        query = f"{index}:{value}"
         if cursor:
-            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, query)
+            kwargs["ExclusiveStartKey"] = decode_cursor(cursor, listing)
         items: list[MentionRecord] = []
         while True:
             response = self._table.query(**kwargs)
@@ -202,4 +208,4 @@ class MentionStore:
                 break
             kwargs["ExclusiveStartKey"] = last
             kwargs["Limit"] = limit - len(items)
-        return Page(items=items[:limit], cursor=encode_cursor(query, last) if last else None)
+        return Page(items=items[:limit], cursor=encode_cursor(listing, last) if last else None)

@@ -1,5 +1,10 @@
 """The mentions table's codec: a ``MentionRecord`` as a DynamoDB item (with its index keys and
-TTL) and back, and the one exception every conditional write raises when its condition fails."""
+TTL) and back, and the one exception every conditional write raises when its condition fails.
+
+Brands are matched case-insensitively: the index key attributes (``brand``, ``brand_status``,
+``brand_priority``) hold the case-folded brand (``brand_key``), and ``brand_name`` holds the
+name as configured ("Acme"), which is what a record shows.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +38,11 @@ def from_dynamo(value: Any) -> Any:
     return value
 
 
+def brand_key(brand: str, *parts: str) -> str:
+    """An index key for a brand: ``brand_key("Acme", "new") == "acme#new"``."""
+    return "#".join([brand.casefold(), *parts])
+
+
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -55,8 +65,10 @@ class MentionTable:
             pk=record.id,
             feed=FEED,
             sort_key=f"{created}#{record.id}",
-            brand_status=f"{record.brand}#{record.status.value}",
-            brand_priority=f"{record.brand}#{record.triage.priority.value}",
+            brand=brand_key(record.brand),
+            brand_name=record.brand,
+            brand_status=brand_key(record.brand, record.status.value),
+            brand_priority=brand_key(record.brand, record.triage.priority.value),
             priority=record.triage.priority.value,
             alert_claimed_at=iso(record.alert_claimed_at) if record.alert_claimed_at else None,
             expires_at=self.expires_at(record.received_at),
@@ -67,4 +79,7 @@ class MentionTable:
         return int((start + self.retention).timestamp())
 
     def record(self, item: dict[str, Any]) -> MentionRecord:
-        return MentionRecord.model_validate(from_dynamo(item))
+        data = from_dynamo(item)
+        if "brand_name" in data:  # items written before brands were folded have none
+            data["brand"] = data["brand_name"]
+        return MentionRecord.model_validate(data)

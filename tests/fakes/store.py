@@ -1,0 +1,121 @@
+"""``FakeMentionStore``: ``heard.store.MentionStore`` in memory, for unit tests of the domain.
+
+It keeps MentionStore's public contract: put once (a tombstone refuses the late mention),
+removals and edits that increment ``version``, reads that hide tombstones, and listings newest
+first by ``sort_key`` with the same filters (brand in any case, status, priority), the same
+``limit`` and the same cursors: encoded and checked by ``heard.store.cursors``, so a cursor
+from another listing or with a forged key raises ``CursorError`` here exactly as it does there.
+
+Where DynamoDB may hand back a cursor for an empty last page, the fake gives one only when
+more items match; clients handle both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
+from heard.store.cursors import Listing, decode_cursor, encode_cursor
+from heard.store.mentions import NotFound, Page
+from heard.store.table import brand_key, iso
+
+
+class FakeMentionStore:
+    """Mentions in a dict, keyed by ``Mention.key``."""
+
+    def __init__(self, records: list[MentionRecord] = ()):
+        self.records: dict[str, MentionRecord] = {}
+        self.tombstones: dict[str, datetime] = {}
+        for record in records:
+            self.put_new(record)
+
+    # --- writes ---------------------------------------------------------------------------
+
+    def put_new(self, record: MentionRecord) -> bool:
+        if record.id in self.records or record.id in self.tombstones:
+            return False
+        self.records[record.id] = record.model_copy(deep=True)
+        return True
+
+    def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool:
+        key = mention_key(platform, native_id)
+        record = self.records.get(key)
+        if record is None:
+            self.tombstones.setdefault(key, when)
+            return False
+        self.records[key] = record.model_copy(
+            update={"deleted": True, "deleted_at": when, "version": record.version + 1}
+        )
+        return True
+
+    def apply_edit(self, record: MentionRecord, alert: bool) -> bool:
+        stored = self.records.get(record.id)
+        if stored is None or stored.deleted:
+            return False
+        now = utcnow()
+        update: dict[str, Any] = {
+            "mention": record.mention.model_copy(deep=True),
+            "triage": record.triage.model_copy(deep=True),
+            "edited_at": now,
+            "version": stored.version + 1,
+        }
+        claimed = alert and stored.alert_state is AlertState.NONE
+        if claimed:
+            update |= {"alert_state": AlertState.PUBLISHING, "alert_claimed_at": now}
+        self.records[record.id] = stored.model_copy(update=update)
+        return claimed
+
+    # --- reads ----------------------------------------------------------------------------
+
+    def get_any(self, key: str) -> MentionRecord | None:
+        record = self.records.get(key)
+        return record.model_copy(deep=True) if record else None
+
+    def get(self, key: str) -> MentionRecord:
+        record = self.get_any(key)
+        if record is None:
+            raise NotFound(key)
+        return record
+
+    def list(
+        self,
+        *,
+        brand: str | None = None,
+        status: Status | None = None,
+        priority: Priority | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+    ) -> Page:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        listing = Listing.of(brand, status, priority)
+        rows = [
+            (self._index_key(r, listing), r)
+            for r in self.records.values()
+            if self._matches(r, listing)
+        ]
+        rows.sort(key=lambda row: row[0]["sort_key"], reverse=True)  # newest first
+        if cursor:
+            start = decode_cursor(cursor, listing)
+            rows = [row for row in rows if row[0]["sort_key"] < start["sort_key"]]
+        page, more = rows[:limit], len(rows) > limit
+        last = page[-1][0] if more else None
+        return Page(
+            items=[r.model_copy(deep=True) for _, r in page],
+            cursor=encode_cursor(listing, last) if last else None,
+        )
+
+    @staticmethod
+    def _matches(record: MentionRecord, listing: Listing) -> bool:
+        return (
+            (listing.brand is None or brand_key(record.brand) == listing.brand)
+            and (listing.status is None or record.status is listing.status)
+            and (listing.priority is None or record.triage.priority is listing.priority)
+        )
+
+    @staticmethod
+    def _index_key(record: MentionRecord, listing: Listing) -> dict[str, str]:
+        """The key DynamoDB returns for this record on the listing's index."""
+        sort_key = f"{iso(record.mention.created_at)}#{record.id}"
+        return {"pk": record.id, "sort_key": sort_key, listing.hash_attribute: listing.hash_value}
