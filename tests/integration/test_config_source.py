@@ -13,12 +13,13 @@ def parameter(stack, monkeypatch):
     name = stack.refs["BrandConfigParameter"]
     monkeypatch.delenv("HEARD_CONFIG", raising=False)
     monkeypatch.setenv("HEARD_CONFIG_PARAMETER", name)
+    monkeypatch.setenv("HEARD_CONFIG_MAX_AGE_S", "0")  # read the parameter on every get()
     ssm = stack.client("ssm")
     return lambda text: ssm.put_parameter(Name=name, Value=text, Type="String", Overwrite=True)
 
 
 def test_an_edit_takes_effect_without_a_redeploy(parameter):
-    source = ConfigSource(max_age=0)
+    source = ConfigSource()
     parameter(GOOD)
     assert [b.name for b in source.get().brands] == ["Acme", "Globex"]
     parameter(GOOD.replace("Globex", "Initech").replace("globex", "initech"))
@@ -26,7 +27,7 @@ def test_an_edit_takes_effect_without_a_redeploy(parameter):
 
 
 def test_a_bad_edit_keeps_the_last_good_config(parameter, caplog):
-    source = ConfigSource(max_age=0)
+    source = ConfigSource()
     parameter(GOOD)
     good = source.get()
     parameter(BAD)
@@ -38,4 +39,4 @@ def test_a_bad_edit_keeps_the_last_good_config(parameter, caplog):
 def test_a_bad_config_with_nothing_to_fall_back_on_is_an_error(parameter):
     parameter(BAD)
     with pytest.raises(ConfigError, match="alert_min_priority"):
-        ConfigSource(max_age=0).get()
+        ConfigSource().get()

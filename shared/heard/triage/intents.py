@@ -7,13 +7,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-# Python 3.11+ keeps the regex parser in these private modules; only used once, at import.
-_c: Any = importlib.import_module("re._constants")
-_parser: Any = importlib.import_module("re._parser")
-
 from heard.config import Brand
 from heard.models import Intent
 from heard.triage.rules import FILLER, INTENT_PHRASES, NEGATORS, SARCASM_PHRASES
+
+# Python 3.11+ keeps the regex parser in these private modules; only used once, at import.
+_c: Any = importlib.import_module("re._constants")
+_parser: Any = importlib.import_module("re._parser")
 
 _NEGATORS = frozenset(NEGATORS)
 _FILLER = frozenset(FILLER)
