@@ -1,61 +1,40 @@
-"""Alerts: which mentions wake someone, what the message says, and how it reaches SNS.
+"""What an alert says: a subject line, a full message (email, chat) and one SMS line.
 
-One topic carries every alert. Subscribers filter on the message attributes ``severity``
-(the priority), ``platform``, ``brand`` and ``intent`` (a String.Array), so email can take
-high and critical while SMS takes only critical. Each protocol gets its own rendering: a full
-message for email and chat, one short line for SMS.
+Every rendering fits its channel: the subject is one printable ASCII line under 100
+characters, the SMS line 160 characters, and the full message cuts only the quoted text (with
+an ellipsis) to the bytes its channel can carry, never the reasons, the link or the mention id.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from typing import Any
 
-from heard.config import Brand
-from heard.models import MentionRecord, Platform, Priority
+from heard.models import MentionRecord, Platform
+from heard.platforms import label
+from heard.reach import followers_text
 
-PLATFORM_NAMES = {
-    Platform.X: "X",
-    Platform.FACEBOOK: "Facebook",
-    Platform.INSTAGRAM: "Instagram",
-    Platform.GENERIC: "webhook",
-}
+SUBJECT_LIMIT = 99  # SNS subjects: under 100 characters
 SMS_LIMIT = 160
+ELLIPSIS = "…"
+NO_TEXT = "(no text: known only by id; enrichment pending)"
 
 
-def should_alert(record: MentionRecord, brand: Brand) -> bool:
-    """At or above the brand's threshold. A language the model does not know follows the
-    brand's rule instead: ``alert`` sends every such mention, ``store`` none."""
-    triage = record.triage
-    if not triage.lang_supported:
-        return brand.routing.unknown_language == "alert"
-    return triage.priority.rank >= brand.routing.alert_min_priority.rank
-
-
-def compact_number(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
-    if n >= 1_000:
-        return f"{n / 1_000:.1f}k".replace(".0k", "k")
-    return str(n)
-
-
-def _who(record: MentionRecord) -> str:
+def who(record: MentionRecord) -> str:
+    """``@dana (84k followers, verified)``: the author and their reach, where known."""
     author = record.mention.author
     name = f"@{author.handle}" if author.handle else author.name or author.id or "someone"
     if record.mention.platform is Platform.GENERIC and author.handle:
         name = author.handle
     # Zero means unknown on platforms that do not report reach (Facebook comments, forms).
-    details = [f"{compact_number(author.followers)} followers"] if author.followers else []
+    details = [followers_text(author.followers)] if author.followers else []
     if author.verified:
         details.append("verified")
     return f"{name} ({', '.join(details)})" if details else name
 
 
-def _where(record: MentionRecord) -> str:
+def where(record: MentionRecord) -> str:
     mention = record.mention
-    place = PLATFORM_NAMES[mention.platform]
+    place = label(mention.platform)
     if mention.platform is Platform.GENERIC and mention.source:
         place = mention.source
     return f"{place} {mention.kind.value}"
@@ -69,17 +48,32 @@ def subject(record: MentionRecord, escalation: bool = False) -> str:
     prefix = "SLA breach: " if escalation else ""
     text = (
         f"{prefix}[{record.triage.priority.value.upper()}] {record.brand}: "
-        f"{_where(record)} from {_who(record)}"
+        f"{where(record)} from {who(record)}"
     )
-    return " ".join(_UNPRINTABLE.sub(" ", text).split())[:99]
+    return " ".join(_UNPRINTABLE.sub(" ", text).split())[:SUBJECT_LIMIT]
 
 
-def render(record: MentionRecord, escalation: bool = False) -> str:
+def fit(text: str, max_bytes: int) -> str:
+    """``text`` in at most ``max_bytes`` UTF-8 bytes: cut on a character boundary and ended
+    with an ellipsis when it is longer."""
+    data = text.encode()
+    if len(data) <= max_bytes:
+        return text
+    room = max(0, max_bytes - len(ELLIPSIS.encode()))
+    return data[:room].decode(errors="ignore").rstrip() + ELLIPSIS
+
+
+def render(
+    record: MentionRecord, escalation: bool = False, *, quote_bytes: int | None = None
+) -> str:
+    """The full message. ``quote_bytes`` caps the quoted mention text (UTF-8 bytes)."""
     mention, triage = record.mention, record.triage
     lines = [subject(record, escalation)]
     if escalation:
         lines.append("Still new and unacknowledged past its SLA.")
-    text = mention.text.strip() or "(no text: known only by id; enrichment pending)"
+    text = mention.text.strip() or NO_TEXT
+    if quote_bytes is not None:
+        text = fit(text, quote_bytes)
     lines += ["", f'"{text}"', ""]
     lines.append("Why: " + ("; ".join(triage.reasons) or f"priority {triage.priority.value}"))
     intents = ", ".join(i.value for i in triage.intents) or "none"
@@ -97,51 +91,13 @@ def render(record: MentionRecord, escalation: bool = False) -> str:
 
 
 def render_sms(record: MentionRecord) -> str:
+    """One SMS: priority, brand, who, as much of the text as fits, and the first reasons."""
     triage = record.triage
-    head = f"{triage.priority.value.upper()} {record.brand} {_who(record)}: "
+    head = f"{triage.priority.value.upper()} {record.brand} {who(record)}: "
     why = "; ".join(triage.reasons[:2])
-    body = f'{head}"{record.mention.text.strip()}"'
+    text = record.mention.text.strip()
+    body = f'{head}"{text}"'
     if len(body) + len(why) + 1 > SMS_LIMIT:
         room = SMS_LIMIT - len(head) - len(why) - 5
-        body = f'{head}"{record.mention.text.strip()[: max(room, 10)]}..."'
+        body = f'{head}"{text[: max(room, 10)]}..."'
     return f"{body} {why}"[:SMS_LIMIT]
-
-
-def attributes(record: MentionRecord, brand: Brand | None = None) -> dict[str, Any]:
-    intents = [i.value for i in record.triage.intents] or ["none"]
-    attrs: dict[str, Any] = {
-        "severity": {"DataType": "String", "StringValue": record.triage.priority.value},
-        "platform": {"DataType": "String", "StringValue": record.mention.platform.value},
-        "brand": {"DataType": "String", "StringValue": record.brand},
-        "intent": {"DataType": "String.Array", "StringValue": json.dumps(intents)},
-    }
-    if brand is not None and brand.routing.channel:
-        attrs["channel"] = {"DataType": "String", "StringValue": brand.routing.channel}
-    return attrs
-
-
-class AlertPublisher:
-    """Publishes alerts to the SNS topic. ``sns_client`` is a boto3 SNS client."""
-
-    def __init__(self, sns_client: Any, topic_arn: str):
-        self._sns = sns_client
-        self._topic = topic_arn
-
-    def publish(
-        self, record: MentionRecord, brand: Brand | None = None, *, escalation: bool = False
-    ) -> str:
-        full = render(record, escalation)
-        message = {"default": full, "email": full, "sms": render_sms(record)}
-        response = self._sns.publish(
-            TopicArn=self._topic,
-            Subject=subject(record, escalation),
-            Message=json.dumps(message),
-            MessageStructure="json",
-            MessageAttributes=attributes(record, brand),
-        )
-        return response["MessageId"]
-
-
-def severity_at_least(priority: Priority) -> list[str]:
-    """The severities a filter policy lists for 'this priority or above'."""
-    return [p.value for p in Priority if p.rank >= priority.rank]
