@@ -329,3 +329,29 @@ def test_an_edit_is_retriaged_and_alerts_once_if_it_turns_angry(
     queue.send([MentionMessage(mention=angry, edited=True)])  # edited again / redelivered
     run_triage()
     assert len(alerts.drain(quiet_s=1.5)) == 1
+
+
+def test_an_escalation_refused_for_good_is_not_repeated(stack, store):
+    """The overdue query leaves out a mention whose escalation the channel refused."""
+    from fakes.channels import RecordingChannel
+
+    from heard.alerts import AlertDispatcher
+    from heard.config import ConfigSource
+    from heard.escalation import escalate_overdue
+
+    channel = RecordingChannel()
+    pipeline = _pipeline(stack, store, channel)
+    pipeline.handle(MentionMessage(mention=mention("94")))
+    assert store.get("x:94").alert_state is AlertState.SENT
+    alerts = AlertDispatcher(AlertClaims(store._t), channel)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    channel.fail_permanently()
+    assert (
+        escalate_overdue(alerts, ConfigSource().get(), sla=timedelta(minutes=30), now=later) == []
+    )
+    channel.recover()
+    assert (
+        escalate_overdue(alerts, ConfigSource().get(), sla=timedelta(minutes=30), now=later) == []
+    )
+    assert channel.attempts == 2  # the alert, then the one refused escalation
+    assert store.get("x:94").escalated_at is None
