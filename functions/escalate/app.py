@@ -10,7 +10,7 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from heard.alerts import AlertPublisher
+from heard.alerts import AlertDispatcher, SnsChannel
 from heard.config import ConfigSource
 from heard.escalation import escalate_overdue
 from heard.observability import make_tracer
@@ -23,11 +23,13 @@ config_source = ConfigSource()
 
 
 @cache
-def _adapters() -> tuple[AlertClaims, AlertPublisher, timedelta]:
+def _adapters() -> tuple[AlertDispatcher, timedelta]:
     # Wired once per cold start.
+    table = MentionTable(boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"]))
     return (
-        AlertClaims(MentionTable(boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"]))),
-        AlertPublisher(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"]),
+        AlertDispatcher(
+            AlertClaims(table), SnsChannel(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"])
+        ),
         timedelta(minutes=int(os.environ.get("SLA_MINUTES", "30"))),
     )
 
@@ -36,8 +38,8 @@ def _adapters() -> tuple[AlertClaims, AlertPublisher, timedelta]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    claims, publisher, sla = _adapters()
-    keys = escalate_overdue(claims, publisher, config_source.get(), sla=sla)
+    alerts, sla = _adapters()
+    keys = escalate_overdue(alerts, config_source.get(), sla=sla)
     metrics.add_metric(name="MentionsEscalated", unit=MetricUnit.Count, value=len(keys))
     logger.info("escalation run", extra={"escalated": len(keys)})
     return {"escalated": len(keys), "keys": keys}

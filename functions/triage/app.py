@@ -18,7 +18,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from heard.alerts import AlertPublisher
+from heard.alerts import AlertDispatcher, SnsChannel
 from heard.config import ConfigSource
 from heard.ingest import message_key, message_platform, parse_message
 from heard.observability import PlatformMetrics, make_tracer
@@ -42,8 +42,9 @@ def _pipeline() -> Pipeline:
     )
     return Pipeline(
         store=MentionStore(table),
-        claims=AlertClaims(table),
-        publisher=AlertPublisher(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"]),
+        alerts=AlertDispatcher(
+            AlertClaims(table), SnsChannel(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"])
+        ),
         triager=get_triager(),
         config=config_source.get(),
     )

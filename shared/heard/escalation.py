@@ -5,44 +5,40 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from heard.alerts import AlertPublisher
+from heard.alerts import AlertDispatcher
 from heard.config import HeardConfig
 from heard.models import Priority, utcnow
-from heard.store import AlertClaims
 
 ESCALATE = (Priority.HIGH, Priority.CRITICAL)
 logger = logging.getLogger(__name__)
 
 
 def escalate_overdue(
-    claims: AlertClaims,
-    publisher: AlertPublisher,
+    alerts: AlertDispatcher,
     config: HeardConfig,
     *,
     sla: timedelta,
     now: datetime | None = None,
     limit_per_brand: int = 100,
 ) -> list[str]:
-    """Publish an 'SLA breach' alert for each alerted high/critical mention that is still new
+    """Send an 'SLA breach' alert for each alerted high/critical mention that is still new
     ``sla`` after its alert went out. Returns the keys escalated.
 
     Only mentions that were alerted count (a brand that keeps highs quiet is not paged by the
     back door), and the clock starts at the alert, not at the platform's timestamp (a late
-    delivery is not overdue on arrival). Publish first, then record it: a failed publish is
-    tried again on the next run, and one bad record does not stop the others.
+    delivery is not overdue on arrival). Send first, then record it: a failed send is tried
+    again on the next run, and one bad record does not stop the others.
     """
     now = now or utcnow()
     escalated: list[str] = []
     for brand in config.brands:
         for priority in ESCALATE:
-            for record in claims.overdue(
+            for record in alerts.overdue(
                 brand.name, priority, alerted_before=now - sla, limit=limit_per_brand
             ):
                 try:
-                    publisher.publish(record, brand, escalation=True)
+                    if alerts.escalate(record, brand, now):
+                        escalated.append(record.id)
                 except Exception:
                     logger.exception("escalation not published", extra={"key": record.id})
-                    continue
-                if claims.mark_escalated(record.id, now):
-                    escalated.append(record.id)
     return escalated

@@ -197,6 +197,7 @@ class AlertState(StrEnum):
     NONE = "none"  # below the brand's alert threshold: inbox only
     PUBLISHING = "publishing"  # alert-worthy; claimed by the invocation that stored it
     SENT = "sent"
+    FAILED = "failed"  # the channel refused it for good (see the item's ``alert_error``)
 
 
 class MentionRecord(HeardModel):

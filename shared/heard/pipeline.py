@@ -1,7 +1,7 @@
 """What happens to one queued message: match a brand, triage, store once, alert once.
 
-The triage Lambda handler wires the adapters (store, publisher, triager, config) once per cold
-start and calls ``Pipeline.handle`` for every SQS record; an exception fails that record alone.
+The triage Lambda handler wires the adapters (store, alert dispatcher, triager, config) once per
+cold start and calls ``Pipeline.handle`` for every SQS record; an exception fails that record alone.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
-from heard.alerts import should_alert
+from heard.alerts import AlertDispatcher
 from heard.config import Brand, BrandMatcher, HeardConfig
 from heard.models import (
     AlertState,
@@ -21,7 +21,7 @@ from heard.models import (
     Triage,
     utcnow,
 )
-from heard.store import AlertClaims, MentionStore
+from heard.store import MentionStore
 
 
 class Outcome(StrEnum):
@@ -44,23 +44,17 @@ class TriagerLike(Protocol):
     def triage_mention(self, mention: Mention, brand: Brand | None = None) -> Triage: ...
 
 
-class PublisherLike(Protocol):
-    def publish(self, record: MentionRecord, brand: Brand | None = None) -> str: ...
-
-
 class Pipeline:
     def __init__(
         self,
         *,
         store: MentionStore,
-        claims: AlertClaims,
-        publisher: PublisherLike,
+        alerts: AlertDispatcher,
         triager: TriagerLike,
         config: HeardConfig,
     ):
         self.store = store
-        self.claims = claims
-        self.publisher = publisher
+        self.alerts = alerts
         self.triager = triager
         self.use_config(config)
 
@@ -99,14 +93,13 @@ class Pipeline:
             matched=matched,
             received_at=utcnow(),
         )
-        if should_alert(record, brand):
+        if self.alerts.wants_alert(record, brand):
             # Stored already claimed: this invocation alone publishes it.
             record.alert_state = AlertState.PUBLISHING
             record.alert_claimed_at = record.received_at
         if self.store.put_new(record):
-            alerted = record.alert_state is AlertState.PUBLISHING
-            if alerted:
-                self._publish(record, brand)
+            claimed = record.alert_state is AlertState.PUBLISHING
+            alerted = claimed and self.alerts.alert_new(record, brand)
             return Result(Outcome.STORED, record.id, alerted, record)
         # Seen before. If the invocation that stored it died before alerting, finish that.
         existing = self.store.get_any(record.id)
@@ -116,10 +109,8 @@ class Pipeline:
             existing is not None
             and existing.alert_state is AlertState.PUBLISHING
             and not existing.deleted
-            and self.claims.claim_alert(existing.id)
+            and self.alerts.take_over(existing, brand)
         )
-        if alerted:
-            self._publish(existing, brand)
         return Result(Outcome.DUPLICATE, record.id, alerted, existing)
 
     def _edit(self, existing: MentionRecord, edited: MentionRecord, brand: Brand) -> Result:
@@ -129,16 +120,6 @@ class Pipeline:
             update={"mention": edited.mention, "triage": edited.triage, "matched": edited.matched}
         )
         alert = edited.alert_state is AlertState.PUBLISHING
-        alerted = self.store.apply_edit(updated, alert)
-        if alerted:
-            self._publish(updated, brand)
+        claimed = self.store.apply_edit(updated, alert)
+        alerted = claimed and self.alerts.alert_edit(updated, brand)
         return Result(Outcome.EDITED, updated.id, alerted, updated)
-
-    def _publish(self, record: MentionRecord, brand: Brand) -> None:
-        try:
-            self.publisher.publish(record, brand)
-        except Exception:
-            # Let this message's redelivery publish it straight away, then fail the record.
-            self.claims.release_claim(record.id)
-            raise
-        self.claims.mark_alerted(record.id)

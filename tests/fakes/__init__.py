@@ -1,5 +1,5 @@
 """In-memory fakes of Heard's adapters, for fast unit tests of the domain."""
 
-from tests.fakes.store import FakeMentionStore
+from fakes.store import FakeMentionStore
 
 __all__ = ["FakeMentionStore"]

@@ -221,32 +221,38 @@ def test_a_fresh_claim_by_a_concurrent_invocation_is_not_taken(
     assert alerts.drain(quiet_s=1.5) == []
 
 
-def test_a_failed_publish_is_retried_by_the_redelivery(stack, store, capture_topic):
-    """SNS refuses the first publish: the record fails, and its redelivery alerts at once."""
-    from heard.alerts import AlertPublisher
+def _pipeline(stack, store, channel):
+    from heard.alerts import AlertDispatcher
     from heard.config import ConfigSource
-    from heard.pipeline import Outcome, Pipeline
+    from heard.pipeline import Pipeline
     from heard.triage import get_triager
 
+    return Pipeline(
+        store=store,
+        alerts=AlertDispatcher(AlertClaims(store._t), channel),
+        triager=get_triager(),
+        config=ConfigSource().get(),
+    )
+
+
+def test_a_failed_publish_is_retried_by_the_redelivery(stack, store, capture_topic):
+    """SNS refuses the first publish: the record fails, and its redelivery alerts at once."""
+    from heard.alerts import SnsChannel
+    from heard.pipeline import Outcome
+
     alerts = capture_topic("AlertsTopic")
-    real = AlertPublisher(stack.client("sns"), stack.topic_arn("AlertsTopic"))
+    real = SnsChannel(stack.client("sns"), stack.topic_arn("AlertsTopic"))
 
     class FlakySns:
         calls = 0
 
-        def publish(self, record, brand=None):
+        def send(self, alert):
             FlakySns.calls += 1
             if FlakySns.calls == 1:
                 raise ConnectionError("SNS unavailable")
-            return real.publish(record, brand)
+            return real.send(alert)
 
-    pipeline = Pipeline(
-        store=store,
-        claims=AlertClaims(store._t),
-        publisher=FlakySns(),
-        triager=get_triager(),
-        config=ConfigSource().get(),
-    )
+    pipeline = _pipeline(stack, store, FlakySns())
     message = MentionMessage(mention=mention("97"))
     with pytest.raises(ConnectionError):
         pipeline.handle(message)
@@ -255,6 +261,43 @@ def test_a_failed_publish_is_retried_by_the_redelivery(stack, store, capture_top
     assert result.outcome is Outcome.DUPLICATE and result.alerted
     assert store.get("x:97").alert_state is AlertState.SENT
     assert len(alerts.drain(quiet_s=1.5)) == 1
+
+
+def test_a_long_emoji_heavy_mention_is_alerted_within_the_sns_limit(
+    queue, store, run_triage, capture_topic
+):
+    """200 KB of emoji: stored and alerted, the quote cut to fit SNS's 256 KiB."""
+    alerts = capture_topic("AlertsTopic")
+    long_text = ANGRY + " " + "🔥😡" * 25_000
+    queue.send([MentionMessage(mention=mention("96", text=long_text))])
+    assert run_triage() == {"batchItemFailures": []}
+    record = store.get("x:96")
+    assert record.alert_state is AlertState.SENT
+    (delivery,) = alerts.drain(quiet_s=1.5)
+    assert "Link: https://x.com/dana_reviews/status/96" in delivery.message
+    assert "Mention: x:96 at " in delivery.message
+    assert '…"' in delivery.message
+
+
+def test_an_alert_refused_for_good_is_recorded_failed_not_left_claimed(stack, store):
+    """A permanent refusal is not retried: the record says ``failed`` and why."""
+    from fakes.channels import RecordingChannel
+
+    from heard.pipeline import Outcome
+
+    channel = RecordingChannel()
+    channel.fail_permanently("InvalidParameter")
+    pipeline = _pipeline(stack, store, channel)
+    message = MentionMessage(mention=mention("95"))
+    result = pipeline.handle(message)  # does not raise: a redelivery could not help
+    assert result.outcome is Outcome.STORED and not result.alerted
+    assert store.get("x:95").alert_state is AlertState.FAILED
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.table_name("MentionsTable"), Key={"pk": {"S": "x:95"}}
+    )["Item"]
+    assert "Message too long" in item["alert_error"]["S"]
+    again = pipeline.handle(message)  # a duplicate delivery does not try again
+    assert not again.alerted and channel.attempts == 1
 
 
 def test_an_edit_is_retriaged_and_alerts_once_if_it_turns_angry(
@@ -324,3 +367,29 @@ def test_a_delivery_acknowledged_with_a_huge_count_is_stored(call_api, run_triag
     while (response := run_triage()) is not None:
         assert response == {"batchItemFailures": []}
     assert store.get("generic:feedback-form:huge-1").mention.author.followers == 10**15
+
+
+def test_an_escalation_refused_for_good_is_not_repeated(stack, store):
+    """The overdue query leaves out a mention whose escalation the channel refused."""
+    from fakes.channels import RecordingChannel
+
+    from heard.alerts import AlertDispatcher
+    from heard.config import ConfigSource
+    from heard.escalation import escalate_overdue
+
+    channel = RecordingChannel()
+    pipeline = _pipeline(stack, store, channel)
+    pipeline.handle(MentionMessage(mention=mention("94")))
+    assert store.get("x:94").alert_state is AlertState.SENT
+    alerts = AlertDispatcher(AlertClaims(store._t), channel)
+    later = datetime.now(UTC) + timedelta(hours=2)
+    channel.fail_permanently()
+    assert (
+        escalate_overdue(alerts, ConfigSource().get(), sla=timedelta(minutes=30), now=later) == []
+    )
+    channel.recover()
+    assert (
+        escalate_overdue(alerts, ConfigSource().get(), sla=timedelta(minutes=30), now=later) == []
+    )
+    assert channel.attempts == 2  # the alert, then the one refused escalation
+    assert store.get("x:94").escalated_at is None

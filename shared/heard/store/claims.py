@@ -3,11 +3,14 @@
 The invocation that stores an alert-worthy mention claims its alert in the same put
 (``alert_state = publishing``). It marks the alert sent after publishing, or releases the claim
 when the publish fails so that the redelivery takes it at once. If it dies in between, a later
-delivery may take the claim once it is ``CLAIM_TIMEOUT`` old. Escalations are recorded once.
+delivery may take the claim once it is ``CLAIM_TIMEOUT`` old. An alert the channel refuses for
+good (a permanent error) is recorded ``failed`` with the error instead of staying claimed.
+Escalations are recorded once, and so is an escalation the channel refused.
 """
 
 from __future__ import annotations
 
+import contextlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,6 +22,7 @@ from heard.store.table import MentionTable, brand_key, iso
 # queue's visibility timeout (so the first redelivery after a crash can take it over).
 # tests/unit/test_template.py checks both against template.yaml.
 CLAIM_TIMEOUT = timedelta(seconds=45)
+ERROR_LIMIT = 1000  # characters of a channel's error kept on the record
 
 
 class AlertClaims:
@@ -74,6 +78,23 @@ class AlertClaims:
             },
         )
 
+    def mark_failed(self, key: str, error: str, now: datetime | None = None) -> None:
+        """The channel refused the alert for good: record it ``failed`` with the error, so the
+        claim is not left ``publishing``. An alert sent meanwhile stays ``sent``."""
+        with contextlib.suppress(self._t.conflict):
+            self._table.update_item(
+                Key={"pk": key},
+                UpdateExpression="SET alert_state = :failed, alert_error = :error, "
+                "alert_failed_at = :now",
+                ConditionExpression="alert_state = :publishing",
+                ExpressionAttributeValues={
+                    ":failed": AlertState.FAILED.value,
+                    ":error": error[:ERROR_LIMIT],
+                    ":now": iso(now or utcnow()),
+                    ":publishing": AlertState.PUBLISHING.value,
+                },
+            )
+
     def mark_escalated(self, key: str, now: datetime | None = None) -> bool:
         """Record an SLA escalation once. False if it was escalated or handled meanwhile."""
         try:
@@ -88,17 +109,28 @@ class AlertClaims:
             return False
         return True
 
+    def mark_escalation_failed(self, key: str, error: str, now: datetime | None = None) -> None:
+        """The channel refused the escalation for good: record the error, so later runs do
+        not repeat it (``overdue`` leaves such mentions out)."""
+        self._table.update_item(
+            Key={"pk": key},
+            UpdateExpression="SET escalation_error = :error, escalation_failed_at = :now",
+            ExpressionAttributeValues={":error": error[:ERROR_LIMIT], ":now": iso(now or utcnow())},
+        )
+
     def overdue(
         self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
     ) -> list[MentionRecord]:
-        """Alerted mentions of one brand and priority, still new, not yet escalated, whose
-        alert went out before ``alerted_before``. Reads the (small) ByBrandPriority partition."""
+        """Alerted mentions of one brand and priority, still new, not yet escalated (nor refused
+        an escalation), whose alert went out before ``alerted_before``. Reads the (small)
+        ByBrandPriority partition."""
         kwargs: dict[str, Any] = {
             "IndexName": "ByBrandPriority",
             "KeyConditionExpression": "brand_priority = :bp",
             "FilterExpression": (
                 "#s = :new AND alert_state = :sent AND alerted_at < :cutoff "
-                "AND attribute_not_exists(escalated_at) AND deleted = :false"
+                "AND attribute_not_exists(escalated_at) "
+                "AND attribute_not_exists(escalation_failed_at) AND deleted = :false"
             ),
             "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {

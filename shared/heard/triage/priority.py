@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from heard.config import Brand, PriorityRules, Routing
 from heard.models import Intent, Priority, Sentiment
+from heard.reach import followers_text
 from heard.triage.intents import Found
 from heard.triage.rules import HIGH_ENGAGEMENT, INTENT_LABELS
 
@@ -43,19 +44,6 @@ _DEFAULT_ROUTING = Routing()
 def _said(intent: Intent, phrase: str) -> str:
     """``legal threat: 'my lawyer'`` (just the label when a remote model gave no phrase)."""
     return f"{INTENT_LABELS[intent]}: '{phrase}'" if phrase else INTENT_LABELS[intent]
-
-
-def followers_text(n: int) -> str:
-    """84,312 → "84k followers"; 1,250,000 → "1.2M followers"."""
-    if n >= 1_000_000:
-        size = f"{n / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
-    elif n >= 10_000:
-        size = f"{n // 1000}k"
-    elif n >= 1000:
-        size = f"{n / 1000:.1f}".rstrip("0").rstrip(".") + "k"
-    else:
-        size = str(n)
-    return f"{size} follower" + ("" if n == 1 else "s")
 
 
 @dataclass

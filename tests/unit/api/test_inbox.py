@@ -8,6 +8,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fakes import FakeMentionStore
 
 from heard.api.errors import ApiError
 from heard.api.inbox import LIST_PARAMETERS, Inbox, MentionReader
@@ -24,7 +25,6 @@ from heard.models import (
     Triage,
 )
 from heard.store import MentionStore
-from tests.fakes import FakeMentionStore
 
 T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
