@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import re
+import sys
 import threading
 import time
 import uuid
@@ -29,6 +30,12 @@ from heard_local.defaults import ACCOUNT_ID, HOST
 log = logging.getLogger("heard_local.http")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+# A client that stops sending (a body shorter than its Content-Length, headers that never
+# end, an idle keep-alive connection) is let go after this long instead of holding a thread.
+SOCKET_TIMEOUT_S = 10.0
+# Connections the kernel holds while the accept loop catches up: a burst of webhooks must not
+# be refused (socketserver's default is 5).
+LISTEN_BACKLOG = 128
 API_ID = "local"
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
@@ -183,6 +190,59 @@ def _json_response(status: int, payload: Any) -> HttpResponse:
     )
 
 
+class BadRequest(Exception):
+    """A request that cannot be read as HTTP; answered 400 and the connection closed."""
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def content_length(values: list[str]) -> int:
+    """The body length from the ``Content-Length`` header(s); 0 when there is none."""
+    distinct = {value.strip() for value in values}
+    if not distinct:
+        return 0
+    if len(distinct) > 1:
+        raise BadRequest("Bad Request: conflicting Content-Length headers")
+    (value,) = distinct
+    if not _DIGITS.fullmatch(value):
+        raise BadRequest(f"Bad Request: invalid Content-Length header {value!r}")
+    return int(value)
+
+
+def read_chunked(rfile: Any, limit: int = MAX_PAYLOAD_BYTES) -> bytes | None:
+    """A ``Transfer-Encoding: chunked`` body; None when it is over ``limit``.
+
+    Raises BadRequest for anything that is not chunked encoding (a size that is not hex, data
+    not followed by CRLF, the connection closed before the last chunk).
+    """
+    data = bytearray()
+    while True:
+        line = rfile.readline(1024)
+        if not line.endswith(b"\n"):
+            raise BadRequest("Bad Request: truncated chunked body")
+        size_text = line.split(b";", 1)[0].strip()
+        if not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size_text):
+            raise BadRequest(f"Bad Request: invalid chunk size in chunked body {size_text!r}")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if len(data) + size > limit:
+            return None
+        chunk = rfile.read(size)
+        if len(chunk) < size:
+            raise BadRequest("Bad Request: truncated chunked body")
+        data += chunk
+        if rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadRequest("Bad Request: chunk data not followed by CRLF in chunked body")
+    while True:  # optional trailer fields, then the empty line
+        line = rfile.readline(65537)
+        if not line.endswith(b"\n"):
+            raise BadRequest("Bad Request: truncated chunked body")
+        if line in (b"\r\n", b"\n"):
+            return bytes(data)
+
+
 def map_response(result: Any) -> HttpResponse:
     """API Gateway's mapping of a payload-2.0 handler result to an HTTP response."""
     if not (isinstance(result, dict) and "statusCode" in result):
@@ -203,6 +263,19 @@ def map_response(result: Any) -> HttpResponse:
     return HttpResponse(int(result["statusCode"]), headers, body)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            # The client went away (or stopped sending) mid-response; nothing to answer.
+            log.debug("connection from %s ended: %r", client_address[0], error)
+            return
+        log.exception("error serving a request from %s", client_address[0])
+
+
 class LocalHttpApi:
     """A ThreadingHTTPServer serving ``routes`` by calling ``invoke(function, event)``."""
 
@@ -214,12 +287,13 @@ class LocalHttpApi:
         api_token: str,
         host: str = HOST,
         port: int = 0,
+        timeout_s: float = SOCKET_TIMEOUT_S,
     ):
         self.routes = sorted(routes, key=lambda r: r.specificity)
         self.invoke = invoke
         self.api_token = api_token
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self.timeout_s = timeout_s
+        self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
 
     @property
@@ -232,7 +306,10 @@ class LocalHttpApi:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="heard-http-api", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},  # how soon stop() takes effect
+            name="heard-http-api",
+            daemon=True,
         )
         self._thread.start()
 
@@ -310,23 +387,27 @@ class LocalHttpApi:
             protocol_version = "HTTP/1.1"
             server_version = "heard-local"
 
+            timeout = api.timeout_s  # socketserver sets it on each connection's socket
+
             def _serve(self) -> None:
                 started = time.perf_counter()
                 headers = list(self.headers.items())
-                length = int(self.headers.get("content-length") or 0)
-                chunked = "chunked" in (self.headers.get("transfer-encoding") or "").lower()
-                if length > MAX_PAYLOAD_BYTES:
-                    response = _json_response(413, {"message": "Request Entity Too Large"})
-                    self.close_connection = True
+                try:
+                    body = self._read_body()
+                except BadRequest as exc:
+                    body, response = None, _json_response(400, {"message": str(exc)})
+                except TimeoutError:
+                    body, response = None, _json_response(408, {"message": "Request Timeout"})
                 else:
-                    body = self._read_chunked() if chunked else self.rfile.read(length)
                     if body is None:
                         response = _json_response(413, {"message": "Request Entity Too Large"})
-                        self.close_connection = True
-                    else:
-                        response = api.handle(
-                            self.command, self.path, headers, body, self.client_address[0]
-                        )
+                if body is None:
+                    # What is left of the request cannot be told from the next one.
+                    self.close_connection = True
+                else:
+                    response = api.handle(
+                        self.command, self.path, headers, body, self.client_address[0]
+                    )
                 self._send(response)
                 log.info(
                     "%s %s -> %d (%.0f ms)",
@@ -336,17 +417,17 @@ class LocalHttpApi:
                     (time.perf_counter() - started) * 1000,
                 )
 
-            def _read_chunked(self) -> bytes | None:
-                data = bytearray()
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return bytes(data)
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-                    if len(data) > MAX_PAYLOAD_BYTES:
-                        return None
+            def _read_body(self) -> bytes | None:
+                """The request body; None when it is over API Gateway's limit."""
+                if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+                    return read_chunked(self.rfile)
+                length = content_length(self.headers.get_all("content-length") or [])
+                if length > MAX_PAYLOAD_BYTES:
+                    return None
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    raise BadRequest("Bad Request: body shorter than its Content-Length header")
+                return body
 
             def _send(self, response: HttpResponse) -> None:
                 self.send_response_only(response.status)
