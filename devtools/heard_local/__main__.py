@@ -106,14 +106,16 @@ def _dead_letters(stack: LocalStack) -> dict[str, int]:
 def run(args: argparse.Namespace) -> int:
     _configure_logging()
     stop = threading.Event()
+    stack = LocalStack(port=args.port)
 
     def _on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            stack.abandon_drain()  # a second Ctrl-C: do not wait for the queues
         stop.set()
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
 
-    stack = LocalStack(port=args.port)
     try:
         stack.start()
     except OSError as exc:
@@ -146,7 +148,11 @@ def run(args: argparse.Namespace) -> int:
         else:
             while not stop.wait(0.5):
                 pass
-            print("\nStopping Heard...", flush=True)
+            print(
+                "\nStopping Heard: no new requests; finishing the queued work "
+                "(Ctrl-C again to skip)...",
+                flush=True,
+            )
     finally:
         stack.stop()
     return code

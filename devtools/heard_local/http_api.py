@@ -295,6 +295,9 @@ class LocalHttpApi:
         self.timeout_s = timeout_s
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._in_flight = 0  # requests being handled (acknowledged or about to be)
+        self._in_flight_changed = threading.Condition()
 
     @property
     def port(self) -> int:
@@ -313,11 +316,34 @@ class LocalHttpApi:
         )
         self._thread.start()
 
-    def stop(self) -> None:
-        self._server.shutdown()
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop accepting, then wait (up to ``timeout_s``) for requests being handled.
+
+        Once this begins, new connections are refused and a request arriving on a connection
+        already open is answered 503, so nothing is acknowledged after the stack stops.
+        """
+        with self._in_flight_changed:
+            self._stopping = True
+        if self._thread is not None:
+            self._server.shutdown()  # returns once the accept loop has ended
         self._server.server_close()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout_s)
+        with self._in_flight_changed:
+            self._in_flight_changed.wait_for(lambda: self._in_flight == 0, timeout=timeout_s)
+
+    def _begin(self) -> bool:
+        """Count a request in; False once stopping (it must not be acknowledged)."""
+        with self._in_flight_changed:
+            if self._stopping:
+                return False
+            self._in_flight += 1
+            return True
+
+    def _end(self) -> None:
+        with self._in_flight_changed:
+            self._in_flight -= 1
+            self._in_flight_changed.notify_all()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -392,6 +418,7 @@ class LocalHttpApi:
             def _serve(self) -> None:
                 started = time.perf_counter()
                 headers = list(self.headers.items())
+                counted = False
                 try:
                     body = self._read_body()
                 except BadRequest as exc:
@@ -401,14 +428,21 @@ class LocalHttpApi:
                 else:
                     if body is None:
                         response = _json_response(413, {"message": "Request Entity Too Large"})
-                if body is None:
-                    # What is left of the request cannot be told from the next one.
-                    self.close_connection = True
-                else:
-                    response = api.handle(
-                        self.command, self.path, headers, body, self.client_address[0]
-                    )
-                self._send(response)
+                try:
+                    if body is None:
+                        # What is left of the request cannot be told from the next one.
+                        self.close_connection = True
+                    elif not (counted := api._begin()):
+                        response = _json_response(503, {"message": "Service Unavailable"})
+                        self.close_connection = True
+                    else:
+                        response = api.handle(
+                            self.command, self.path, headers, body, self.client_address[0]
+                        )
+                    self._send(response)
+                finally:
+                    if counted:
+                        api._end()  # answered: stop() may go on
                 log.info(
                     "%s %s -> %d (%.0f ms)",
                     self.command,
