@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_core import PydanticCustomError
 
 from heard.models import Intent, Platform, Priority
 
@@ -61,7 +60,7 @@ class PriorityRules(Strict):
     def _thresholds_in_order(self) -> PriorityRules:
         problem = _threshold_problem(self.high_reach_followers, self.critical_reach_followers)
         if problem:
-            raise _cross_field(problem)
+            raise _CrossFieldError(problem)
         return self
 
 
@@ -93,7 +92,7 @@ class Brand(Strict):
     @model_validator(mode="after")
     def _something_to_match(self) -> Brand:
         if not any(getattr(self, field) for field in _MATCH_FIELDS):
-            raise _cross_field(_NOTHING_TO_MATCH)
+            raise _CrossFieldError(_NOTHING_TO_MATCH)
         return self
 
 
@@ -104,7 +103,7 @@ class HeardConfig(Strict):
     def _unique_names(self) -> HeardConfig:
         problems = _duplicate_names([b.name for b in self.brands])
         if problems:
-            raise _cross_field(problems[0][1])  # parse_config reports every one
+            raise _CrossFieldError(problems[0][1])  # parse_config reports every one
         return self
 
     def brand(self, name: str | None) -> Brand | None:
@@ -119,13 +118,18 @@ class HeardConfig(Strict):
 # ``heard config validate`` reports every problem in the file, not the first few.
 # ---------------------------------------------------------------------------------------------
 
-_CROSS_FIELD = "heard_cross_field"
 _MATCH_FIELDS = ("handles", "account_ids", "hashtags", "keywords")
 _NOTHING_TO_MATCH = "a brand needs at least one of handles, account_ids, hashtags, keywords"
 
 
-def _cross_field(message: str) -> PydanticCustomError:
-    return PydanticCustomError(_CROSS_FIELD, "{reason}", {"reason": message})
+class _CrossFieldError(ValueError):
+    """Raised by the models' cross-field checks, so parse_config can tell them apart."""
+
+
+def _cross_field_message(error: Any) -> str | None:
+    """The message of a cross-field check's error in ``ValidationError.errors()``, else None."""
+    raised = (error.get("ctx") or {}).get("error")
+    return str(raised) if isinstance(raised, _CrossFieldError) else None
 
 
 def _threshold_problem(high: int, critical: int) -> str | None:
@@ -239,15 +243,16 @@ def parse_config(text: str, source: str = "<config>") -> HeardConfig:
     try:
         return HeardConfig.model_validate(data)
     except ValidationError as exc:
-        found = [(tuple(e["loc"]), e["msg"]) for e in exc.errors() if e["type"] != _CROSS_FIELD]
+        found = [
+            (tuple(e["loc"]), e["msg"]) for e in exc.errors() if _cross_field_message(e) is None
+        ]
         cross = _cross_field_errors(data)
         # A check the models ran that the pass over the raw data did not repeat stays in.
         known = {message for _, message in cross}
-        cross += [
-            (tuple(e["loc"]), e["msg"])
-            for e in exc.errors()
-            if e["type"] == _CROSS_FIELD and e["msg"] not in known
-        ]
+        for e in exc.errors():
+            message = _cross_field_message(e)
+            if message is not None and message not in known:
+                cross.append((tuple(e["loc"]), message))
         ordered = sorted(found + cross, key=lambda error: _brand_index(error[0]))
         errors = [f"{_location(loc, data)}: {message}" for loc, message in ordered]
         raise ConfigError(source, errors) from exc
