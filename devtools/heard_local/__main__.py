@@ -106,14 +106,16 @@ def _dead_letters(stack: LocalStack) -> dict[str, int]:
 def run(args: argparse.Namespace) -> int:
     _configure_logging()
     stop = threading.Event()
+    stack = LocalStack(port=args.port)
 
     def _on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            stack.abandon_drain()  # a second Ctrl-C: do not wait for the queues
         stop.set()
 
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
 
-    stack = LocalStack(port=args.port)
     try:
         stack.start()
     except OSError as exc:
@@ -146,31 +148,71 @@ def run(args: argparse.Namespace) -> int:
         else:
             while not stop.wait(0.5):
                 pass
-            print("\nStopping Heard...", flush=True)
+            print(
+                "\nStopping Heard: no new requests; finishing the queued work "
+                "(Ctrl-C again to skip)...",
+                flush=True,
+            )
     finally:
         stack.stop()
     return code
 
 
+def _read_body(file: Path) -> bytes:
+    """FILE's bytes, or OSError with a one-line reason."""
+    if file.is_dir():
+        raise OSError(f"{file}: is a directory, not a JSON file")
+    try:
+        return file.read_bytes()
+    except FileNotFoundError:
+        raise OSError(f"{file}: no such file") from None
+    except OSError as exc:
+        raise OSError(f"{file}: cannot read it ({exc.strerror or exc})") from None
+
+
 def send(args: argparse.Namespace) -> int:
-    """Sign FILE for its webhook and POST it to the stack described by local.json."""
+    """Sign FILE for its webhook and POST it to the stack described by local.json.
+
+    Every problem (no stack, a file that is missing or unreadable, a webhook that cannot be
+    told from the name, the stack not answering) is one line on stderr and exit status 1.
+    """
     import httpx
 
     from heard_local.signing import sign_for
 
+    def fail(message: str) -> None:
+        print(f"heard_local send: {message}", file=sys.stderr)
+
     state = defaults.state_dir() / "local.json"
     if not state.is_file():
-        print(f"no running stack: {state} is missing (start one with `make run`)", file=sys.stderr)
+        fail(f"no running stack: {state} is missing (start one with `make run`)")
         return 1
-    info = json.loads(state.read_text(encoding="utf-8"))
+    try:
+        info = json.loads(state.read_text(encoding="utf-8"))
+        api_url, secrets = info["api_url"], info["secrets_env"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        fail(f"{state} is not a running stack's state file ({exc!r}); restart the stack")
+        return 1
     code = 0
     for name in args.files:
         file = Path(name)
-        path = args.path or webhook_path(file)
-        body = file.read_bytes()
-        response = httpx.post(
-            info["api_url"] + path, content=body, headers=sign_for(path, body, info["secrets_env"])
-        )
+        try:
+            body = _read_body(file)
+            try:
+                path = args.path or webhook_path(file)
+            except ValueError as exc:
+                raise ValueError(f"{exc}, or pass --path /webhooks/...") from None
+            headers = sign_for(path, body, secrets)
+        except (OSError, ValueError) as exc:
+            fail(str(exc))
+            code = 1
+            continue
+        try:
+            response = httpx.post(api_url + path, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            fail(f"{file.name}: no answer from {api_url} ({exc}); is the stack still running?")
+            code = 1
+            continue
         print(f"{file.name} -> {path}: {response.status_code} {response.text}")
         code = code or int(response.status_code >= 300)
     return code

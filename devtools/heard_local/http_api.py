@@ -13,6 +13,7 @@ import hmac
 import json
 import logging
 import re
+import sys
 import threading
 import time
 import uuid
@@ -29,6 +30,12 @@ from heard_local.defaults import ACCOUNT_ID, HOST
 log = logging.getLogger("heard_local.http")
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+# A client that stops sending (a body shorter than its Content-Length, headers that never
+# end, an idle keep-alive connection) is let go after this long instead of holding a thread.
+SOCKET_TIMEOUT_S = 10.0
+# Connections the kernel holds while the accept loop catches up: a burst of webhooks must not
+# be refused (socketserver's default is 5).
+LISTEN_BACKLOG = 128
 API_ID = "local"
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
@@ -183,6 +190,59 @@ def _json_response(status: int, payload: Any) -> HttpResponse:
     )
 
 
+class BadRequest(Exception):
+    """A request that cannot be read as HTTP; answered 400 and the connection closed."""
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def content_length(values: list[str]) -> int:
+    """The body length from the ``Content-Length`` header(s); 0 when there is none."""
+    distinct = {value.strip() for value in values}
+    if not distinct:
+        return 0
+    if len(distinct) > 1:
+        raise BadRequest("Bad Request: conflicting Content-Length headers")
+    (value,) = distinct
+    if not _DIGITS.fullmatch(value):
+        raise BadRequest(f"Bad Request: invalid Content-Length header {value!r}")
+    return int(value)
+
+
+def read_chunked(rfile: Any, limit: int = MAX_PAYLOAD_BYTES) -> bytes | None:
+    """A ``Transfer-Encoding: chunked`` body; None when it is over ``limit``.
+
+    Raises BadRequest for anything that is not chunked encoding (a size that is not hex, data
+    not followed by CRLF, the connection closed before the last chunk).
+    """
+    data = bytearray()
+    while True:
+        line = rfile.readline(1024)
+        if not line.endswith(b"\n"):
+            raise BadRequest("Bad Request: truncated chunked body")
+        size_text = line.split(b";", 1)[0].strip()
+        if not re.fullmatch(rb"[0-9A-Fa-f]{1,16}", size_text):
+            raise BadRequest(f"Bad Request: invalid chunk size in chunked body {size_text!r}")
+        size = int(size_text, 16)
+        if size == 0:
+            break
+        if len(data) + size > limit:
+            return None
+        chunk = rfile.read(size)
+        if len(chunk) < size:
+            raise BadRequest("Bad Request: truncated chunked body")
+        data += chunk
+        if rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadRequest("Bad Request: chunk data not followed by CRLF in chunked body")
+    while True:  # optional trailer fields, then the empty line
+        line = rfile.readline(65537)
+        if not line.endswith(b"\n"):
+            raise BadRequest("Bad Request: truncated chunked body")
+        if line in (b"\r\n", b"\n"):
+            return bytes(data)
+
+
 def map_response(result: Any) -> HttpResponse:
     """API Gateway's mapping of a payload-2.0 handler result to an HTTP response."""
     if not (isinstance(result, dict) and "statusCode" in result):
@@ -203,6 +263,19 @@ def map_response(result: Any) -> HttpResponse:
     return HttpResponse(int(result["statusCode"]), headers, body)
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            # The client went away (or stopped sending) mid-response; nothing to answer.
+            log.debug("connection from %s ended: %r", client_address[0], error)
+            return
+        log.exception("error serving a request from %s", client_address[0])
+
+
 class LocalHttpApi:
     """A ThreadingHTTPServer serving ``routes`` by calling ``invoke(function, event)``."""
 
@@ -214,13 +287,17 @@ class LocalHttpApi:
         api_token: str,
         host: str = HOST,
         port: int = 0,
+        timeout_s: float = SOCKET_TIMEOUT_S,
     ):
         self.routes = sorted(routes, key=lambda r: r.specificity)
         self.invoke = invoke
         self.api_token = api_token
-        self._server = ThreadingHTTPServer((host, port), self._handler_class())
-        self._server.daemon_threads = True
+        self.timeout_s = timeout_s
+        self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._in_flight = 0  # requests being handled (acknowledged or about to be)
+        self._in_flight_changed = threading.Condition()
 
     @property
     def port(self) -> int:
@@ -232,15 +309,41 @@ class LocalHttpApi:
 
     def start(self) -> None:
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="heard-http-api", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},  # how soon stop() takes effect
+            name="heard-http-api",
+            daemon=True,
         )
         self._thread.start()
 
-    def stop(self) -> None:
-        self._server.shutdown()
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Stop accepting, then wait (up to ``timeout_s``) for requests being handled.
+
+        Once this begins, new connections are refused and a request arriving on a connection
+        already open is answered 503, so nothing is acknowledged after the stack stops.
+        """
+        with self._in_flight_changed:
+            self._stopping = True
+        if self._thread is not None:
+            self._server.shutdown()  # returns once the accept loop has ended
         self._server.server_close()
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=timeout_s)
+        with self._in_flight_changed:
+            self._in_flight_changed.wait_for(lambda: self._in_flight == 0, timeout=timeout_s)
+
+    def _begin(self) -> bool:
+        """Count a request in; False once stopping (it must not be acknowledged)."""
+        with self._in_flight_changed:
+            if self._stopping:
+                return False
+            self._in_flight += 1
+            return True
+
+    def _end(self) -> None:
+        with self._in_flight_changed:
+            self._in_flight -= 1
+            self._in_flight_changed.notify_all()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
@@ -310,24 +413,36 @@ class LocalHttpApi:
             protocol_version = "HTTP/1.1"
             server_version = "heard-local"
 
+            timeout = api.timeout_s  # socketserver sets it on each connection's socket
+
             def _serve(self) -> None:
                 started = time.perf_counter()
                 headers = list(self.headers.items())
-                length = int(self.headers.get("content-length") or 0)
-                chunked = "chunked" in (self.headers.get("transfer-encoding") or "").lower()
-                if length > MAX_PAYLOAD_BYTES:
-                    response = _json_response(413, {"message": "Request Entity Too Large"})
-                    self.close_connection = True
+                counted = False
+                try:
+                    body = self._read_body()
+                except BadRequest as exc:
+                    body, response = None, _json_response(400, {"message": str(exc)})
+                except TimeoutError:
+                    body, response = None, _json_response(408, {"message": "Request Timeout"})
                 else:
-                    body = self._read_chunked() if chunked else self.rfile.read(length)
                     if body is None:
                         response = _json_response(413, {"message": "Request Entity Too Large"})
+                try:
+                    if body is None:
+                        # What is left of the request cannot be told from the next one.
+                        self.close_connection = True
+                    elif not (counted := api._begin()):
+                        response = _json_response(503, {"message": "Service Unavailable"})
                         self.close_connection = True
                     else:
                         response = api.handle(
                             self.command, self.path, headers, body, self.client_address[0]
                         )
-                self._send(response)
+                    self._send(response)
+                finally:
+                    if counted:
+                        api._end()  # answered: stop() may go on
                 log.info(
                     "%s %s -> %d (%.0f ms)",
                     self.command,
@@ -336,17 +451,17 @@ class LocalHttpApi:
                     (time.perf_counter() - started) * 1000,
                 )
 
-            def _read_chunked(self) -> bytes | None:
-                data = bytearray()
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        self.rfile.readline()
-                        return bytes(data)
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-                    if len(data) > MAX_PAYLOAD_BYTES:
-                        return None
+            def _read_body(self) -> bytes | None:
+                """The request body; None when it is over API Gateway's limit."""
+                if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
+                    return read_chunked(self.rfile)
+                length = content_length(self.headers.get_all("content-length") or [])
+                if length > MAX_PAYLOAD_BYTES:
+                    return None
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    raise BadRequest("Bad Request: body shorter than its Content-Length header")
+                return body
 
             def _send(self, response: HttpResponse) -> None:
                 self.send_response_only(response.status)

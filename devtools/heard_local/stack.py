@@ -89,7 +89,7 @@ class FunctionPool:
 
 
 class LocalStack:
-    """Everything ``make run`` starts; ``stop()`` undoes it in reverse order."""
+    """Everything ``make run`` starts; ``stop()`` stops accepting first, then drains."""
 
     def __init__(
         self,
@@ -108,6 +108,7 @@ class LocalStack:
         quiet_handlers: bool = True,
         on_alert: Callable[[str, Any], None] | None = None,
         moto_in_process: bool = True,
+        drain_timeout_s: float = 10.0,
     ):
         self.template_path = Path(template_path) if template_path else default_template()
         env_port = os.environ.get("PORT")
@@ -134,6 +135,8 @@ class LocalStack:
         self.scheduler: Scheduler | None = None
         self.alerts: AlertPrinter | None = None
         self.secrets = defaults.secrets()
+        self.drain_timeout_s = drain_timeout_s
+        self._abandon = threading.Event()
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -221,21 +224,53 @@ class LocalStack:
             self.alerts.start()
         self.write_local_json()
 
-    def stop(self) -> None:
-        """Stop everything started, in reverse order; safe to call twice."""
-        for part in (self.alerts, self.scheduler, *self.sources, self.api):
-            if part is None:
-                continue
-            try:
-                part.stop()
-            except Exception as exc:
-                log.debug("stopping %s: %s", part, exc)
-        self.alerts, self.scheduler, self.sources, self.api = None, None, [], None
+    def stop(self, drain_timeout_s: float | None = None) -> None:
+        """Stop everything started; safe to call twice.
+
+        The API stops accepting first, so no webhook is acknowledged that will not be
+        processed; the schedules stop; what the API acknowledged is processed (for up to
+        ``drain_timeout_s``, or until ``abandon_drain()``); then the queue readers and the
+        alert printer stop, and moto last.
+        """
+        if self.api is not None:
+            self._stop_part(self.api)
+            self.api = None
+        if self.scheduler is not None:
+            self._stop_part(self.scheduler)
+            self.scheduler = None
+        if self.sources:
+            self._drain(self.drain_timeout_s if drain_timeout_s is None else drain_timeout_s)
+        for part in (*self.sources, self.alerts):
+            if part is not None:
+                self._stop_part(part)
+        self.alerts, self.sources = None, []
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
         with contextlib.suppress(OSError):
             (self.state_dir / "local.json").unlink(missing_ok=True)
+
+    @staticmethod
+    def _stop_part(part: Any) -> None:
+        try:
+            part.stop()
+        except Exception as exc:
+            log.debug("stopping %s: %s", part, exc)
+
+    def abandon_drain(self) -> None:
+        """Let a ``stop()`` in progress go on without waiting for the queues (a second Ctrl-C)."""
+        self._abandon.set()
+
+    def _drain(self, timeout_s: float) -> None:
+        try:
+            pending = self.backlog()
+            if pending == 0 and not any(s.busy for s in self.sources):
+                return
+            log.info("processing %d queued message(s) before stopping", pending)
+            if not self.wait_drained(timeout_s=timeout_s):
+                log.warning("stopping with %d queued message(s) not processed", self.backlog())
+        except Exception as exc:  # moto already gone, say: nothing left to drain
+            log.debug("draining the queues: %s", exc)
 
     def __enter__(self) -> LocalStack:
         return self.start()
@@ -299,10 +334,10 @@ class LocalStack:
     def wait_drained(self, timeout_s: float = 30.0, settle_s: float = 0.5) -> bool:
         """Wait until every event source queue is empty and no batch is in a handler."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and not self._abandon.is_set():
             if self.backlog() == 0 and not any(s.busy for s in self.sources):
                 time.sleep(settle_s)  # deliveries still on their way to the alert queues
                 if self.backlog() == 0 and not any(s.busy for s in self.sources):
                     return True
-            time.sleep(0.2)
+            self._abandon.wait(0.2)
         return False

@@ -57,6 +57,13 @@ class PriorityRules(Strict):
     def _plain_handles(cls, value: list[str]) -> list[str]:
         return [h.lstrip("@").lower() for h in value]
 
+    @model_validator(mode="after")
+    def _thresholds_in_order(self) -> PriorityRules:
+        problem = _threshold_problem(self.high_reach_followers, self.critical_reach_followers)
+        if problem:
+            raise _CrossFieldError(problem)
+        return self
+
 
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
@@ -85,10 +92,8 @@ class Brand(Strict):
 
     @model_validator(mode="after")
     def _something_to_match(self) -> Brand:
-        if not (self.handles or self.account_ids or self.hashtags or self.keywords):
-            raise ValueError(
-                "a brand needs at least one of handles, account_ids, hashtags, keywords"
-            )
+        if not any(getattr(self, field) for field in _MATCH_FIELDS):
+            raise _CrossFieldError(_NOTHING_TO_MATCH)
         return self
 
 
@@ -97,17 +102,103 @@ class HeardConfig(Strict):
 
     @model_validator(mode="after")
     def _unique_names(self) -> HeardConfig:
-        seen: set[str] = set()
-        for brand in self.brands:
-            if brand.name.lower() in seen:
-                raise ValueError(f"brand name {brand.name!r} appears twice")
-            seen.add(brand.name.lower())
+        problems = _duplicate_names([b.name for b in self.brands])
+        if problems:
+            raise _CrossFieldError(problems[0][1])  # parse_config reports every one
         return self
 
     def brand(self, name: str | None) -> Brand | None:
         if name is None:
             return None
         return next((b for b in self.brands if b.name.lower() == name.lower()), None)
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks across fields. The models run them too, but pydantic skips a model's validators once
+# one of its fields failed, so parse_config also runs them over the raw data: one run of
+# ``heard config validate`` reports every problem in the file, not the first few.
+# ---------------------------------------------------------------------------------------------
+
+_MATCH_FIELDS = ("handles", "account_ids", "hashtags", "keywords")
+_NOTHING_TO_MATCH = "a brand needs at least one of handles, account_ids, hashtags, keywords"
+
+
+class _CrossFieldError(ValueError):
+    """Raised by the models' cross-field checks, so parse_config can tell them apart."""
+
+
+def _cross_field_message(error: Any) -> str | None:
+    """The message of a cross-field check's error in ``ValidationError.errors()``, else None."""
+    raised = (error.get("ctx") or {}).get("error")
+    return str(raised) if isinstance(raised, _CrossFieldError) else None
+
+
+def _threshold_problem(high: int, critical: int) -> str | None:
+    if critical < high:
+        return (
+            f"critical_reach_followers ({critical}) must be at least high_reach_followers ({high})"
+        )
+    return None
+
+
+def _duplicate_names(names: list[Any]) -> list[tuple[int, str]]:
+    """(index, message) for each brand whose name (case-insensitive) an earlier one has."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, name in enumerate(names):
+        if not isinstance(name, str):
+            continue
+        if name.lower() in first:
+            where = first[name.lower()]
+            problems.append((index, f"brand name {name!r} appears twice (also brands[{where}])"))
+        else:
+            first[name.lower()] = index
+    return problems
+
+
+def _as_int(value: Any) -> int | None:
+    """An integer the way the model would read it; None where the field itself is invalid."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """(location, message) for every cross-field problem in the raw configuration."""
+    brands = data.get("brands")
+    if not isinstance(brands, list):
+        return []  # reported as a field error
+    errors: list[tuple[tuple[Any, ...], str]] = []
+    defaults = PriorityRules.model_fields
+    for index, brand in enumerate(brands):
+        if not isinstance(brand, dict):
+            continue
+        if not any(brand.get(field) for field in _MATCH_FIELDS):
+            errors.append((("brands", index), _NOTHING_TO_MATCH))
+        priority = brand.get("priority", {})
+        if isinstance(priority, dict):
+            high = _as_int(
+                priority.get("high_reach_followers", defaults["high_reach_followers"].default)
+            )
+            critical = _as_int(
+                priority.get(
+                    "critical_reach_followers", defaults["critical_reach_followers"].default
+                )
+            )
+            problem = (
+                None if high is None or critical is None else _threshold_problem(high, critical)
+            )
+            if problem:
+                errors.append((("brands", index, "priority"), problem))
+    names = [b.get("name") if isinstance(b, dict) else None for b in brands]
+    errors += [(("brands", index, "name"), message) for index, message in _duplicate_names(names)]
+    return errors
 
 
 class ConfigError(ValueError):
@@ -153,8 +244,26 @@ def parse_config(text: str, source: str = "<config>") -> HeardConfig:
     try:
         return HeardConfig.model_validate(data)
     except ValidationError as exc:
-        errors = [f"{_location(e['loc'], data)}: {e['msg']}" for e in exc.errors()]
+        found = [
+            (tuple(e["loc"]), e["msg"]) for e in exc.errors() if _cross_field_message(e) is None
+        ]
+        cross = _cross_field_errors(data)
+        # A check the models ran that the pass over the raw data did not repeat stays in.
+        known = {message for _, message in cross}
+        for e in exc.errors():
+            message = _cross_field_message(e)
+            if message is not None and message not in known:
+                cross.append((tuple(e["loc"]), message))
+        ordered = sorted(found + cross, key=lambda error: _brand_index(error[0]))
+        errors = [f"{_location(loc, data)}: {message}" for loc, message in ordered]
         raise ConfigError(source, errors) from exc
+
+
+def _brand_index(loc: tuple[Any, ...]) -> int:
+    """Errors of one brand together, in the file's order; top-level ones first."""
+    if len(loc) > 1 and loc[0] == "brands" and isinstance(loc[1], int):
+        return loc[1]
+    return -1
 
 
 def load_config_file(path: str | os.PathLike[str]) -> HeardConfig:

@@ -128,3 +128,83 @@ def test_cli_validate_reports_errors_and_exit_codes(tmp_path, capsys):
     assert "bad.yaml: 1 error(s)" in err and "brands[0] (Acme).routing.channel" in err
     assert main(["config", "validate", str(tmp_path / "missing.yaml")]) == 1
     assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_critical_reach_below_high_reach_is_refused_naming_both():
+    text = """
+brands:
+  - name: Acme
+    keywords: [acme]
+  - name: Globex
+    keywords: [globex]
+    priority: {high_reach_followers: 50000, critical_reach_followers: 20000}
+"""
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert info.value.errors == [
+        "brands[1] (Globex).priority: critical_reach_followers (20000) must be at least "
+        "high_reach_followers (50000)"
+    ]
+    # Against the defaults (high 10,000) too; equal thresholds are fine.
+    with pytest.raises(ConfigError, match=r"critical_reach_followers \(5000\)"):
+        parse_config(
+            "brands:\n  - {name: A, keywords: [a], priority: {critical_reach_followers: 5000}}\n"
+        )
+    equal = (
+        "brands:\n  - name: A\n    keywords: [a]\n"
+        "    priority: {high_reach_followers: 7, critical_reach_followers: 7}\n"
+    )
+    assert parse_config(equal).brands[0].priority.critical_reach_followers == 7
+
+
+def test_models_refuse_thresholds_out_of_order_when_built_directly():
+    from pydantic import ValidationError
+
+    from heard.config import PriorityRules
+
+    with pytest.raises(ValidationError, match="must be at least"):
+        PriorityRules(high_reach_followers=10, critical_reach_followers=5)
+
+
+EVERYTHING_WRONG = """
+brands:
+  - name: Acme
+    routing: {alert_min_priority: urgent}
+  - name: Globex
+    priority: {high_reach_followers: 500, critical_reach_followers: 100}
+  - name: Initech
+    keywords: [initech]
+    platforms: [myspace]
+    priority: {high_reach_followers: 9, critical_reach_followers: 1}
+  - name: acme
+    keywords: [acme]
+"""
+
+
+def test_every_field_and_cross_field_error_is_reported_in_one_run():
+    with pytest.raises(ConfigError) as info:
+        parse_config(EVERYTHING_WRONG, "brands.yaml")
+    errors = info.value.errors
+    expected = [
+        "brands[0] (Acme).routing.alert_min_priority: ",
+        "brands[0] (Acme): a brand needs at least one of",  # despite the field error
+        "brands[1] (Globex): a brand needs at least one of",
+        "brands[1] (Globex).priority: critical_reach_followers (100) must be at least "
+        "high_reach_followers (500)",
+        "brands[2] (Initech).platforms[0]: ",
+        "brands[2] (Initech).priority: critical_reach_followers (1)",
+        "brands[3] (acme).name: brand name 'acme' appears twice (also brands[0])",
+    ]
+    for start in expected:
+        assert sum(e.startswith(start) for e in errors) == 1, (start, errors)
+    assert len(errors) == len(expected), errors
+
+
+def test_cli_validate_lists_every_error(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EVERYTHING_WRONG)
+    assert main(["config", "validate", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "bad.yaml: 7 error(s)" in err
+    assert "brands[1] (Globex).priority: critical_reach_followers (100)" in err
+    assert "brands[3] (acme).name: brand name 'acme' appears twice" in err

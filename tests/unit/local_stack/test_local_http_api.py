@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -162,3 +165,147 @@ def test_map_response_multi_value_headers() -> None:
     assert mapped.status == 204
     assert mapped.headers == [("x-a", "1"), ("x-a", "2")]
     assert json.loads(map_response("[1]").body) == [1]
+
+
+# --- malformed and slow requests, bursts --------------------------------------------------------
+
+
+def _raw(server: LocalHttpApi, request: bytes, timeout_s: float = 5.0) -> bytes:
+    """Send ``request`` on a fresh connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=timeout_s) as conn:
+        conn.sendall(request)
+        received = b""
+        while chunk := conn.recv(65536):
+            received += chunk
+        return received
+
+
+def _status_and_json(raw: bytes) -> tuple[int, Any]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert head, "the server closed the connection without answering"
+    return int(head.split(b" ", 2)[1]), json.loads(body)
+
+
+@pytest.mark.parametrize("length", [b"ten", b"-5", b"1e3", b"", b"5, 6"])
+def test_bad_content_length_is_400_naming_the_header(
+    api: tuple[LocalHttpApi, Recorder], length: bytes
+) -> None:
+    server, recorder = api
+    raw = _raw(
+        server, b"POST /webhooks/x HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n{}"
+    )
+    status, body = _status_and_json(raw)
+    assert status == 400
+    assert "Content-Length" in body["message"]
+    assert recorder.events == []
+
+
+def test_body_shorter_than_content_length_times_out() -> None:
+    recorder = Recorder()
+    server = LocalHttpApi(ROUTES, recorder, api_token="t0ken", timeout_s=0.5)
+    server.start()
+    try:
+        started = time.monotonic()
+        raw = _raw(server, b"POST /webhooks/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{}")
+        assert time.monotonic() - started < 4
+        status, body = _status_and_json(raw)
+        assert (status, body) == (408, {"message": "Request Timeout"})
+        assert recorder.events == []
+        # The server is still serving others.
+        assert httpx.get(f"{server.url}/webhooks/x").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_idle_connection_is_closed_after_the_timeout() -> None:
+    server = LocalHttpApi(ROUTES, Recorder(), api_token="t0ken", timeout_s=0.5)
+    server.start()
+    try:
+        started = time.monotonic()
+        assert _raw(server, b"GET /webhooks/x HTTP/1.1\r\nHost: x") == b""  # headers never end
+        assert time.monotonic() - started < 4
+    finally:
+        server.stop()
+
+
+def _chunked(body: bytes) -> bytes:
+    return (
+        b"POST /webhooks/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + body
+    )
+
+
+def test_chunked_body_is_read(api: tuple[LocalHttpApi, Recorder]) -> None:
+    server, recorder = api
+    raw = _raw(server, _chunked(b"5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: 1\r\n\r\n"))
+    assert raw.startswith(b"HTTP/1.1 200")
+    assert recorder.events[0][1]["body"] == base64.b64encode(b"hello world").decode()
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [
+        b"zz\r\nhello\r\n0\r\n\r\n",  # size is not hex
+        b"-5\r\nhello\r\n0\r\n\r\n",  # negative size
+        b"5\r\nhelloXX0\r\n\r\n",  # data not followed by CRLF
+        b"\r\n\r\n",  # empty size line
+    ],
+)
+def test_malformed_chunked_body_is_400(api: tuple[LocalHttpApi, Recorder], chunks: bytes) -> None:
+    server, recorder = api
+    status, body = _status_and_json(_raw(server, _chunked(chunks)))
+    assert status == 400
+    assert "chunked" in body["message"]
+    assert recorder.events == []
+
+
+def test_truncated_chunked_body_is_not_passed_on(api: tuple[LocalHttpApi, Recorder]) -> None:
+    server, recorder = api
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as conn:
+        conn.sendall(_chunked(b"a\r\nhello"))
+        conn.shutdown(socket.SHUT_WR)  # the client gives up mid-chunk
+        raw = b""
+        while chunk := conn.recv(65536):
+            raw += chunk
+    assert not raw.startswith(b"HTTP/1.1 200")
+    assert recorder.events == []
+
+
+def test_a_burst_of_connections_is_accepted() -> None:
+    """50 clients connect at once while the accept loop lags: every one is answered.
+
+    A connection waiting in the listen backlog completes at once; one refused by a full
+    backlog is retried by the client's TCP only after a second, past the connect timeout.
+    """
+    recorder = Recorder()
+    server = LocalHttpApi(ROUTES, recorder, api_token="t0ken")  # not accepting yet
+    answers: list[bytes | str] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        try:
+            with socket.create_connection(("127.0.0.1", server.port), timeout=0.8) as conn:
+                conn.settimeout(10)
+                conn.sendall(b"GET /webhooks/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                received = b""
+                while chunk := conn.recv(65536):
+                    received += chunk
+                answer: bytes | str = received
+        except OSError as exc:
+            answer = repr(exc)
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(50)]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(0.3)
+        server.start()
+        for thread in threads:
+            thread.join(timeout=20)
+    finally:
+        server.stop()
+    failed = [a for a in answers if not (isinstance(a, bytes) and a.startswith(b"HTTP/1.1 200"))]
+    assert len(answers) == 50 and failed == []
+    assert len(recorder.events) == 50
