@@ -247,8 +247,8 @@ def map_response(result: Any) -> HttpResponse:
     """API Gateway's mapping of a payload-2.0 handler result to an HTTP response."""
     if not (isinstance(result, dict) and "statusCode" in result):
         # A result without statusCode is taken as the JSON body of a 200.
-        body = result if isinstance(result, str) else json.dumps(result)
-        return HttpResponse(200, [("content-type", "application/json")], body.encode())
+        text = result if isinstance(result, str) else json.dumps(result)
+        return HttpResponse(200, [("content-type", "application/json")], text.encode())
     headers: list[tuple[str, str]] = []
     for name, value in (result.get("headers") or {}).items():
         headers.append((name, str(value)))
@@ -305,7 +305,7 @@ class LocalHttpApi:
 
     @property
     def url(self) -> str:
-        return f"http://{self._server.server_address[0]}:{self.port}"
+        return f"http://{self._server.server_address[0]!s}:{self.port}"
 
     def start(self) -> None:
         self._thread = threading.Thread(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
@@ -28,13 +29,13 @@ def _inbox() -> Inbox:
 
 
 @app.get("/mentions")
-def list_mentions():
+def list_mentions() -> dict[str, Any]:
     params = app.current_event.query_string_parameters or {}
     return _inbox().list(params).model_dump(mode="json")
 
 
 @app.get("/mentions/<mention_id>")
-def get_mention(mention_id: str):
+def get_mention(mention_id: str) -> dict[str, Any]:
     return _inbox().get(mention_id).model_dump(mode="json")
 
 
