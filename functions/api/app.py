@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import Any
 
@@ -14,6 +13,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from heard.api.errors import ApiError, error_response
 from heard.api.inbox import Inbox
 from heard.observability import make_tracer
+from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
 
 logger = Logger()
@@ -24,7 +24,7 @@ app.exception_handler(ApiError)(error_response)
 
 @cache
 def _inbox() -> Inbox:
-    table = boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"])
+    table = boto3.resource("dynamodb").Table(ApiSettings.from_env().mentions_table)
     return Inbox(MentionStore(MentionTable(table)))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from functools import cache
 
@@ -14,23 +13,22 @@ from heard.alerts import AlertDispatcher, SnsChannel
 from heard.config import ConfigSource
 from heard.escalation import escalate_overdue
 from heard.observability import make_tracer
+from heard.settings import EscalateSettings
 from heard.store import AlertClaims, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
-config_source = ConfigSource()
+settings = EscalateSettings.from_env()
+config_source = ConfigSource(settings)
 
 
 @cache
-def _adapters() -> tuple[AlertDispatcher, timedelta]:
+def _alerts() -> AlertDispatcher:
     # Wired once per cold start.
-    table = MentionTable(boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"]))
-    return (
-        AlertDispatcher(
-            AlertClaims(table), SnsChannel(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"])
-        ),
-        timedelta(minutes=int(os.environ.get("SLA_MINUTES", "30"))),
+    table = MentionTable(boto3.resource("dynamodb").Table(settings.mentions_table))
+    return AlertDispatcher(
+        AlertClaims(table), SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
     )
 
 
@@ -38,8 +36,8 @@ def _adapters() -> tuple[AlertDispatcher, timedelta]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    alerts, sla = _adapters()
-    keys = escalate_overdue(alerts, config_source.get(), sla=sla)
+    sla = timedelta(minutes=settings.sla_minutes)
+    keys = escalate_overdue(_alerts(), config_source.get(), sla=sla)
     metrics.add_metric(name="MentionsEscalated", unit=MetricUnit.Count, value=len(keys))
     logger.info("escalation run", extra={"escalated": len(keys)})
     return {"escalated": len(keys), "keys": keys}

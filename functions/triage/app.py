@@ -6,7 +6,6 @@ queue's maxReceiveCount it lands in the dead-letter queue.
 
 from __future__ import annotations
 
-import os
 from functools import cache
 
 import boto3
@@ -23,29 +22,31 @@ from heard.config import ConfigSource
 from heard.ingest import message_key, message_platform, parse_message
 from heard.observability import PlatformMetrics, make_tracer
 from heard.pipeline import Outcome, Pipeline
+from heard.settings import TriageSettings
 from heard.store import AlertClaims, MentionStore, MentionTable
 from heard.triage import get_triager
 
 logger = Logger()
 tracer = make_tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
-config_source = ConfigSource()
+settings = TriageSettings.from_env()
+config_source = ConfigSource(settings)
 platform_metrics = PlatformMetrics()
 
 
 @cache
 def _pipeline() -> Pipeline:
-    # Wired once per cold start.
+    # Wired once per cold start, on the first batch.
     table = MentionTable(
-        boto3.resource("dynamodb").Table(os.environ["MENTIONS_TABLE"]),
-        retention_days=int(os.environ.get("RETENTION_DAYS", "365")),
+        boto3.resource("dynamodb").Table(settings.mentions_table),
+        retention_days=settings.retention_days,
     )
     return Pipeline(
         store=MentionStore(table),
         alerts=AlertDispatcher(
-            AlertClaims(table), SnsChannel(boto3.client("sns"), os.environ["ALERTS_TOPIC_ARN"])
+            AlertClaims(table), SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
         ),
-        triager=get_triager(),
+        triager=get_triager(settings=settings),
         config=config_source.get(),
     )
 

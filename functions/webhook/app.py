@@ -6,7 +6,6 @@ Thin handler: HTTP in, ``heard.webhooks`` does the work, domain errors map to st
 from __future__ import annotations
 
 import base64
-import os
 from functools import cache
 
 import boto3
@@ -26,6 +25,7 @@ from heard.platforms import (
     VerificationError,
 )
 from heard.secrets import SecretUnavailable
+from heard.settings import WebhookSettings
 from heard.webhooks import BodyTooLarge, Webhooks
 
 logger = Logger()
@@ -38,7 +38,7 @@ platform_metrics = PlatformMetrics()
 @cache
 def _queue() -> IngestQueue:
     # Created once per cold start, on first use (keeps init fast for CRC checks).
-    return IngestQueue(boto3.client("sqs"), os.environ["INGEST_QUEUE_URL"])
+    return IngestQueue(boto3.client("sqs"), WebhookSettings.from_env().ingest_queue_url)
 
 
 webhooks = Webhooks(_queue)
