@@ -32,6 +32,10 @@ run: $(STAMP) ## Run the local stack (moto, HTTP API on :3000, demo traffic); Ct
 test: lint ## Lint, then run every test (unit, integration, end-to-end)
 	$(BIN)/pytest -q
 
+.PHONY: test-domain
+test-domain: $(STAMP) ## The domain's unit tests on in-memory fakes (no moto; about a second)
+	$(BIN)/pytest -q tests/unit/domain
+
 # Each function's app.py is checked on its own: they share the module name "app".
 .PHONY: lint
 lint: $(STAMP) ## ruff (lint + format check), mypy (layer, devtools, each function) and cfn-lint

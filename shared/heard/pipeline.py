@@ -7,6 +7,7 @@ cold start and calls ``Pipeline.handle`` for every SQS record; an exception fail
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -21,7 +22,6 @@ from heard.models import (
     Triage,
     utcnow,
 )
-from heard.store import MentionStore
 
 
 class Outcome(StrEnum):
@@ -44,11 +44,23 @@ class TriagerLike(Protocol):
     def triage_mention(self, mention: Mention, brand: Brand | None = None) -> Triage: ...
 
 
+class MentionWriter(Protocol):
+    """What the pipeline needs of the store (``heard.store.MentionStore``)."""
+
+    def put_new(self, record: MentionRecord) -> bool: ...
+
+    def get_any(self, key: str) -> MentionRecord | None: ...
+
+    def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool: ...
+
+    def apply_edit(self, record: MentionRecord, alert: bool) -> bool: ...
+
+
 class Pipeline:
     def __init__(
         self,
         *,
-        store: MentionStore,
+        store: MentionWriter,
         alerts: AlertDispatcher,
         triager: TriagerLike,
         config: HeardConfig,
