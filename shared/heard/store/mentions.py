@@ -13,9 +13,11 @@
 ``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. The index keys hold the
 case-folded brand, so ``?brand=acme`` finds Acme's mentions; ``brand_name`` keeps "Acme".
 A removal that arrives before its mention leaves a tombstone (no index attributes), and the
-late mention is then refused. Every write increments the record's ``version`` (1 when
-stored), ready for optimistic concurrency: a write conditioned on the version it read fails
-if anything changed meanwhile.
+late mention is then refused. Every change to what a mention says or where it stands (a
+removal, an edit, and the case workflow to come) increments the record's ``version`` (1 when
+stored), ready for optimistic concurrency: a write conditioned on the version it read fails if
+any of that changed meanwhile. The alert bookkeeping in ``claims`` leaves it alone, so a
+person's update is never refused because an alert went out in between.
 The one-partition ``Feed`` index suits one company's mention volume (well under 1,000 writes a
 second); shard its key by day if that ever changes.
 """
@@ -31,7 +33,7 @@ from heard.models import AlertState, MentionRecord, Priority, Status, mention_ke
 from heard.store.cursors import Listing, decode_cursor, encode_cursor
 from heard.store.table import MentionTable, iso
 
-# Every update expression sets this (with ``":one": 1``): a record's version counts its writes.
+# Every update expression here sets this (with ``":one": 1``): the version counts the changes.
 # ``if_not_exists`` counts items stored before records had a version as version 1.
 BUMP_VERSION = "version = if_not_exists(version, :one) + :one"
 
