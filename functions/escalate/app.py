@@ -19,13 +19,22 @@ from heard.store import AlertClaims, MentionTable
 logger = Logger()
 tracer = make_tracer()
 metrics = Metrics()
-settings = EscalateSettings.from_env()
-config_source = ConfigSource(settings)
+
+
+@cache
+def _settings() -> EscalateSettings:
+    return EscalateSettings.from_env()
+
+
+@cache
+def _config_source() -> ConfigSource:
+    return ConfigSource(_settings())
 
 
 @cache
 def _alerts() -> AlertDispatcher:
-    # Wired once per cold start.
+    # Wired once per cold start, on the first run.
+    settings = _settings()
     table = MentionTable(boto3.resource("dynamodb").Table(settings.mentions_table))
     return AlertDispatcher(
         AlertClaims(table), SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
@@ -36,8 +45,8 @@ def _alerts() -> AlertDispatcher:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    sla = timedelta(minutes=settings.sla_minutes)
-    keys = escalate_overdue(_alerts(), config_source.get(), sla=sla)
+    sla = timedelta(minutes=_settings().sla_minutes)
+    keys = escalate_overdue(_alerts(), _config_source().get(), sla=sla)
     metrics.add_metric(name="MentionsEscalated", unit=MetricUnit.Count, value=len(keys))
     logger.info("escalation run", extra={"escalated": len(keys)})
     return {"escalated": len(keys), "keys": keys}

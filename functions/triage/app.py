@@ -29,14 +29,23 @@ from heard.triage import get_triager
 logger = Logger()
 tracer = make_tracer()
 processor = BatchProcessor(event_type=EventType.SQS)
-settings = TriageSettings.from_env()
-config_source = ConfigSource(settings)
 platform_metrics = PlatformMetrics()
+
+
+@cache
+def _config_source() -> ConfigSource:
+    return ConfigSource(_settings())
+
+
+@cache
+def _settings() -> TriageSettings:
+    return TriageSettings.from_env()
 
 
 @cache
 def _pipeline() -> Pipeline:
     # Wired once per cold start, on the first batch.
+    settings = _settings()
     table = MentionTable(
         boto3.resource("dynamodb").Table(settings.mentions_table),
         retention_days=settings.retention_days,
@@ -47,7 +56,7 @@ def _pipeline() -> Pipeline:
             AlertClaims(table), SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
         ),
         triager=get_triager(settings=settings),
-        config=config_source.get(),
+        config=_config_source().get(),
     )
 
 
@@ -64,7 +73,7 @@ _METRIC = {
 def record_handler(record: SQSRecord) -> str:
     message = parse_message(record.body)
     pipeline = _pipeline()
-    pipeline.use_config(config_source.get())  # cached; picks up SSM edits without redeploy
+    pipeline.use_config(_config_source().get())  # cached; picks up SSM edits without redeploy
     logger.set_correlation_id(message_key(message))
     result = pipeline.handle(message)
     platform = message_platform(message)

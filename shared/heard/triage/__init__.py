@@ -10,8 +10,9 @@ the rules and boto3 are loaded on first use.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from heard.config import Brand
@@ -22,14 +23,34 @@ if TYPE_CHECKING:
 BACKENDS = ("local", "comprehend", "bedrock")
 
 
-@cache
-def _runtime() -> tuple[Any, ...]:
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Who said it, as far as priority is concerned."""
+
+    followers: int = 0
+    verified: bool = False
+    engagement: int = 0
+    handle: str | None = None
+
+
+class _Runtime(NamedTuple):
     """What a decision needs, imported on first use (keeps ``import heard.triage`` cheap)."""
+
+    Sentiment: Any
+    Triage: Any
+    intents: Any
+    langid: Any
+    priority: Any
+    tokens: Any
+
+
+@cache
+def _runtime() -> _Runtime:
     from heard.models import Sentiment, Triage
     from heard.triage import intents, langid, priority
     from heard.triage.features import tokens
 
-    return Sentiment, Triage, intents, langid, priority, tokens
+    return _Runtime(Sentiment, Triage, intents, langid, priority, tokens)
 
 
 COMPLAINT_THRESHOLD = 0.5
@@ -63,26 +84,21 @@ class Triager:
         handle: str | None = None,
         brand: Brand | None = None,
     ) -> Triage:
-        return self._local(
-            text,
-            followers=followers,
-            verified=verified,
-            engagement=engagement,
-            lang=lang,
-            handle=handle,
-            brand=brand,
-        )
+        """Triage one text. ``lang`` is the platform's language tag, when it gave one."""
+        reach = Reach(followers, verified, engagement, handle)
+        return self._decide(text, lang, reach, brand)
+
+    def _decide(self, text: str, lang: str | None, reach: Reach, brand: Brand | None) -> Triage:
+        """The decision behind ``triage``; a remote backend overrides it."""
+        return self._local(text, lang, reach, brand)
 
     def _local(
         self,
         text: str,
+        lang: str | None,
+        reach: Reach,
+        brand: Brand | None,
         *,
-        followers: int = 0,
-        verified: bool = False,
-        engagement: int = 0,
-        lang: str | None = None,
-        handle: str | None = None,
-        brand: Brand | None = None,
         sentiment: tuple[Sentiment, float] | None = None,
         backend: str | None = None,
     ) -> Triage:
@@ -120,14 +136,7 @@ class Triager:
             p_complaint = max(p_complaint, 0.6)
         complaint = p_complaint >= COMPLAINT_THRESHOLD
         signals = priority.Signals(label, score, complaint, p_complaint, found)
-        level, reasons = priority.decide(
-            signals,
-            followers=followers,
-            verified=verified,
-            engagement=engagement,
-            handle=handle,
-            brand=brand,
-        )
+        level, reasons = priority.decide(signals, reach, brand)
         return Triage(
             sentiment=label,
             sentiment_score=max(-1.0, min(1.0, round(score, 4))),
@@ -177,4 +186,4 @@ def get_triager(
     raise ValueError(f"triage backend {name!r} is not one of {', '.join(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "Triager", "get_triager"]
+__all__ = ["BACKENDS", "Reach", "Triager", "get_triager"]

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from heard.config import Brand
 from heard.models import Intent, Sentiment, Triage
 from heard.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_TRIAGE_TIMEOUT_S
-from heard.triage import Triager
+from heard.triage import Reach, Triager
 
 log = logging.getLogger(__name__)
 
@@ -64,43 +64,26 @@ class _Remote(Triager):
 
     service = ""
 
-    def triage(
-        self,
-        text: str,
-        *,
-        followers: int = 0,
-        verified: bool = False,
-        engagement: int = 0,
-        lang: str | None = None,
-        handle: str | None = None,
-        brand: Brand | None = None,
-    ) -> Triage:
+    def _decide(self, text: str, lang: str | None, reach: Reach, brand: Brand | None) -> Triage:
         """Ask the remote service; the local model answers when it cannot (language, error)."""
         from heard.triage import langid
 
-        kwargs: dict[str, Any] = dict(
-            followers=followers,
-            verified=verified,
-            engagement=engagement,
-            lang=lang,
-            handle=handle,
-            brand=brand,
-        )
         code = langid.detect(text, lang)
         if not langid.supported(code) or not text.strip():
-            return self._local(text, **kwargs)
+            return self._local(text, lang, reach, brand)
         try:
-            return self._remote(text, code, kwargs)
+            return self._remote(text, code, lang, reach, brand)
         except Exception as exc:
-            return self._fallback(exc, text, **kwargs)
+            log.warning(
+                "%s failed (%s: %s); using the local model", self.name, type(exc).__name__, exc
+            )
+            # ``backend="local"`` on the result tells the inbox which answer it got.
+            return self._local(text, lang, reach, brand, backend="local")
 
-    def _remote(self, text: str, code: str, kwargs: dict[str, Any]) -> Triage:
+    def _remote(
+        self, text: str, code: str, lang: str | None, reach: Reach, brand: Brand | None
+    ) -> Triage:
         raise NotImplementedError
-
-    def _fallback(self, exc: Exception, text: str, **kwargs: Any) -> Triage:
-        log.warning("%s failed (%s: %s); using the local model", self.name, type(exc).__name__, exc)
-        # ``backend="local"`` on the result tells the inbox which answer it got.
-        return self._local(text, backend="local", **kwargs)
 
 
 class ComprehendTriager(_Remote):
@@ -109,12 +92,14 @@ class ComprehendTriager(_Remote):
     name = "comprehend"
     service = "comprehend"
 
-    def _remote(self, text: str, code: str, kwargs: dict[str, Any]) -> Triage:
+    def _remote(
+        self, text: str, code: str, lang: str | None, reach: Reach, brand: Brand | None
+    ) -> Triage:
         answer = self.client.detect_sentiment(Text=text[:5000], LanguageCode=code)
         label = _COMPREHEND_SENTIMENT[answer["Sentiment"]]
         scores = answer.get("SentimentScore", {})
         score = float(scores.get("Positive", 0.0)) - float(scores.get("Negative", 0.0))
-        return self._local(text, sentiment=(label, score), backend=self.name, **kwargs)
+        return self._local(text, lang, reach, brand, sentiment=(label, score), backend=self.name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -185,12 +170,13 @@ class BedrockTriager(_Remote):
         parts = response["output"]["message"]["content"]
         return parse_answer("".join(p.get("text", "") for p in parts))
 
-    def _remote(self, text: str, code: str, kwargs: dict[str, Any]) -> Triage:
+    def _remote(
+        self, text: str, code: str, lang: str | None, reach: Reach, brand: Brand | None
+    ) -> Triage:
         from heard.triage import intents as rules
         from heard.triage import priority
 
         answer = self.ask(text)
-        brand = kwargs["brand"]
         found = rules.find(text, brand)
         # The brand's own terms and crisis words always count; the model adds what it saw.
         seen = found.set
@@ -201,8 +187,7 @@ class BedrockTriager(_Remote):
         signals = priority.Signals(
             answer.sentiment, answer.sentiment_score, complaint, answer.complaint_probability, found
         )
-        decide_on = {k: v for k, v in kwargs.items() if k != "lang"}
-        level, reasons = priority.decide(signals, **decide_on)
+        level, reasons = priority.decide(signals, reach, brand)
         return Triage(
             sentiment=answer.sentiment,
             sentiment_score=answer.sentiment_score,

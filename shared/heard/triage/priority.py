@@ -20,11 +20,13 @@ from dataclasses import dataclass
 from heard.config import Brand, PriorityRules, Routing
 from heard.models import Intent, Priority, Sentiment
 from heard.reach import followers_text
+from heard.triage import Reach
 from heard.triage.intents import Found
 from heard.triage.rules import HIGH_ENGAGEMENT, INTENT_LABELS
 
 _BY_RANK = sorted(Priority, key=lambda p: p.rank)
 _DEFAULT_RULES = PriorityRules()
+_NO_REACH = Reach()
 _PROBLEMS = frozenset(
     {
         Intent.CANCEL,
@@ -56,14 +58,10 @@ class Signals:
 
 
 def decide(
-    s: Signals,
-    *,
-    followers: int = 0,
-    verified: bool = False,
-    engagement: int = 0,
-    handle: str | None = None,
-    brand: Brand | None = None,
+    s: Signals, reach: Reach | None = None, brand: Brand | None = None
 ) -> tuple[Priority, list[str]]:
+    reach = reach or _NO_REACH
+    followers, engagement, handle = reach.followers, reach.engagement, reach.handle
     rules = brand.priority if brand is not None else _DEFAULT_RULES
     rank = 0
     reasons: list[str] = []
@@ -131,7 +129,7 @@ def decide(
     ):
         at_least(Priority.HIGH if concern else Priority.NORMAL)
         reasons.append(f"VIP: @{handle.lstrip('@')}")
-    if verified and concern:
+    if reach.verified and concern:
         at_least(Priority.HIGH)
         reasons.append("verified author")
     if not reasons:
