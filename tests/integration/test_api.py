@@ -2,43 +2,23 @@
 
 import base64
 import json
-from datetime import UTC, datetime, timedelta
 
 import boto3
 import pytest
+from fakes.records import T0, record
 
 from heard.models import (
     AlertState,
-    Author,
-    Mention,
-    MentionRecord,
-    Platform,
     Priority,
-    Sentiment,
     Status,
-    Triage,
 )
 from heard.store import MentionStore, MentionTable
-
-T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(stack):
     resource = boto3.resource("dynamodb", endpoint_url=stack.endpoint_url, region_name=stack.region)
     return MentionStore(MentionTable(resource.Table(stack.table_name("MentionsTable"))))
-
-
-def record(n: int, brand="Acme", status=Status.NEW, priority=Priority.NORMAL) -> MentionRecord:
-    mention = Mention(
-        platform=Platform.X,
-        native_id=str(n),
-        text=f"mention {n}",
-        author=Author(handle=f"user{n}", followers=n),
-        created_at=T0 + timedelta(minutes=n),
-    )
-    triage = Triage(sentiment=Sentiment.NEUTRAL, priority=priority)
-    return MentionRecord(id=mention.key, brand=brand, status=status, mention=mention, triage=triage)
 
 
 @pytest.fixture

@@ -5,40 +5,21 @@ from __future__ import annotations
 import base64
 import inspect
 import json
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import FakeMentionStore
+from fakes.records import T0, record
 
 from heard.api.errors import ApiError
 from heard.api.inbox import LIST_PARAMETERS, Inbox, MentionReader
 from heard.api.responses import MentionView
 from heard.models import (
     AlertState,
-    Author,
-    Mention,
     MentionRecord,
-    Platform,
     Priority,
-    Sentiment,
     Status,
-    Triage,
 )
 from heard.store import MentionStore
-
-T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
-
-
-def record(n: int, brand="Acme", status=Status.NEW, priority=Priority.NORMAL) -> MentionRecord:
-    mention = Mention(
-        platform=Platform.X,
-        native_id=str(n),
-        text=f"mention {n}",
-        author=Author(handle=f"user{n}", followers=n),
-        created_at=T0 + timedelta(minutes=n),
-    )
-    triage = Triage(sentiment=Sentiment.NEUTRAL, priority=priority)
-    return MentionRecord(id=mention.key, brand=brand, status=status, mention=mention, triage=triage)
 
 
 @pytest.fixture
