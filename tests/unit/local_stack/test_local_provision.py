@@ -40,8 +40,10 @@ def test_queue_redrives_to_its_dead_letter_queue(stack: Stack) -> None:
 def test_names_follow_cloudformation_and_stack(stack: Stack) -> None:
     topic = stack.attrs[("AlertsTopic", "TopicName")]
     assert topic.startswith(f"{stack.stack_name}-AlertsTopic-")
-    topics = stack.client("sns").list_topics()["Topics"]
-    assert stack.topic_arn("AlertsTopic") in [t["TopicArn"] for t in topics]
+    # One moto server serves the whole session: list every page, not only the first 100.
+    pages = stack.client("sns").get_paginator("list_topics").paginate()
+    arns = [t["TopicArn"] for page in pages for t in page["Topics"]]
+    assert stack.topic_arn("AlertsTopic") in arns
     assert len(physical_name("s" * 100, "Queue", 80)) == 80
 
 
