@@ -7,11 +7,12 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
 
 from heard.api.errors import ApiError, error_response
-from heard.api.inbox import Inbox
+from heard.api.inbox import Inbox, etag
+from heard.api.responses import CaseView
 from heard.observability import make_tracer
 from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
@@ -35,8 +36,38 @@ def list_mentions() -> dict[str, Any]:
 
 
 @app.get("/mentions/<mention_id>")
-def get_mention(mention_id: str) -> dict[str, Any]:
-    return _inbox().get(mention_id).model_dump(mode="json")
+def get_mention(mention_id: str) -> Response[dict[str, Any]]:
+    return _case_response(_inbox().get(mention_id))
+
+
+@app.patch("/mentions/<mention_id>")
+def update_mention(mention_id: str) -> Response[dict[str, Any]]:
+    event = app.current_event
+    try:
+        body = event.json_body if event.body else {}
+    except ValueError:
+        raise ApiError.invalid("body", "not valid JSON") from None
+    case = _inbox().update(mention_id, body, _actor(), if_match=event.headers.get("if-match"))
+    return _case_response(case)
+
+
+def _case_response(case: CaseView) -> Response[dict[str, Any]]:
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=case.model_dump(mode="json"),
+        headers={"ETag": etag(case.version)},
+    )
+
+
+def _actor() -> str:
+    """Who is making the request: the signed-in person, else the IAM caller."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = (authorizer.raw_event.get("jwt") or {}).get("claims") or {}
+    if claims.get("sub"):
+        return str(claims.get("email") or claims.get("cognito:username") or claims["sub"])
+    iam = authorizer.raw_event.get("iam") or {}
+    return str(iam.get("userArn") or iam.get("callerId") or "unknown")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

@@ -64,11 +64,22 @@ class Intent(StrEnum):
 
 
 class Status(StrEnum):
+    """Where a case stands. Open cases wait on the team (new, acknowledged) or on the customer
+    (replied); a follow-up message joins an open case and puts it back to ``new``."""
+
     NEW = "new"
     ACKNOWLEDGED = "acknowledged"
-    ASSIGNED = "assigned"
     REPLIED = "replied"
     RESOLVED = "resolved"
+    IGNORED = "ignored"
+    SPAM = "spam"
+
+    @property
+    def open(self) -> bool:
+        return self in _OPEN
+
+
+_OPEN = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.REPLIED})
 
 
 class HeardModel(BaseModel):
@@ -200,8 +211,29 @@ class AlertState(StrEnum):
     FAILED = "failed"  # the channel refused it for good (see the item's ``alert_error``)
 
 
+class HistoryEntry(HeardModel):
+    """One change to a case: who did what, when (``detail`` holds the values changed)."""
+
+    at: datetime
+    by: str  # a person's id, "heard" for the system, or the local admin
+    action: str  # "status", "assign", "priority", "tags", "note", "message", ...
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class Note(HeardModel):
+    at: datetime
+    by: str
+    text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
 class MentionRecord(HeardModel):
-    """A triaged mention as the inbox sees it. ``id`` is ``Mention.key``."""
+    """A triaged mention, and the case it opened. ``id`` is ``Mention.key``.
+
+    Every stored mention belongs to a case. The first mention of a conversation is the case:
+    its record holds the workflow (status, assignee, priority override, tags, notes, history)
+    and lists the follow-ups that joined it (``message_keys``). A follow-up is stored as its own
+    record with ``case_id`` naming the case, and takes no part in listings.
+    """
 
     model_config = ConfigDict(extra="ignore")
 
@@ -219,5 +251,36 @@ class MentionRecord(HeardModel):
     alerted_at: datetime | None = None
     escalated_at: datetime | None = None
     edited_at: datetime | None = None
-    # Counts the record's writes (1 when stored); the store increments it on every update.
+    # Counts the changes to the mention and its case (1 when stored), for optimistic
+    # concurrency: an update names the version it read and is refused if it moved on.
     version: int = 1
+    # --- the case ----------------------------------------------------------------------------
+    case_id: str | None = None  # on a follow-up: the case it joined
+    message_keys: list[str] = Field(default_factory=list)  # follow-ups, oldest first
+    assignee: str | None = None
+    priority_override: Priority | None = None
+    # The highest priority a follow-up brought into the conversation (above the first's).
+    conversation_priority: Priority | None = None
+    tags: list[str] = Field(default_factory=list)
+    notes: list[Note] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    # Since when the customer has been waiting on the team (the first message, or the first
+    # message after the team's last response); None while the case waits on the customer.
+    waiting_since: datetime | None = None
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def priority(self) -> Priority:
+        """The case's priority: a person's override, else the highest the conversation had."""
+        if self.priority_override is not None:
+            return self.priority_override
+        raised = self.conversation_priority
+        if raised is not None and raised.rank > self.triage.priority.rank:
+            return raised
+        return self.triage.priority
+
+    @property
+    def is_case(self) -> bool:
+        return self.case_id is None or self.case_id == self.id

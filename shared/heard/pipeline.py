@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from heard.alerts import AlertDispatcher
+from heard.cases import workflow
 from heard.config import Brand, BrandMatcher, HeardConfig
 from heard.models import (
     AlertState,
@@ -22,6 +23,9 @@ from heard.models import (
     Triage,
     utcnow,
 )
+from heard.store.mentions import VersionConflict
+
+_JOIN_ATTEMPTS = 5
 
 
 class Outcome(StrEnum):
@@ -54,6 +58,10 @@ class MentionWriter(Protocol):
     def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool: ...
 
     def apply_edit(self, record: MentionRecord, alert: bool) -> bool: ...
+
+    def find_open_case(self, record: MentionRecord) -> str | None: ...
+
+    def save_case(self, old: MentionRecord, new: MentionRecord) -> MentionRecord: ...
 
 
 class Pipeline:
@@ -105,18 +113,32 @@ class Pipeline:
             matched=matched,
             received_at=utcnow(),
         )
-        if self.alerts.wants_alert(record, brand):
+        case = None if message.edited else self._open_case(record)
+        if case is not None:
+            # A later message of an open conversation joins its case and alerts only when it
+            # raises the case's priority: one alert per conversation, not per message.
+            record.case_id = case.id
+            worthy = workflow.raises_priority(case, record)
+        else:
+            record.waiting_since = mention.created_at
+            worthy = True
+        if worthy and self.alerts.wants_alert(record, brand):
             # Stored already claimed: this invocation alone publishes it.
             record.alert_state = AlertState.PUBLISHING
             record.alert_claimed_at = record.received_at
         if self.store.put_new(record):
+            if record.case_id is not None:
+                self._join(record)
             claimed = record.alert_state is AlertState.PUBLISHING
             alerted = claimed and self.alerts.alert_new(record, brand)
             return Result(Outcome.STORED, record.id, alerted, record)
-        # Seen before. If the invocation that stored it died before alerting, finish that.
+        # Seen before. If the invocation that stored it died before joining or alerting,
+        # finish that.
         existing = self.store.get_any(record.id)
         if message.edited and existing is not None and not existing.deleted:
             return self._edit(existing, record, brand)
+        if existing is not None and not existing.is_case and existing.case_id is not None:
+            self._join(existing)
         alerted = (
             existing is not None
             and existing.alert_state is AlertState.PUBLISHING
@@ -124,6 +146,29 @@ class Pipeline:
             and self.alerts.take_over(existing, brand)
         )
         return Result(Outcome.DUPLICATE, record.id, alerted, existing)
+
+    def _open_case(self, record: MentionRecord) -> MentionRecord | None:
+        key = self.store.find_open_case(record)
+        if key is None or key == record.id:
+            return None
+        return self.store.get_any(key)
+
+    def _join(self, follow_up: MentionRecord) -> None:
+        """Add a stored follow-up to its case (idempotent; retried on a concurrent change)."""
+        assert follow_up.case_id is not None
+        for _ in range(_JOIN_ATTEMPTS):
+            case = self.store.get_any(follow_up.case_id)
+            if case is None:
+                return  # the case is gone (retention): the message stands on its own
+            joined = workflow.join(case, follow_up, utcnow())
+            if joined is case:
+                return
+            try:
+                self.store.save_case(case, joined)
+                return
+            except VersionConflict:
+                continue
+        raise RuntimeError(f"could not join {follow_up.id} to case {follow_up.case_id}")
 
     def _edit(self, existing: MentionRecord, edited: MentionRecord, brand: Brand) -> Result:
         """The author edited it: keep the new text and triage; alert if it now deserves one

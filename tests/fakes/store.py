@@ -17,8 +17,8 @@ from typing import Any
 
 from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
 from heard.store.cursors import Listing, decode_cursor, encode_cursor
-from heard.store.mentions import NotFound, Page
-from heard.store.table import brand_key, iso
+from heard.store.mentions import NotFound, Page, VersionConflict
+from heard.store.table import author_key, brand_key, iso
 
 
 class FakeMentionStore:
@@ -78,6 +78,29 @@ class FakeMentionStore:
             raise NotFound(key)
         return record
 
+    def find_open_case(self, record: MentionRecord) -> str | None:
+        key = author_key(record)
+        if key is None:
+            return None
+        cases = [
+            r for r in self.records.values() if r.is_case and r.status.open and author_key(r) == key
+        ]
+        cases.sort(key=lambda r: f"{iso(r.mention.created_at)}#{r.id}", reverse=True)
+        return cases[0].id if cases else None
+
+    def save_case(self, old: MentionRecord, new: MentionRecord) -> MentionRecord:
+        stored = self.records.get(old.id)
+        if stored is None:
+            raise NotFound(old.id)
+        if stored.version != old.version:
+            raise VersionConflict(old.id, old.version, stored.version)
+        saved = new.model_copy(update={"version": old.version + 1}, deep=True)
+        self.records[old.id] = saved
+        return saved.model_copy(deep=True)
+
+    def get_many(self, keys: list[str]) -> list[MentionRecord]:
+        return [r for r in (self.get_any(k) for k in keys) if r is not None]
+
     def list(
         self,
         *,
@@ -111,7 +134,8 @@ class FakeMentionStore:
         return (
             (listing.brand is None or brand_key(record.brand) == listing.brand)
             and (listing.status is None or record.status is listing.status)
-            and (listing.priority is None or record.triage.priority is listing.priority)
+            and (listing.priority is None or record.priority is listing.priority)
+            and record.is_case  # follow-ups carry no index keys
         )
 
     @staticmethod

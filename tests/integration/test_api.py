@@ -182,3 +182,78 @@ def test_a_mention_shows_its_version_and_no_internal_fields(call_api, store):
     _, page = get(call_api, "/mentions?brand=Acme")
     assert "alert_claimed_at" not in page["items"][0]
     assert page["items"][0]["version"] == 1
+
+
+# --- updating a case (PATCH) -------------------------------------------------------------------
+
+
+def patch(call_api, target, body, **headers):
+    response = call_api(
+        "PATCH",
+        target,
+        json.dumps(body).encode(),
+        {**AUTH, "content-type": "application/json", **headers},
+    )
+    return response.status, dict(response.headers), json.loads(response.body)
+
+
+def test_a_case_update_answers_with_the_case_and_its_etag(call_api, seeded, store):
+    status, headers, body = patch(
+        call_api, "/mentions/x:3", {"status": "acknowledged", "tags": ["billing"], "note": "on it"}
+    )
+    assert status == 200, body
+    assert body["status"] == "acknowledged" and body["version"] == 2
+    assert headers["ETag"] == '"2"'
+    assert [h["action"] for h in body["history"]] == ["status", "tags", "note"]
+    assert body["notes"][0]["text"] == "on it"
+    stored = store.get("x:3")
+    assert stored.status.value == "acknowledged" and stored.acknowledged_at is not None
+    _, got_headers, got = (lambda r: (r.status, dict(r.headers), json.loads(r.body)))(
+        call_api("GET", "/mentions/x:3", headers=AUTH)
+    )
+    assert got_headers["ETag"] == '"2"' and got == body
+    # The status index follows the change.
+    _, listing = get(call_api, "/mentions?brand=Acme&status=acknowledged")
+    assert [m["id"] for m in listing["items"]] == ["x:3"]
+
+
+def test_stale_updates_are_refused_and_change_nothing(call_api, seeded, store):
+    patch(call_api, "/mentions/x:4", {"assignee": "alice"})
+    status, _, body = patch(
+        call_api, "/mentions/x:4", {"status": "resolved"}, **{"if-match": '"1"'}
+    )
+    assert (status, body["error"]) == (412, "precondition_failed")
+    status, _, body = patch(call_api, "/mentions/x:4", {"status": "resolved", "version": 1})
+    assert (status, body["error"]) == (409, "version_conflict")
+    assert store.get("x:4").status.value == "new"
+    status, _, body = patch(
+        call_api, "/mentions/x:4", {"status": "resolved"}, **{"if-match": '"2"'}
+    )
+    assert status == 200 and body["version"] == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"{", 400), (b"[]", 400), (b'{"status": "closed"}', 400), (b'{"owner": 1}', 400)],
+)
+def test_bad_case_updates_are_4xx(call_api, seeded, body, status):
+    response = call_api(
+        "PATCH", "/mentions/x:5", body, {**AUTH, "content-type": "application/json"}
+    )
+    assert response.status == status
+    assert json.loads(response.body)["message"]
+
+
+def test_updating_an_unknown_case_is_404(call_api, seeded):
+    status, _, body = patch(call_api, "/mentions/x:404", {"status": "resolved"})
+    assert (status, body["error"]) == (404, "not_found")
+
+
+def test_the_store_refuses_a_save_over_a_newer_version(store, seeded):
+    from heard.store.mentions import VersionConflict
+
+    case = store.get("x:6")
+    store.save_case(case, case.model_copy(update={"tags": ["a"]}))
+    with pytest.raises(VersionConflict):
+        store.save_case(case, case.model_copy(update={"tags": ["b"]}))
+    assert store.get("x:6").tags == ["a"]

@@ -24,12 +24,15 @@ ANGRY = (
 )
 
 
-def mention(native_id="1849", text=ANGRY, followers=84_000, **extra) -> Mention:
+def mention(native_id="1849", text=ANGRY, followers=84_000, author="", **extra) -> Mention:
+    """A mention whose author is its own (same handle, another account id); ``author`` names a
+    shared account id, which makes mentions one conversation."""
+    who = author or f"user{native_id}"
     return Mention(
         platform=extra.pop("platform", Platform.X),
         native_id=native_id,
         text=text,
-        author=Author(id="42", handle="dana_reviews", followers=followers, verified=True),
+        author=Author(id=who, handle="dana_reviews", followers=followers, verified=True),
         url=f"https://x.com/dana_reviews/status/{native_id}",
         created_at=extra.pop("created_at", datetime(2026, 11, 22, 9, 0, tzinfo=UTC)),
         account_id=extra.pop("account_id", "1000000001"),
@@ -393,3 +396,22 @@ def test_an_escalation_refused_for_good_is_not_repeated(stack, store):
     )
     assert channel.attempts == 2  # the alert, then the one refused escalation
     assert store.get("x:94").escalated_at is None
+
+
+def test_a_conversation_is_one_case_with_one_alert(queue, store, run_triage, capture_topic):
+    """Three messages from one author: the later two join the first's case, silently."""
+    alerts = capture_topic("AlertsTopic")
+    first = mention("700", author="dana")
+    queue.send([MentionMessage(mention=first)])
+    run_triage()
+    later = [
+        mention("701", text="@acme any news on my refund?", author="dana"),
+        mention("702", text="@acme hello??", author="dana"),
+    ]
+    queue.send([MentionMessage(mention=m) for m in later])
+    assert run_triage() == {"batchItemFailures": []}
+    case = store.get("x:700")
+    assert sorted(case.message_keys) == ["x:701", "x:702"] and case.version == 3
+    assert {store.get(k).case_id for k in case.message_keys} == {"x:700"}
+    assert [r.id for r in store.list(brand="Acme").items] == ["x:700"]
+    assert len(alerts.drain(quiet_s=1.5)) == 1

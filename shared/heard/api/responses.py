@@ -8,6 +8,7 @@ attributes by name, so a field added to ``MentionRecord`` stays private until it
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -70,11 +71,24 @@ class TriageView(View):
 
 
 class MentionView(View):
-    """One mention in the inbox. ``id`` is its key (``x:1849``); ``version`` counts its writes."""
+    """One case in the inbox: its first mention, triage and where the case stands. ``id`` is the
+    mention's key (``x:1849``); ``version`` (also the ``ETag``) counts the case's changes;
+    ``priority`` is the case's (a person's override, else the highest the conversation had)."""
 
     id: str
     brand: str
     status: Status
+    priority: Priority
+    priority_override: Priority | None = None
+    conversation_priority: Priority | None = None
+    assignee: str | None = None
+    tags: list[str]
+    case_id: str | None = None
+    message_keys: list[str]
+    waiting_since: datetime | None = None
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
     mention: MentionContentView
     triage: TriageView
     matched: str | None = None
@@ -90,6 +104,53 @@ class MentionView(View):
     @classmethod
     def of(cls, record: MentionRecord) -> MentionView:
         return cls.model_validate(record, from_attributes=True)
+
+
+class MessageView(View):
+    """A later message of the conversation, as it joined the case."""
+
+    id: str
+    mention: MentionContentView
+    triage: TriageView
+    received_at: datetime
+    deleted: bool = False
+    edited_at: datetime | None = None
+    alert_state: AlertState
+
+
+class NoteView(View):
+    at: datetime
+    by: str
+    text: str
+
+
+class HistoryView(View):
+    at: datetime
+    by: str
+    action: str
+    detail: dict[str, Any]
+
+
+class CaseView(MentionView):
+    """``GET /mentions/{id}``: the case with its whole conversation, notes and history."""
+
+    messages: list[MessageView]
+    notes: list[NoteView]
+    history: list[HistoryView]
+
+    @classmethod
+    def of_case(cls, case: MentionRecord, messages: list[MentionRecord]) -> CaseView:
+        data = MentionView.of(case).model_dump()
+        return cls.model_validate(
+            {
+                **data,
+                "messages": [MessageView.model_validate(m, from_attributes=True) for m in messages],
+                "notes": [NoteView.model_validate(n, from_attributes=True) for n in case.notes],
+                "history": [
+                    HistoryView.model_validate(h, from_attributes=True) for h in case.history
+                ],
+            }
+        )
 
 
 class MentionPage(View):

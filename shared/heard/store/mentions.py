@@ -31,15 +31,28 @@ from typing import Any
 
 from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
 from heard.store.cursors import Listing, decode_cursor, encode_cursor
-from heard.store.table import MentionTable, iso
+from heard.store.table import MentionTable, author_key, iso
 
 # Every update expression here sets this (with ``":one": 1``): the version counts the changes.
 # ``if_not_exists`` counts items stored before records had a version as version 1.
 BUMP_VERSION = "version = if_not_exists(version, :one) + :one"
 
 
+# What save_case never rewrites: the key, and what only the put and the alert claims write.
+_FIXED = frozenset({"pk", "id", "expires_at", "alert_state", "alert_claimed_at", "alerted_at"})
+
+
 class NotFound(LookupError):
     pass
+
+
+class VersionConflict(RuntimeError):
+    """The case changed since it was read: ``expected`` is the version read, ``current`` the
+    version stored now."""
+
+    def __init__(self, key: str, expected: int, current: int):
+        super().__init__(f"{key} is at version {current}, not {expected}")
+        self.key, self.expected, self.current = key, expected, current
 
 
 @dataclass(frozen=True)
@@ -148,7 +161,71 @@ class MentionStore:
             )
         return False
 
+    def save_case(self, old: MentionRecord, new: MentionRecord) -> MentionRecord:
+        """Write a case's changes, if nobody changed it since ``old`` was read.
+
+        ``new`` is ``old`` with the workflow's changes applied. Only the attributes that differ
+        are written, with the index keys that follow from them (an index key that no longer
+        applies is removed) and ``version`` one higher. Raises ``VersionConflict`` when the
+        stored version moved on, ``NotFound`` when the case is gone. Returns what was stored.
+        """
+        before, after = self._t.item_for(old), self._t.item_for(new)
+        sets = {k: v for k, v in after.items() if k not in _FIXED and before.get(k) != v}
+        removes = [k for k in before if k not in after and k not in _FIXED]
+        names: dict[str, str] = {"#version": "version"}
+        values: dict[str, Any] = {":next": old.version + 1}
+        parts = []
+        for i, (attribute, value) in enumerate(sorted(sets.items())):
+            names[f"#a{i}"] = attribute
+            values[f":a{i}"] = value
+            parts.append(f"#a{i} = :a{i}")
+        update = "SET " + ", ".join([*parts, "#version = :next"])
+        if removes:
+            for i, attribute in enumerate(sorted(removes)):
+                names[f"#r{i}"] = attribute
+            update += " REMOVE " + ", ".join(f"#r{i}" for i in range(len(removes)))
+        if old.version == 1:  # items stored before records had a version count as 1
+            condition = "attribute_exists(pk) AND (#version = :v OR attribute_not_exists(#version))"
+        else:
+            condition = "attribute_exists(pk) AND #version = :v"
+        values[":v"] = old.version
+        try:
+            self._table.update_item(
+                Key={"pk": old.id},
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self._t.conflict:
+            current = self.get_any(old.id)
+            if current is None:
+                raise NotFound(old.id) from None
+            raise VersionConflict(old.id, old.version, current.version) from None
+        return new.model_copy(update={"version": old.version + 1})
+
     # --- reads ----------------------------------------------------------------------------
+
+    def find_open_case(self, record: MentionRecord) -> str | None:
+        """The open case of the conversation ``record`` belongs to (same brand, platform and
+        author), newest first; None when there is none or the author is unknown."""
+        key = author_key(record)
+        if key is None:
+            return None
+        response = self._table.query(
+            IndexName="ByOpenAuthor",
+            KeyConditionExpression="open_author = :a",
+            ExpressionAttributeValues={":a": key},
+            ScanIndexForward=False,
+            Limit=1,
+        )
+        items = response.get("Items", [])
+        return str(items[0]["pk"]) if items else None
+
+    def get_many(self, keys: list[str]) -> list[MentionRecord]:
+        """The records of ``keys`` that exist, in the order given (a case's few follow-ups)."""
+        found = (self.get_any(key) for key in keys)
+        return [record for record in found if record is not None]
 
     def get_any(self, key: str) -> MentionRecord | None:
         """The stored record, or None when absent or only a tombstone (read consistently)."""

@@ -43,6 +43,18 @@ def brand_key(brand: str, *parts: str) -> str:
     return "#".join([brand.casefold(), *parts])
 
 
+def author_key(record: MentionRecord) -> str | None:
+    """Who a conversation is with: brand, platform and the author's id (or handle)."""
+    author = record.mention.author
+    who = author.id or author.handle
+    if not who:
+        return None
+    return brand_key(record.brand, record.mention.platform.value, who.casefold())
+
+
+INDEX_ATTRIBUTES = ("feed", "sort_key", "brand_status", "brand_priority", "priority", "open_author")
+
+
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
@@ -58,22 +70,39 @@ class MentionTable:
         )
 
     def item_for(self, record: MentionRecord) -> dict[str, Any]:
-        """The item for a record: its attributes, index keys and retention TTL."""
+        """The item for a record: its attributes, index keys and retention TTL.
+
+        Only a case carries the listing indexes' keys: a follow-up that joined a case is read
+        through its case, never listed on its own. An open case also carries ``open_author``,
+        the key a later message from the same author finds it by.
+        """
         data = record.model_dump(mode="json")
-        created = iso(record.mention.created_at)
         data.update(
             pk=record.id,
-            feed=FEED,
-            sort_key=f"{created}#{record.id}",
-            brand=brand_key(record.brand),
             brand_name=record.brand,
-            brand_status=brand_key(record.brand, record.status.value),
-            brand_priority=brand_key(record.brand, record.triage.priority.value),
-            priority=record.triage.priority.value,
             alert_claimed_at=iso(record.alert_claimed_at) if record.alert_claimed_at else None,
             expires_at=self.expires_at(record.received_at),
+            brand=brand_key(record.brand),
         )
+        data.update(self.index_keys(record))
         return to_dynamo(data)
+
+    @staticmethod
+    def index_keys(record: MentionRecord) -> dict[str, str]:
+        """The index attributes a record carries (none for a follow-up)."""
+        if not record.is_case:
+            return {}
+        keys = {
+            "feed": FEED,
+            "sort_key": f"{iso(record.mention.created_at)}#{record.id}",
+            "brand_status": brand_key(record.brand, record.status.value),
+            "brand_priority": brand_key(record.brand, record.priority.value),
+            "priority": record.priority.value,
+        }
+        author = author_key(record)
+        if record.status.open and author is not None:
+            keys["open_author"] = author
+        return keys
 
     def expires_at(self, start: datetime) -> int:
         return int((start + self.retention).timestamp())

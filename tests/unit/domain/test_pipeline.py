@@ -15,12 +15,14 @@ from heard.alerts import AlertDispatcher
 from heard.config import Brand, HeardConfig
 from heard.models import (
     AlertState,
+    Author,
     DeletionMessage,
     Mention,
     MentionMessage,
     Platform,
     Priority,
     Sentiment,
+    Status,
     Triage,
     utcnow,
 )
@@ -195,3 +197,63 @@ def test_a_new_config_takes_effect_without_rebuilding_the_pipeline(world) -> Non
     assert pipeline.handle(said("11", "acme broken")).outcome is Outcome.UNMATCHED
     assert pipeline.handle(said("12", "initech broken")).outcome is Outcome.STORED
     assert store.get("x:12").brand == "Initech"
+
+
+# --- conversations: later messages join the open case -------------------------------------
+
+
+def from_author(native_id: str, text: str, author: str = "42") -> MentionMessage:
+    return said(native_id, text, author=Author(id=author, handle="dana"))
+
+
+def test_a_later_message_joins_the_open_case_and_does_not_alert_again(world) -> None:
+    pipeline, store, _, channel, _ = world
+    pipeline.handle(from_author("20", "acme my order is broken"))
+    result = pipeline.handle(from_author("21", "acme still broken, any news?"))
+    assert (result.outcome, result.alerted) == (Outcome.STORED, False)
+    case = store.get("x:20")
+    assert case.message_keys == ["x:21"] and case.version == 2
+    assert store.get("x:21").case_id == "x:20"
+    assert [r.id for r in store.list().items] == ["x:20"]  # the inbox lists cases
+    assert len(channel.sent) == 1
+    pipeline.handle(from_author("21", "acme still broken, any news?"))  # redelivered
+    assert store.get("x:20").message_keys == ["x:21"]
+
+
+def test_a_message_that_raises_the_priority_alerts_once_more(world) -> None:
+    pipeline, store, _, channel, _ = world
+    pipeline.handle(from_author("22", "acme my order is broken"))
+    result = pipeline.handle(from_author("23", "acme, my lawyer will call you"))
+    assert result.alerted is True
+    assert store.get("x:22").priority is Priority.CRITICAL
+    assert [a.record.id for a in channel.sent] == ["x:22", "x:23"]
+    pipeline.handle(from_author("24", "acme, my lawyer again"))  # no higher than critical
+    assert len(channel.sent) == 2
+
+
+def test_a_replied_case_waits_on_the_team_again(world) -> None:
+    pipeline, store, *_ = world
+    pipeline.handle(from_author("25", "acme my order is broken"))
+    case = store.get("x:25")
+    store.save_case(case, case.model_copy(update={"status": Status.REPLIED, "waiting_since": None}))
+    pipeline.handle(from_author("26", "acme that did not help"))
+    case = store.get("x:25")
+    assert case.status is Status.NEW and case.waiting_since is not None
+
+
+def test_after_a_case_is_closed_the_next_message_opens_a_new_one(world) -> None:
+    pipeline, store, *_ = world
+    pipeline.handle(from_author("27", "acme my order is broken"))
+    case = store.get("x:27")
+    store.save_case(case, case.model_copy(update={"status": Status.RESOLVED}))
+    result = pipeline.handle(from_author("28", "acme broken again"))
+    assert result.alerted is True and store.get("x:28").is_case
+    assert {r.id for r in store.list().items} == {"x:27", "x:28"}
+
+
+def test_other_authors_and_other_brands_open_their_own_cases(world) -> None:
+    pipeline, store, *_ = world
+    pipeline.handle(from_author("29", "acme broken", author="1"))
+    pipeline.handle(from_author("30", "acme broken", author="2"))
+    pipeline.handle(from_author("31", "globex broken", author="1"))
+    assert all(store.get(k).is_case for k in ("x:29", "x:30", "x:31"))

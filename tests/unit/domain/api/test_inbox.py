@@ -12,7 +12,7 @@ from fakes.records import T0, record
 
 from heard.api.errors import ApiError
 from heard.api.inbox import LIST_PARAMETERS, Inbox, MentionReader
-from heard.api.responses import MentionView
+from heard.api.responses import CaseView, MentionView
 from heard.models import (
     AlertState,
     MentionRecord,
@@ -272,6 +272,17 @@ VIEW_KEYS = {
     "alert_state",
     "alerted_at",
     "escalated_at",
+    "priority",
+    "priority_override",
+    "conversation_priority",
+    "assignee",
+    "tags",
+    "case_id",
+    "message_keys",
+    "waiting_since",
+    "acknowledged_at",
+    "first_response_at",
+    "resolved_at",
     "edited_at",
     "version",
 }
@@ -288,7 +299,7 @@ def test_a_mention_shows_what_a_client_needs_and_nothing_internal(store, inbox):
     )
     store.put_new(claimed)
     body = inbox.get("x:50").model_dump(mode="json")
-    assert set(body) == VIEW_KEYS
+    assert set(body) == VIEW_KEYS | {"messages", "notes", "history"}
     assert "alert_claimed_at" not in json.dumps(body)
     assert body["alert_state"] == "publishing" and body["version"] == 1
     assert body["mention"]["author"] == {
@@ -307,7 +318,10 @@ def test_a_mention_shows_what_a_client_needs_and_nothing_internal(store, inbox):
 
 def test_every_record_field_is_either_shown_or_known_to_be_internal():
     internal = {"alert_claimed_at"}
-    assert set(MentionRecord.model_fields) - internal == set(MentionView.model_fields)
+    in_the_case_view = {"notes", "history"}
+    shown = set(MentionView.model_fields) | in_the_case_view
+    assert set(MentionRecord.model_fields) - internal == shown - {"priority"}
+    assert {"notes", "history", "messages"} <= set(CaseView.model_fields)
 
 
 # --- the fake keeps the store's write contract --------------------------------------------
@@ -326,3 +340,66 @@ def test_removals_and_edits_count_versions(store):
     assert after.alert_state is AlertState.PUBLISHING
     assert store.apply_edit(record(1), alert=False) is False  # a deleted mention stays
     assert store.get("x:1").version == 2
+
+
+# --- updating a case ----------------------------------------------------------------------
+
+
+def test_an_update_moves_the_version_and_records_who(store, inbox):
+    view = inbox.update("x:1", {"status": "acknowledged", "assignee": "me"}, "alice@acme.example")
+    assert (view.status, view.assignee, view.version) == (
+        "acknowledged",
+        "alice@acme.example",
+        2,
+    )
+    assert [h.by for h in view.history] == ["alice@acme.example", "alice@acme.example"]
+    assert store.get("x:1").version == 2
+
+
+def test_a_stale_if_match_is_412_and_a_stale_version_409_and_nothing_changes(store, inbox):
+    inbox.update("x:1", {"tags": ["a"]}, "alice")
+    with pytest.raises(ApiError) as stale_etag:
+        inbox.update("x:1", {"status": "resolved"}, "bob", if_match='"1"')
+    assert stale_etag.value.status == 412
+    with pytest.raises(ApiError) as stale_body:
+        inbox.update("x:1", {"status": "resolved", "version": 1}, "bob")
+    assert stale_body.value.status == 409 and "version 2" in stale_body.value.message
+    assert store.get("x:1").status.value == "new" and store.get("x:1").version == 2
+    assert inbox.update("x:1", {"status": "resolved"}, "bob", if_match='"2"').version == 3
+    assert inbox.update("x:1", {"status": "new", "version": 3}, "bob").version == 4
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "body"),
+        ({"version": 1}, "body"),
+        ([], "body"),
+        ({"status": "closed"}, "status"),
+        ({"owner": "me"}, "owner"),
+        ({"tags": "billing"}, "tags"),
+    ],
+)
+def test_bad_updates_are_400_naming_the_field(inbox, body, field):
+    with pytest.raises(ApiError) as refused:
+        inbox.update("x:1", body, "alice")
+    assert (refused.value.status, refused.value.field) == (400, field)
+
+
+def test_a_malformed_if_match_and_an_unknown_case(inbox):
+    with pytest.raises(ApiError) as malformed:
+        inbox.update("x:1", {"status": "resolved"}, "bob", if_match="yesterday")
+    assert malformed.value.status == 412
+    with pytest.raises(ApiError) as missing:
+        inbox.update("x:404", {"status": "resolved"}, "bob")
+    assert missing.value.status == 404
+
+
+def test_a_follow_ups_id_shows_its_case_with_the_conversation(store, inbox):
+    case = store.get("x:1")
+    follow_up = record(60).model_copy(update={"case_id": "x:1"})
+    store.put_new(follow_up)
+    store.save_case(case, case.model_copy(update={"message_keys": ["x:60"]}))
+    view = inbox.get("x:60")
+    assert view.id == "x:1" and [m.id for m in view.messages] == ["x:60"]
+    assert "x:60" not in ids(inbox, limit="100")
