@@ -1,7 +1,8 @@
 """SLA clocks: business-time arithmetic, and where a case stands against its brand's targets.
 
-Pure functions: no I/O, and every one is told the instant it computes for (``now``), so the
-case workflow, the escalator and the tests share one controllable clock. Instants must be
+Pure functions: no I/O and no reading of the system clock; the state of a case is computed for
+the ``now`` it is given, so the case workflow, the escalator and the tests share one
+controllable clock. Instants must be
 timezone-aware; results are in UTC.
 
 Business time counts only while the brand is open (``BusinessHours``: weekly periods in its
@@ -17,7 +18,9 @@ Each case has two clocks, first response and resolution, both started when the c
 waiting (its first message). The first-response clock stops at the first reply, or at the
 first acknowledgement where the brand says that counts, or at the resolution (a case resolved
 before any reply has nothing left to respond to). The resolution clock stops at the resolution.
-An event after ``now`` has not happened yet, so a case's history can be replayed at any
+A running clock is breached from its deadline on (that instant included: the first level, at
+1.0, is due then), while a reply at the deadline itself is still in time (met). An event after
+``now`` has not happened yet, so a case's history can be replayed at any
 instant; one before the case began waiting counts as at its start.
 """
 
