@@ -9,12 +9,24 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from heard.models import Intent, Platform, Priority
 from heard.settings import ConfigSettings
@@ -65,6 +77,264 @@ class PriorityRules(Strict):
         return self
 
 
+# ---------------------------------------------------------------------------------------------
+# SLAs: targets per priority, business hours, warnings and escalation levels. The clocks that
+# read them are in heard.cases.sla.
+# ---------------------------------------------------------------------------------------------
+
+_DURATION = re.compile(r"\s*(\d{1,9})\s*(bm|bh|m|h|d)\s*", re.IGNORECASE)
+_UNIT_MINUTES = {"m": 1, "h": 60, "d": 24 * 60, "bm": 1, "bh": 60}
+_MAX_TARGET = timedelta(days=90)
+_DURATION_HELP = (
+    "write a whole number and a unit: 15m, 4h, 1d (wall-clock minutes, hours, days of 24 hours) "
+    "or 90bm, 8bh (business minutes, hours: counted only while the brand is open); "
+    "none for no target"
+)
+
+
+@dataclass(frozen=True)
+class SlaDuration:
+    """A target's length, and whether it counts business time or wall-clock time."""
+
+    length: timedelta
+    business: bool = False
+
+    def __str__(self) -> str:
+        minutes = int(self.length.total_seconds()) // 60
+        if self.business:
+            return f"{minutes // 60}bh" if minutes % 60 == 0 else f"{minutes}bm"
+        if minutes % (24 * 60) == 0:
+            return f"{minutes // (24 * 60)}d"
+        return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"
+
+
+def parse_duration(value: Any) -> SlaDuration | None:
+    """``"15m"``, ``"4h"``, ``"1d"`` (wall clock), ``"90bm"``, ``"8bh"`` (business time);
+    ``None`` or ``"none"``: no target. Anything else is a ValueError that says how to write it."""
+    if value is None or isinstance(value, SlaDuration):
+        return value
+    if isinstance(value, str):
+        if value.strip().lower() == "none":
+            return None
+        found = _DURATION.fullmatch(value)
+        if found:
+            unit = found[2].lower()
+            duration = SlaDuration(
+                timedelta(minutes=int(found[1]) * _UNIT_MINUTES[unit]), unit.startswith("b")
+            )
+            if not duration.length:
+                raise ValueError(
+                    f"{value!r}: a target must be longer than zero (write none for no target)"
+                )
+            if duration.length > _MAX_TARGET:
+                raise ValueError(f"{value!r}: a target is at most 90 days (2160h, 2160bh)")
+            return duration
+    raise ValueError(f"{value!r} is not a duration: {_DURATION_HELP}")
+
+
+SlaTarget = Annotated[
+    SlaDuration | None,
+    PlainValidator(parse_duration),
+    PlainSerializer(lambda d: None if d is None else str(d), return_type=str | None),
+]
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_TIME = r"([01]\d|2[0-3]):([0-5]\d)"
+_PERIOD = re.compile(rf"\s*{_TIME}\s*-\s*(?:{_TIME}|(24):(00))\s*")
+
+
+def _weekdays(key: str) -> tuple[int, ...]:
+    """``"mon"`` -> (0,); ``"mon-fri"`` -> (0, 1, 2, 3, 4)."""
+    first, _, last = key.strip().lower().partition("-")
+    if first in _WEEKDAYS and (not last or last in _WEEKDAYS):
+        start, end = _WEEKDAYS.index(first), _WEEKDAYS.index(last or first)
+        if start <= end:
+            return tuple(range(start, end + 1))
+    raise ValueError(
+        f"{key!r} is not a day or a range of days: use mon, tue, wed, thu, fri, sat, sun "
+        "or a range such as mon-fri"
+    )
+
+
+def _check_weekdays(key: str) -> str:
+    _weekdays(key)
+    return key
+
+
+Minutes = tuple[int, int]  # an open period of a day: minutes after local midnight, end > start
+
+
+def _open_periods(value: Any) -> tuple[Minutes, ...]:
+    """``"09:00-17:30"`` or ``"09:00-12:00, 13:00-17:30"`` -> ((540, 1050),) ..."""
+    if not isinstance(value, str):
+        raise ValueError(f'{value!r}: write opening hours as a string such as "09:00-17:30"')
+    periods: list[Minutes] = []
+    for part in value.split(","):
+        found = _PERIOD.fullmatch(part)
+        if not found:
+            raise ValueError(
+                f"{part.strip()!r} is not a period: write HH:MM-HH:MM (24-hour clock, "
+                'up to 24:00), several separated by commas: "09:00-12:00, 13:00-17:30"'
+            )
+        hour, minute, end_hour, end_minute, *midnight = found.groups()
+        start = int(hour) * 60 + int(minute)
+        end = 24 * 60 if midnight[0] else int(end_hour) * 60 + int(end_minute)
+        if end <= start:
+            raise ValueError(
+                f"{part.strip()!r} ends before it starts: a period lies within one day "
+                "(split a night across two days: 22:00-24:00 and 00:00-06:00)"
+            )
+        if periods and start < periods[-1][1]:
+            raise ValueError(f"{part.strip()!r} overlaps or precedes the period before it")
+        periods.append((start, end))
+    return tuple(periods)
+
+
+def _format_periods(periods: tuple[Minutes, ...]) -> str:
+    return ", ".join(
+        f"{start // 60:02d}:{start % 60:02d}-{end // 60:02d}:{end % 60:02d}"
+        for start, end in periods
+    )
+
+
+class BusinessHours(Strict):
+    """When a brand is open: weekly hours in its time zone, and holidays it is closed."""
+
+    timezone: Annotated[str, Field(min_length=1, max_length=100)]
+    # Day or range of days -> open periods; a day not named is closed.
+    hours: dict[
+        Annotated[str, PlainValidator(_check_weekdays)],
+        Annotated[
+            tuple[Minutes, ...],
+            PlainValidator(_open_periods),
+            PlainSerializer(_format_periods, return_type=str),
+        ],
+    ]
+    holidays: list[date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone (e.g. Europe/London, America/New_York, UTC)"
+            ) from None
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _each_day_once(
+        cls, value: dict[str, tuple[Minutes, ...]]
+    ) -> dict[str, tuple[Minutes, ...]]:
+        seen: dict[int, str] = {}
+        for key in value:
+            for day in _weekdays(key):
+                if day in seen:
+                    raise ValueError(f"{_WEEKDAYS[day]} is in both {seen[day]!r} and {key!r}")
+                seen[day] = key
+        if not seen:
+            raise ValueError("business hours need at least one open day")
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def week(self) -> tuple[tuple[Minutes, ...], ...]:
+        """Open periods per weekday, Monday first."""
+        days: list[tuple[Minutes, ...]] = [()] * 7
+        for key, periods in self.hours.items():
+            for day in _weekdays(key):
+                days[day] = periods
+        return tuple(days)
+
+    @cached_property
+    def closed_on(self) -> frozenset[date]:
+        return frozenset(self.holidays)
+
+
+class PriorityTargets(Strict):
+    """How long a case of one priority may wait for its first response and its resolution."""
+
+    first_response: SlaTarget
+    resolution: SlaTarget
+
+
+# Wall-clock by default, so that they hold for every brand, business hours or not; a brand
+# with business hours writes business targets itself (normal: {first_response: 8bh, ...}).
+DEFAULT_TARGETS: dict[str, dict[str, str | None]] = {
+    "critical": {"first_response": "15m", "resolution": "4h"},
+    "high": {"first_response": "1h", "resolution": "1d"},
+    "normal": {"first_response": "1d", "resolution": "3d"},
+    "low": {"first_response": None, "resolution": None},
+}
+
+
+def _merged_targets(data: dict[Any, Any]) -> dict[Any, Any]:
+    """Each priority's targets over its defaults; a priority written as none has no targets."""
+    merged = dict(data)
+    for priority, defaults in DEFAULT_TARGETS.items():
+        given = data.get(priority, defaults)
+        if given is None or (isinstance(given, str) and given.strip().lower() == "none"):
+            merged[priority] = {"first_response": None, "resolution": None}
+        elif isinstance(given, dict):
+            merged[priority] = {**defaults, **given}
+    return merged
+
+
+class SlaTargets(Strict):
+    low: PriorityTargets
+    normal: PriorityTargets
+    high: PriorityTargets
+    critical: PriorityTargets
+
+    @model_validator(mode="before")
+    @classmethod
+    def _over_defaults(cls, data: Any) -> Any:
+        return _merged_targets(data) if isinstance(data, dict) else data
+
+    def of(self, priority: Priority | str) -> PriorityTargets:
+        targets: PriorityTargets = getattr(self, Priority(priority).value)
+        return targets
+
+
+class EscalationLevel(Strict):
+    """Raise a case to ``route`` once it has waited ``at`` times its target."""
+
+    at: Annotated[float, Field(gt=0, le=10)]
+    route: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+class SlaPolicy(Strict):
+    targets: SlaTargets = Field(default_factory=lambda: SlaTargets.model_validate({}))
+    business_hours: BusinessHours | None = None
+    # Share of a target after which a case is in warning.
+    warn_at: Annotated[float, Field(gt=0, lt=1)] = 0.75
+    escalation_levels: list[EscalationLevel] = Field(
+        default_factory=lambda: [
+            EscalationLevel(at=1.0, route="team"),
+            EscalationLevel(at=2.0, route="manager"),
+        ]
+    )
+    # False: only a reply stops the first-response clock; true: an acknowledgement does too.
+    acknowledgement_stops_first_response: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> SlaPolicy:
+        targets = {
+            p: (self.targets.of(p).first_response, self.targets.of(p).resolution)
+            for p in DEFAULT_TARGETS
+        }
+        levels = [level.at for level in self.escalation_levels]
+        problems = _sla_problems(targets, self.business_hours is not None, levels)
+        if problems:
+            raise _CrossFieldError(problems[0][1])  # parse_config reports every one
+        return self
+
+
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
@@ -79,6 +349,8 @@ class Brand(Strict):
     intent_terms: dict[Intent, list[_Term]] = Field(default_factory=dict)
     # Words that make any mention critical for this brand (e.g. "recall", "food poisoning").
     crisis_words: list[_Term] = Field(default_factory=list)
+    # Response and resolution targets per priority; see SlaPolicy and heard.cases.sla.
+    sla: SlaPolicy = Field(default_factory=SlaPolicy)
 
     @field_validator("handles")
     @classmethod
@@ -169,6 +441,88 @@ def _as_int(value: Any) -> int | None:
     return None
 
 
+def _sla_problems(
+    targets: dict[str, tuple[Any, Any]], business_hours: bool, levels: Sequence[float | None]
+) -> list[tuple[tuple[Any, ...], str]]:
+    """(location under ``sla``, message) for each SLA problem; None marks an invalid value
+    (reported as a field error), which no check here reads."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for priority, (first, resolution) in targets.items():
+        for name, target in (("first_response", first), ("resolution", resolution)):
+            if isinstance(target, SlaDuration) and target.business and not business_hours:
+                problems.append(
+                    (
+                        ("targets", priority, name),
+                        f"{target} counts business time, but the brand has no "
+                        "sla.business_hours (use wall-clock units m, h, d, or add them)",
+                    )
+                )
+        if (
+            isinstance(first, SlaDuration)
+            and isinstance(resolution, SlaDuration)
+            and resolution.length < first.length
+        ):
+            problems.append(
+                (
+                    ("targets", priority),
+                    f"resolution ({resolution}) is shorter than first_response ({first})",
+                )
+            )
+    previous: float | None = None
+    for index, at in enumerate(levels):
+        if at is None:
+            continue
+        if previous is not None and at <= previous:
+            problems.append(
+                (
+                    ("escalation_levels", index, "at"),
+                    f"escalation levels must increase: at {at:g} follows at {previous:g}",
+                )
+            )
+        previous = at
+    return problems
+
+
+def _lenient_duration(value: Any) -> SlaDuration | None:
+    try:
+        return parse_duration(value)
+    except ValueError:
+        return None
+
+
+def _level_at(value: Any) -> float | None:
+    """An escalation level's ``at`` the way the model reads it; None where it is invalid."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        at = float(value)
+    except ValueError:
+        return None
+    return at if 0 < at <= 10 else None
+
+
+def _raw_sla_problems(sla: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """_sla_problems over a brand's raw ``sla`` mapping, read the way the models read it."""
+    raw_targets = sla.get("targets", {})
+    targets: dict[str, tuple[Any, Any]] = {}
+    if isinstance(raw_targets, dict):
+        merged = _merged_targets(raw_targets)
+        for priority in DEFAULT_TARGETS:
+            entry = merged.get(priority)
+            if isinstance(entry, dict):
+                targets[priority] = (
+                    _lenient_duration(entry.get("first_response")),
+                    _lenient_duration(entry.get("resolution")),
+                )
+    raw_levels = sla.get("escalation_levels", [])
+    levels = (
+        [_level_at(level.get("at")) if isinstance(level, dict) else None for level in raw_levels]
+        if isinstance(raw_levels, list)
+        else []
+    )
+    return _sla_problems(targets, sla.get("business_hours") is not None, levels)
+
+
 def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     """(location, message) for every cross-field problem in the raw configuration."""
     brands = data.get("brands")
@@ -196,6 +550,9 @@ def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
             )
             if problem:
                 errors.append((("brands", index, "priority"), problem))
+        sla = brand.get("sla")
+        if isinstance(sla, dict):
+            errors += [(("brands", index, "sla", *loc), m) for loc, m in _raw_sla_problems(sla)]
     names = [b.get("name") if isinstance(b, dict) else None for b in brands]
     errors += [(("brands", index, "name"), message) for index, message in _duplicate_names(names)]
     return errors

@@ -22,6 +22,7 @@ IMPORT_NAMES = {
     "pydantic": "pydantic",
     "httpx": "httpx",
     "pyyaml": "yaml",
+    "tzdata": "tzdata",
 }
 
 
