@@ -184,7 +184,7 @@ def outcome(response: httpx.Response, now: datetime, *, label: str = "Facebook")
     if code in _RATE_LIMIT_CODES or (code is None and status == 429):
         return ReplyOutcome.retry(
             _rate_limit_wait(response.headers, now),
-            f"{label}'s rate limit for this app or Page is reached; the reply waits ({said})",
+            f"{label}'s rate limit for this app or Page is reached, so the reply waits: {said}",
             raw,
         )
     if code in _TRANSIENT_CODES or status >= 500:

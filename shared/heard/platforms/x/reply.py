@@ -151,7 +151,9 @@ def _code(body: dict[str, Any], status: int) -> str:
     if isinstance(first, dict) and first.get("code") is not None:
         return str(first["code"])
     problem = body.get("type")
-    return str(problem) if isinstance(problem, str) and problem else str(status)
+    if isinstance(problem, str) and problem and problem != "about:blank":
+        return problem  # e.g. https://api.twitter.com/2/problems/invalid-request
+    return str(status)
 
 
 def _reset_wait(headers: httpx.Headers, now: datetime) -> float | None:
