@@ -95,7 +95,10 @@ class FakeApi:
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"fake-{self.label}", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},  # stop() returns within 50 ms
+            name=f"fake-{self.label}",
+            daemon=True,
         )
         self._thread.start()
         return self

@@ -135,11 +135,17 @@ def outcome(response: httpx.Response, now: datetime, *, private: bool = False) -
 
 
 def _message(body: dict[str, Any]) -> str:
-    """The most specific words X gave: ``detail``, else the first error's message, else
-    ``title``."""
+    """The most specific words X gave: the errors' messages (they name the parameter at
+    fault), else ``detail``, else ``title``."""
     errors = body.get("errors")
-    first = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
-    for text in (body.get("detail"), first.get("message"), first.get("detail"), body.get("title")):
+    said = [
+        str(e.get("message") or e.get("detail")).strip()
+        for e in (errors if isinstance(errors, list) else [])
+        if isinstance(e, dict) and (e.get("message") or e.get("detail"))
+    ]
+    if said:
+        return "; ".join(said)
+    for text in (body.get("detail"), body.get("title")):
         if isinstance(text, str) and text.strip():
             return text.strip()
     return "no explanation given"
