@@ -38,6 +38,9 @@ def _configure_logging() -> None:
     logging.basicConfig(level=logging.WARNING, handlers=[root_handler])
 
 
+_FAKES = {"x": "X API", "meta": "Meta Graph"}
+
+
 def banner(stack: LocalStack) -> str:
     info = stack.local_json()
     endpoint, region = info["aws_endpoint_url"], info["region"]
@@ -55,6 +58,10 @@ def banner(stack: LocalStack) -> str:
         lines.append(f"                 {route['method']:<5} {route['path']}{auth}")
     lines += [
         f"  AWS endpoint   {endpoint}   (moto, region {region})",
+        *[
+            f"  {_FAKES.get(name, name):<14} {url}   (fake; replies it got: {url}/_heard/requests)"
+            for name, url in info.get("platform_fakes", {}).items()
+        ],
         f"  State file     {stack.state_dir / 'local.json'}",
         "",
         "  Local secrets (export these to change them):",
@@ -70,7 +77,7 @@ def banner(stack: LocalStack) -> str:
         "  (the aws CLI needs any credentials: AWS_ACCESS_KEY_ID=testing "
         "AWS_SECRET_ACCESS_KEY=testing)",
         "",
-        "  Alerts that SNS delivers are printed below. Ctrl-C stops.",
+        "  Alerts that SNS delivers and replies the fakes receive are printed below. Ctrl-C stops.",
         "",
     ]
     return "\n".join(lines)

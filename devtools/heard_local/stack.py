@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from heard_local import defaults
 from heard_local.alert_printer import AlertPrinter
+from heard_local.fakes import PlatformFakes
 from heard_local.http_api import LocalHttpApi, Route
 from heard_local.motoserver import MotoServer, start_moto
 from heard_local.provision import FunctionSpec, Stack, provision
@@ -109,6 +110,7 @@ class LocalStack:
         on_alert: Callable[[str, Any], None] | None = None,
         moto_in_process: bool = True,
         drain_timeout_s: float = 10.0,
+        platform_fakes: bool = True,
     ):
         self.template_path = Path(template_path) if template_path else default_template()
         env_port = os.environ.get("PORT")
@@ -137,6 +139,11 @@ class LocalStack:
         self.secrets = defaults.secrets()
         self.drain_timeout_s = drain_timeout_s
         self._abandon = threading.Event()
+        # Fake X and Meta APIs that receive replies (started first: the functions' environment
+        # carries their URLs).
+        self.fakes: PlatformFakes | None = (
+            PlatformFakes(defaults.HOST, out=self.out) if platform_fakes else None
+        )
 
     # --- lifecycle ----------------------------------------------------------------------------
 
@@ -151,6 +158,8 @@ class LocalStack:
     def _start(self) -> None:
         # Metrics are disabled locally; Powertools still warns on every empty flush.
         warnings.filterwarnings("ignore", message="No application metrics to publish")
+        if self.fakes is not None:
+            self.fakes.start()
         self.moto = start_moto(in_process=self.moto_in_process)
         self.stack = provision(
             self.template_path,
@@ -247,6 +256,8 @@ class LocalStack:
         if self.moto is not None:
             self.moto.stop()
             self.moto = None
+        if self.fakes is not None:
+            self._stop_part(self.fakes)
         with contextlib.suppress(OSError):
             (self.state_dir / "local.json").unlink(missing_ok=True)
 
@@ -303,6 +314,8 @@ class LocalStack:
                     log.warning("%s: %s differs between functions; the last one wins", lid, name)
                 env[name] = value
         env.update(defaults.local_environment(self.moto.endpoint_url, self.region))
+        if self.fakes is not None:
+            env.update(self.fakes.environment())
         if self.quiet_handlers:
             env["POWERTOOLS_LOG_LEVEL"] = os.environ.get("HEARD_LOCAL_LOG_LEVEL", "WARNING")
         return env
@@ -318,6 +331,7 @@ class LocalStack:
                 {"method": r.method, "path": r.path, "auth": r.auth, "function": r.function}
                 for r in (self.api.routes if self.api else [])
             ],
+            "platform_fakes": self.fakes.urls() if self.fakes is not None else {},
         }
 
     def write_local_json(self) -> Path:

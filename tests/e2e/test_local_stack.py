@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,10 @@ import pytest
 from heard_local import defaults
 from heard_local.capture import TopicCapture
 from heard_local.signing import generic_headers, x_headers
+
+from heard.models import MentionKind, Platform
+from heard.platforms import adapter
+from heard.platforms.base import Credentials, ReplyRequest, ReplyState
 
 pytestmark = pytest.mark.e2e
 
@@ -262,3 +267,26 @@ def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
     assert "Traceback" not in output
     assert "Heard is running locally" in output
     assert not (tmp_path / "local.json").exists()  # a stopped stack leaves no stale state
+
+
+def test_a_reply_reaches_the_fake_x_api_and_the_console(running: RunningStack) -> None:
+    fakes = running.info["platform_fakes"]
+    assert set(fakes) == {"x", "meta"}
+    request = ReplyRequest(
+        reply_id="e2e-reply",
+        platform=Platform.X,
+        kind=MentionKind.POST,
+        native_id="1849000000000000001",
+        text="Sorry, Dana: we are on it.",
+    )
+    with httpx.Client() as client:
+        result = adapter("x").reply(
+            request, Credentials("local-token", api_url=fakes["x"]), client, datetime.now(UTC)
+        )
+        assert result.state is ReplyState.SENT
+        record = client.get(f"{fakes['x']}/_heard/requests").json()["requests"]
+    assert record[-1]["body"]["reply"] == {"in_reply_to_tweet_id": "1849000000000000001"}
+    deadline = time.monotonic() + 5
+    while "Sorry, Dana" not in running.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert f"reply {result.platform_id} to post 1849000000000000001" in running.log.read_text()

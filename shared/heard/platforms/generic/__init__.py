@@ -1,13 +1,26 @@
 """Signed generic JSON: Zapier, a website feedback form, scripts (``X-Heard-Signature``).
-The protocol and payload shape are in ``webhook``."""
+The protocol and payload shape are in ``webhook``.
+
+The only way back to the author of a generic mention is an email address in ``author.handle``;
+sending the email (Amazon SES) is not built yet, so ``reply`` explains that and sends nothing."""
 
 from __future__ import annotations
 
+import re
 import time
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from heard.models import Platform, QueueMessage
-from heard.platforms.base import PlatformAdapter, SecretReader, WebhookRequest
+from heard.platforms.base import (
+    Credentials,
+    Forbidden,
+    PlatformAdapter,
+    ReplyOutcome,
+    ReplyRequest,
+    SecretReader,
+    WebhookRequest,
+)
 from heard.platforms.generic.webhook import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -18,6 +31,13 @@ from heard.platforms.generic.webhook import (
     verify_signature,
 )
 from heard.secrets import SecretRef
+
+if TYPE_CHECKING:
+    import httpx
+
+# One "@", something on each side, a dot in the domain, no spaces: an address to write to, not
+# a validation of RFC 5322 (the mail server is the judge of that).
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 SIGNING_SECRET = SecretRef(
     "HEARD_WEBHOOK_SECRET", "GENERIC_SECRET_NAME", "secret", "local-webhook-secret"
@@ -49,6 +69,27 @@ class GenericAdapter(PlatformAdapter):
             TIMESTAMP_HEADER: stamp,
             SIGNATURE_HEADER: sign(secret(SIGNING_SECRET), stamp, body),
         }
+
+    def check_reply(self, request: ReplyRequest, now: datetime) -> None:
+        if not request.text.strip():
+            raise Forbidden("the reply is empty: write what to send")
+        if not _EMAIL.match((request.author_handle or "").strip()):
+            raise Forbidden("the mention carries no email address: there is no channel back")
+
+    def reply(
+        self,
+        request: ReplyRequest,
+        credentials: Credentials,
+        client: httpx.Client,
+        now: datetime,
+    ) -> ReplyOutcome:
+        self.check_reply(request, now)
+        raise Forbidden(
+            f"Heard cannot send email replies yet: write to {request.author_handle.strip()} "
+            "from your own mailbox"
+            if request.author_handle
+            else "Heard cannot send email replies yet"
+        )
 
 
 ADAPTER = GenericAdapter()

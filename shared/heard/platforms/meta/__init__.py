@@ -1,16 +1,26 @@
 """Meta: Facebook Pages (feed, mentions, Messenger) and Instagram (comments, mentions, direct
 messages) on one webhook signed with ``X-Hub-Signature-256``; the subscription check answers
-``hub.challenge``. The protocol and payload shapes are in ``webhook``."""
+``hub.challenge``. The protocol and payload shapes are in ``webhook``; replies (comment
+replies, private replies, Messenger and Instagram Direct answers) are in ``reply``."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from heard.models import Platform, QueueMessage
-from heard.platforms.base import Challenge, PlatformAdapter, SecretReader, WebhookRequest
+from heard.platforms.base import (
+    Challenge,
+    Credentials,
+    PlatformAdapter,
+    ReplyOutcome,
+    ReplyRequest,
+    SecretReader,
+    WebhookRequest,
+)
 from heard.platforms.meta.webhook import (
     SIGNATURE_HEADER,
     parse,
@@ -18,6 +28,9 @@ from heard.platforms.meta.webhook import (
     verify_subscription,
 )
 from heard.secrets import SecretRef
+
+if TYPE_CHECKING:
+    import httpx
 
 APP_SECRET = SecretRef(
     "HEARD_META_APP_SECRET", "META_SECRET_NAME", "app_secret", "local-meta-app-secret"
@@ -53,6 +66,23 @@ class MetaAdapter(PlatformAdapter):
     ) -> dict[str, str]:
         digest = hmac.new(secret(APP_SECRET).encode(), body, hashlib.sha256).hexdigest()
         return {"content-type": "application/json", SIGNATURE_HEADER.lower(): "sha256=" + digest}
+
+    # Replies live in their own module, imported on first use: a webhook never loads httpx.
+    def check_reply(self, request: ReplyRequest, now: datetime) -> None:
+        from heard.platforms.meta import reply
+
+        reply.check(request, now)
+
+    def reply(
+        self,
+        request: ReplyRequest,
+        credentials: Credentials,
+        client: httpx.Client,
+        now: datetime,
+    ) -> ReplyOutcome:
+        from heard.platforms.meta import reply
+
+        return reply.send(request, credentials, client, now)
 
 
 ADAPTER = MetaAdapter()

@@ -1,5 +1,6 @@
 """X: the Account Activity webhook (CRC check, ``x-twitter-webhooks-signature``, tweets and
-direct messages). The protocol and payload shapes are in ``webhook``."""
+direct messages) and replies (a reply post, or a direct message to the author). The protocol
+and payload shapes are in ``webhook``, replying and the token refresh in ``reply``."""
 
 from __future__ import annotations
 
@@ -7,13 +8,25 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from heard.models import Platform, QueueMessage
-from heard.platforms.base import Challenge, PlatformAdapter, SecretReader, WebhookRequest
+from heard.platforms.base import (
+    Challenge,
+    Credentials,
+    PlatformAdapter,
+    ReplyOutcome,
+    ReplyRequest,
+    SecretReader,
+    WebhookRequest,
+)
 from heard.platforms.errors import PayloadError
 from heard.platforms.x.webhook import SIGNATURE_HEADER, crc_response, parse, verify_signature
 from heard.secrets import SecretRef
+
+if TYPE_CHECKING:
+    import httpx
 
 CONSUMER_SECRET = SecretRef(
     "HEARD_X_CONSUMER_SECRET", "X_SECRET_NAME", "consumer_secret", "local-x-consumer-secret"
@@ -48,6 +61,23 @@ class XAdapter(PlatformAdapter):
             "content-type": "application/json",
             SIGNATURE_HEADER: "sha256=" + base64.b64encode(digest).decode(),
         }
+
+    # Replies live in their own module, imported on first use: a webhook never loads httpx.
+    def check_reply(self, request: ReplyRequest, now: datetime) -> None:
+        from heard.platforms.x import reply
+
+        reply.check(request)
+
+    def reply(
+        self,
+        request: ReplyRequest,
+        credentials: Credentials,
+        client: httpx.Client,
+        now: datetime,
+    ) -> ReplyOutcome:
+        from heard.platforms.x import reply
+
+        return reply.send(request, credentials, client, now)
 
 
 ADAPTER = XAdapter()
