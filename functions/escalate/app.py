@@ -1,8 +1,7 @@
-"""Scheduled: raise again the high and critical mentions still new past their SLA."""
+"""Scheduled every minute: SLA warnings and escalations for the cases that are due."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import cache
 
 import boto3
@@ -11,10 +10,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from heard.alerts import AlertDispatcher, SnsChannel
 from heard.config import ConfigSource
-from heard.escalation import escalate_overdue
+from heard.escalation import run_sla
 from heard.observability import make_tracer
 from heard.settings import EscalateSettings
-from heard.store import AlertClaims, MentionTable
+from heard.store import AlertClaims, MentionStore, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
@@ -32,21 +31,20 @@ def _config_source() -> ConfigSource:
 
 
 @cache
-def _alerts() -> AlertDispatcher:
+def _wired() -> tuple[MentionStore, AlertDispatcher]:
     # Wired once per cold start, on the first run.
     settings = _settings()
     table = MentionTable(boto3.resource("dynamodb").Table(settings.mentions_table))
-    return AlertDispatcher(
-        AlertClaims(table), SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
-    )
+    channel = SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
+    return MentionStore(table), AlertDispatcher(AlertClaims(table), channel)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    sla = timedelta(minutes=_settings().sla_minutes)
-    keys = escalate_overdue(_alerts(), _config_source().get(), sla=sla)
-    metrics.add_metric(name="MentionsEscalated", unit=MetricUnit.Count, value=len(keys))
-    logger.info("escalation run", extra={"escalated": len(keys)})
-    return {"escalated": len(keys), "keys": keys}
+    store, alerts = _wired()
+    sent = run_sla(store, alerts, _config_source().get())
+    metrics.add_metric(name="SlaNoticesSent", unit=MetricUnit.Count, value=len(sent))
+    logger.info("SLA run", extra={"sent": len(sent)})
+    return {"sent": len(sent), "events": sent}

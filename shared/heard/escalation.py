@@ -1,44 +1,84 @@
-"""SLA escalation: alert-worthy mentions still new after the SLA are raised again, once."""
+"""The SLA escalation run: every minute, the cases whose SLA needs a look get their notices.
+
+The run reads the sparse ``BySlaDue`` index (open cases whose next warning or level is due by
+now: one query that finds nothing most minutes), computes each case's clocks against its
+brand's ``sla`` and sends what is due and not yet sent: a warning before a deadline, then one
+breach per escalation level, each to its route. Send first, then record it on the case (with
+its next look): a notice that failed to send is tried again on the next run, one bad case does
+not stop the others, and a case changed meanwhile is read again.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import Protocol
 
 from heard.alerts import AlertDispatcher
+from heard.cases import deadlines
 from heard.config import HeardConfig
-from heard.models import Priority, utcnow
+from heard.models import MentionRecord, utcnow
+from heard.store.mentions import VersionConflict
 
-ESCALATE = (Priority.HIGH, Priority.CRITICAL)
 logger = logging.getLogger(__name__)
+ATTEMPTS = 3
 
 
-def escalate_overdue(
+class CaseStore(Protocol):
+    def sla_due(self, now: datetime, limit: int = 500) -> list[str]: ...
+
+    def get_any(self, key: str) -> MentionRecord | None: ...
+
+    def save_case(self, old: MentionRecord, new: MentionRecord) -> MentionRecord: ...
+
+
+def run_sla(
+    store: CaseStore,
     alerts: AlertDispatcher,
     config: HeardConfig,
     *,
-    sla: timedelta,
     now: datetime | None = None,
-    limit_per_brand: int = 100,
+    limit: int = 500,
 ) -> list[str]:
-    """Send an 'SLA breach' alert for each alerted high/critical mention that is still new
-    ``sla`` after its alert went out. Returns the keys escalated.
-
-    Only mentions that were alerted count (a brand that keeps highs quiet is not paged by the
-    back door), and the clock starts at the alert, not at the platform's timestamp (a late
-    delivery is not overdue on arrival). Send first, then record it: a failed send is tried
-    again on the next run, and one bad record does not stop the others.
-    """
+    """Send the SLA notices due by ``now``; returns the events sent, as ``key:event``."""
     now = now or utcnow()
-    escalated: list[str] = []
-    for brand in config.brands:
-        for priority in ESCALATE:
-            for record in alerts.overdue(
-                brand.name, priority, alerted_before=now - sla, limit=limit_per_brand
-            ):
-                try:
-                    if alerts.escalate(record, brand, now):
-                        escalated.append(record.id)
-                except Exception:
-                    logger.exception("escalation not published", extra={"key": record.id})
-    return escalated
+    sent: list[str] = []
+    for key in store.sla_due(now, limit):
+        try:
+            sent += _case(store, alerts, config, key, now)
+        except Exception:
+            logger.exception("SLA notices not sent", extra={"key": key})
+    return sent
+
+
+def _case(
+    store: CaseStore, alerts: AlertDispatcher, config: HeardConfig, key: str, now: datetime
+) -> list[str]:
+    for _ in range(ATTEMPTS):
+        case = store.get_any(key)
+        if case is None:
+            return []
+        brand = config.brand(case.brand)
+        if brand is None:  # the brand left the configuration: stop looking at its cases
+            if case.sla_due is not None:
+                store.save_case(case, case.model_copy(update={"sla_due": None}))
+            return []
+        current = deadlines.state(case, brand.sla, now)
+        notices = deadlines.due_notices(case, current)
+        delivered, refused = [], []
+        for notice in notices:
+            if notice.event in case.sla_events:
+                continue
+            if alerts.notify_sla(case, brand, notice):  # a transient failure raises
+                delivered.append(notice)
+            else:
+                refused.append(notice)
+        updated = deadlines.recorded(case, delivered, brand.sla, now, refused)
+        if updated == case:
+            return []
+        try:
+            store.save_case(case, updated)
+        except VersionConflict:
+            continue  # changed meanwhile (a reply, a new message): look again
+        return [f"{key}:{n.event}" for n in delivered]
+    return []

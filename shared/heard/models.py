@@ -270,6 +270,11 @@ class MentionRecord(HeardModel):
     acknowledged_at: datetime | None = None
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
+    # When the case's SLA next needs a look (a warning or a level falls due); None when nothing
+    # more happens by itself. The escalation run finds cases through it.
+    sla_due: datetime | None = None
+    # The SLA notices sent for this case, each once: "first_response:warning", "...:level0".
+    sla_events: list[str] = Field(default_factory=list)
 
     @property
     def priority(self) -> Priority:

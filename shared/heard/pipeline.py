@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from heard.alerts import AlertDispatcher
-from heard.cases import workflow
+from heard.cases import deadlines, workflow
 from heard.config import Brand, BrandMatcher, HeardConfig
 from heard.models import (
     AlertState,
@@ -121,6 +121,7 @@ class Pipeline:
             worthy = workflow.raises_priority(case, record)
         else:
             record.waiting_since = mention.created_at
+            record.sla_due = deadlines.next_look(record, brand.sla, record.received_at)
             worthy = True
         if worthy and self.alerts.wants_alert(record, brand):
             # Stored already claimed: this invocation alone publishes it.
@@ -128,7 +129,7 @@ class Pipeline:
             record.alert_claimed_at = record.received_at
         if self.store.put_new(record):
             if record.case_id is not None:
-                self._join(record)
+                self._join(record, brand)
             claimed = record.alert_state is AlertState.PUBLISHING
             alerted = claimed and self.alerts.alert_new(record, brand)
             return Result(Outcome.STORED, record.id, alerted, record)
@@ -138,7 +139,7 @@ class Pipeline:
         if message.edited and existing is not None and not existing.deleted:
             return self._edit(existing, record, brand)
         if existing is not None and not existing.is_case and existing.case_id is not None:
-            self._join(existing)
+            self._join(existing, brand)
         alerted = (
             existing is not None
             and existing.alert_state is AlertState.PUBLISHING
@@ -153,16 +154,18 @@ class Pipeline:
             return None
         return self.store.get_any(key)
 
-    def _join(self, follow_up: MentionRecord) -> None:
+    def _join(self, follow_up: MentionRecord, brand: Brand) -> None:
         """Add a stored follow-up to its case (idempotent; retried on a concurrent change)."""
         assert follow_up.case_id is not None
         for _ in range(_JOIN_ATTEMPTS):
             case = self.store.get_any(follow_up.case_id)
             if case is None:
                 return  # the case is gone (retention): the message stands on its own
-            joined = workflow.join(case, follow_up, utcnow())
+            now = utcnow()
+            joined = workflow.join(case, follow_up, now)
             if joined is case:
                 return
+            joined = deadlines.with_next_look(joined, brand.sla, now)
             try:
                 self.store.save_case(case, joined)
                 return

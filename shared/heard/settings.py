@@ -15,7 +15,6 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 DEFAULT_RETENTION_DAYS = 365
-DEFAULT_SLA_MINUTES = 30
 DEFAULT_CONFIG_MAX_AGE_S = 60
 DEFAULT_TRIAGE_TIMEOUT_S = 3.0
 DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
@@ -99,7 +98,6 @@ class TriageSettings(ConfigSettings, TriageBackendSettings):
 class EscalateSettings(ConfigSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
-    sla_minutes: int = Field(DEFAULT_SLA_MINUTES, ge=1, alias="SLA_MINUTES")
 
 
 class ApiSettings(Settings):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from heard.models import AlertState, MentionRecord, Priority, Status, utcnow
+from heard.models import AlertState, MentionRecord, utcnow
 from heard.store.claims import CLAIM_TIMEOUT, ERROR_LIMIT
 
 RELEASED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -75,39 +75,6 @@ class InMemoryClaims:
         if record.alert_state is AlertState.PUBLISHING:
             record.alert_state = AlertState.FAILED
             self.alert_errors[key] = error[:ERROR_LIMIT]
-
-    def mark_escalated(self, key: str, now: datetime | None = None) -> bool:
-        self.calls.append("mark_escalated")
-        record = self._existing(key)
-        if record.escalated_at is not None or record.status is not Status.NEW:
-            return False
-        record.escalated_at = now or utcnow()
-        return True
-
-    def mark_escalation_failed(self, key: str, error: str, now: datetime | None = None) -> None:
-        self.calls.append("mark_escalation_failed")
-        self._existing(key)
-        self.escalation_errors[key] = error[:ERROR_LIMIT]
-
-    def overdue(
-        self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
-    ) -> list[MentionRecord]:
-        self.calls.append("overdue")
-        due = [
-            r
-            for r in self.records.values()
-            if r.brand == brand
-            and r.triage.priority is priority
-            and r.status is Status.NEW
-            and r.alert_state is AlertState.SENT
-            and r.alerted_at is not None
-            and r.alerted_at < alerted_before
-            and r.escalated_at is None
-            and r.id not in self.escalation_errors
-            and not r.deleted
-        ]
-        due.sort(key=lambda r: (r.mention.created_at, r.id), reverse=True)
-        return [r.model_copy(deep=True) for r in due[:limit]]
 
     def _existing(self, key: str) -> MentionRecord:
         if key not in self.records:

@@ -98,6 +98,14 @@ class FakeMentionStore:
         self.records[old.id] = saved
         return saved.model_copy(deep=True)
 
+    def sla_due(self, now: datetime, limit: int = 500) -> list[str]:
+        due = [
+            (r.sla_due, r.id)
+            for r in self.records.values()
+            if r.is_case and r.status.open and r.sla_due is not None and r.sla_due <= now
+        ]
+        return [key for _, key in sorted(due)][:limit]
+
     def get_many(self, keys: list[str]) -> list[MentionRecord]:
         return [r for r in (self.get_any(k) for k in keys) if r is not None]
 

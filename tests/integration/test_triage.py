@@ -15,6 +15,7 @@ from heard.models import (
     Mention,
     MentionMessage,
     Platform,
+    Status,
 )
 from heard.store import AlertClaims, MentionStore, MentionTable
 
@@ -168,37 +169,42 @@ def test_the_webhook_and_triage_together(call_api, run_triage, store, capture_to
     assert len(deliveries) == len(alerted)
 
 
-def test_alerted_mentions_still_new_past_the_sla_escalate_once(
+def test_a_case_past_its_first_response_target_escalates_once_per_level(
     queue, store, run_triage, load, lambda_context, capture_topic, stack
 ):
     alerts = capture_topic("AlertsTopic")
     queue.send([MentionMessage(mention=mention("500")), MentionMessage(mention=mention("501"))])
-    queue.send([MentionMessage(mention=mention("502", text="acme toaster arrived", followers=3))])
     run_triage()
     assert len(alerts.drain(quiet_s=1.0)) == 2
+    case = store.get("x:500")
+    assert case.priority.value == "critical" and case.sla_due is not None
     escalate = load("EscalateFunction")
     fresh = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
-    assert fresh["keys"] == []  # alerted a moment ago: within the SLA
+    assert fresh["events"] == []  # stored a moment ago: nothing is due
 
-    # x:500 was alerted two hours ago; x:501 too, but someone acknowledged it.
-    for key, status in (("x:500", "new"), ("x:501", "acknowledged")):
-        stack.client("dynamodb").update_item(
-            TableName=stack.table_name("MentionsTable"),
-            Key={"pk": {"S": key}},
-            UpdateExpression="SET alerted_at = :t, #s = :s",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
-                ":t": {"S": (datetime.now(UTC) - timedelta(hours=2)).isoformat()},
-                ":s": {"S": status},
-            },
+    # Both arrived 20 minutes ago (critical: first response within 15); x:501 was answered.
+    ago = datetime.now(UTC) - timedelta(minutes=20)
+    for key, replied in (("x:500", False), ("x:501", True)):
+        record = store.get(key)
+        moved = record.model_copy(
+            update={
+                "received_at": ago,
+                "sla_due": ago,
+                "first_response_at": ago + timedelta(minutes=5) if replied else None,
+                "status": Status.REPLIED if replied else Status.NEW,
+            }
         )
+        store.save_case(record, moved)
     first = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
-    assert first["keys"] == ["x:500"]
+    assert first["events"] == ["x:500:first_response:level0"]
     second = escalate({"source": "aws.scheduler"}, lambda_context("EscalateFunction"))
-    assert second["keys"] == []
+    assert second["events"] == []
     (delivery,) = alerts.drain(quiet_s=1.5)
-    assert delivery.subject.startswith("SLA breach:")
-    assert store.get("x:500").escalated_at is not None
+    assert delivery.subject.startswith("SLA breach (team):")
+    assert delivery.attributes["route"] == "team"
+    stored = store.get("x:500")
+    assert stored.escalated_at is not None and stored.sla_events == ["first_response:level0"]
+    assert stored.sla_due is not None and stored.sla_due > datetime.now(UTC)  # level 2 next
 
 
 def test_a_fresh_claim_by_a_concurrent_invocation_is_not_taken(
@@ -370,32 +376,6 @@ def test_a_delivery_acknowledged_with_a_huge_count_is_stored(call_api, run_triag
     while (response := run_triage()) is not None:
         assert response == {"batchItemFailures": []}
     assert store.get("generic:feedback-form:huge-1").mention.author.followers == 10**15
-
-
-def test_an_escalation_refused_for_good_is_not_repeated(stack, store):
-    """The overdue query leaves out a mention whose escalation the channel refused."""
-    from fakes.channels import RecordingChannel
-
-    from heard.alerts import AlertDispatcher
-    from heard.config import ConfigSource
-    from heard.escalation import escalate_overdue
-
-    channel = RecordingChannel()
-    pipeline = _pipeline(stack, store, channel)
-    pipeline.handle(MentionMessage(mention=mention("94")))
-    assert store.get("x:94").alert_state is AlertState.SENT
-    alerts = AlertDispatcher(AlertClaims(store._t), channel)
-    later = datetime.now(UTC) + timedelta(hours=2)
-    channel.fail_permanently()
-    assert (
-        escalate_overdue(alerts, ConfigSource().get(), sla=timedelta(minutes=30), now=later) == []
-    )
-    channel.recover()
-    assert (
-        escalate_overdue(alerts, ConfigSource().get(), sla=timedelta(minutes=30), now=later) == []
-    )
-    assert channel.attempts == 2  # the alert, then the one refused escalation
-    assert store.get("x:94").escalated_at is None
 
 
 def test_a_conversation_is_one_case_with_one_alert(queue, store, run_triage, capture_topic):

@@ -7,7 +7,6 @@ import pytest
 from heard.settings import (
     DEFAULT_BEDROCK_MODEL,
     DEFAULT_RETENTION_DAYS,
-    DEFAULT_SLA_MINUTES,
     ApiSettings,
     ConfigSettings,
     EscalateSettings,
@@ -44,8 +43,7 @@ def test_values_are_read_from_their_variables_and_normalised() -> None:
     assert (settings.retention_days, settings.backend, settings.timeout_s) == (30, "bedrock", 1.5)
     assert settings.config_parameter == "/heard/brands"
     assert settings.config_file is None  # blank is unset, not a file named ""
-    assert EscalateSettings.from_env(TABLES).sla_minutes == DEFAULT_SLA_MINUTES
-    assert EscalateSettings.from_env({**TABLES, "SLA_MINUTES": "15"}).sla_minutes == 15
+    assert EscalateSettings.from_env(TABLES).alerts_topic_arn.endswith(":alerts")
 
 
 def test_every_problem_is_named_in_one_error() -> None:

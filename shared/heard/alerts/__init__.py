@@ -17,7 +17,7 @@ from heard.alerts.channels import (
 )
 from heard.alerts.dispatch import AlertDispatcher, ClaimsLike
 from heard.alerts.policy import severity_at_least, should_alert
-from heard.alerts.render import render, render_sms, subject
+from heard.alerts.render import SlaNotice, render, render_sms, subject
 
 __all__ = [
     "Alert",
@@ -25,6 +25,7 @@ __all__ = [
     "Channel",
     "ClaimsLike",
     "PermanentDeliveryError",
+    "SlaNotice",
     "SnsChannel",
     "attributes",
     "render",

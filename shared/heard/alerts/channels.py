@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError, ParamValidationError
 
-from heard.alerts.render import render, render_sms, subject
+from heard.alerts.render import SlaNotice, render, render_sms, subject
 from heard.config import Brand
 from heard.models import MentionRecord
 
@@ -32,9 +32,11 @@ PERMANENT_SNS_ERRORS = frozenset(
 
 @dataclass(frozen=True)
 class Alert:
+    """A mention that deserves attention; with ``sla``, an SLA warning or breach of its case."""
+
     record: MentionRecord
     brand: Brand | None = None
-    escalation: bool = False
+    sla: SlaNotice | None = None
 
 
 class Channel(Protocol):
@@ -49,16 +51,25 @@ class PermanentDeliveryError(Exception):
         self.code = code
 
 
-def attributes(record: MentionRecord, brand: Brand | None = None) -> dict[str, Any]:
+def attributes(
+    record: MentionRecord, brand: Brand | None = None, sla: SlaNotice | None = None
+) -> dict[str, Any]:
+    """Message attributes subscribers filter on: ``severity`` (the case's priority),
+    ``platform``, ``brand``, ``intent``, the brand's ``channel``; on SLA alerts ``sla``
+    (warning or breach) and ``route`` (the escalation level's, e.g. manager)."""
     intents = [i.value for i in record.triage.intents] or ["none"]
     attrs: dict[str, Any] = {
-        "severity": {"DataType": "String", "StringValue": record.triage.priority.value},
+        "severity": {"DataType": "String", "StringValue": record.priority.value},
         "platform": {"DataType": "String", "StringValue": record.mention.platform.value},
         "brand": {"DataType": "String", "StringValue": record.brand},
         "intent": {"DataType": "String.Array", "StringValue": json.dumps(intents)},
     }
     if brand is not None and brand.routing.channel:
         attrs["channel"] = {"DataType": "String", "StringValue": brand.routing.channel}
+    if sla is not None:
+        attrs["sla"] = {"DataType": "String", "StringValue": sla.kind}
+        if sla.route:
+            attrs["route"] = {"DataType": "String", "StringValue": sla.route}
     return attrs
 
 
@@ -77,12 +88,12 @@ def sns_request(alert: Alert, limit: int = SNS_MESSAGE_LIMIT) -> dict[str, Any]:
     too big, the quoted text (present twice, in ``default`` and ``email``) is cut to the longest
     that fits; the reasons, the link and the mention id always stay."""
     record = alert.record
-    title = subject(record, alert.escalation)
-    attrs = attributes(record, alert.brand)
+    title = subject(record, alert.sla)
+    attrs = attributes(record, alert.brand, alert.sla)
     sms = render_sms(record)
 
     def message(quote: int | None) -> tuple[str, int]:
-        full = render(record, alert.escalation, quote_bytes=quote)
+        full = render(record, alert.sla, quote_bytes=quote)
         text = json.dumps(
             {"default": full, "email": full, "sms": sms}, ensure_ascii=False, separators=(",", ":")
         )

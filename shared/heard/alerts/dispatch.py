@@ -5,7 +5,8 @@ record.
   invocation, or an edit whose update claimed it: send, then mark it ``sent``.
 - ``take_over``: a redelivery found the record still ``publishing``: take the claim only once
   it is stale (``CLAIM_TIMEOUT``), then send as above.
-- ``escalate``: an SLA breach: send, then record the escalation (once per mention).
+- ``notify_sla``: an SLA warning or breach of a case: send it (the escalation run records it
+  on the case afterwards, so each notice goes out once).
 
 A transient failure (throttling, 5xx, a lost connection) releases the claim and re-raises, so
 the message's redelivery sends the alert at once. A permanent one (the channel refused the
@@ -21,8 +22,9 @@ from typing import Protocol
 
 from heard.alerts.channels import Alert, Channel, PermanentDeliveryError
 from heard.alerts.policy import should_alert
+from heard.alerts.render import SlaNotice
 from heard.config import Brand
-from heard.models import MentionRecord, Priority, utcnow
+from heard.models import MentionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +39,6 @@ class ClaimsLike(Protocol):
     def mark_alerted(self, key: str, now: datetime | None = None) -> None: ...
 
     def mark_failed(self, key: str, error: str, now: datetime | None = None) -> None: ...
-
-    def mark_escalated(self, key: str, now: datetime | None = None) -> bool: ...
-
-    def mark_escalation_failed(self, key: str, error: str, now: datetime | None = None) -> None: ...
-
-    def overdue(
-        self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
-    ) -> list[MentionRecord]: ...
 
 
 class AlertDispatcher:
@@ -77,32 +71,19 @@ class AlertDispatcher:
             return False  # a live invocation holds it, or it went out meanwhile
         return self._send(record, brand)
 
-    def escalate(
-        self, record: MentionRecord, brand: Brand | None = None, now: datetime | None = None
-    ) -> bool:
-        """Send an SLA breach alert, then record it. True when recorded by this call.
-
-        A transient failure raises and records nothing: the next run tries again. A permanent
-        one is recorded as a failed escalation, so later runs do not repeat it.
-        """
-        now = now or utcnow()
+    def notify_sla(self, case: MentionRecord, brand: Brand | None, notice: SlaNotice) -> bool:
+        """Send an SLA warning or breach about ``case``. True when sent; False when the
+        channel refused it for good (logged: retrying cannot help, so the caller records the
+        notice as done). A transient failure raises: the next run tries again."""
         try:
-            self.channel.send(Alert(record, brand, escalation=True))
+            self.channel.send(Alert(case, brand, sla=notice))
         except PermanentDeliveryError as e:
             logger.error(
-                "escalation refused by the channel",
-                extra={"key": record.id, "code": e.code, "error": str(e)},
+                "SLA alert refused by the channel",
+                extra={"key": case.id, "event": notice.event, "code": e.code, "error": str(e)},
             )
-            self.claims.mark_escalation_failed(record.id, str(e), now)
             return False
-        return self.claims.mark_escalated(record.id, now)
-
-    def overdue(
-        self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
-    ) -> list[MentionRecord]:
-        """Alerted mentions of a brand and priority, still new and not escalated, whose
-        alert went out before ``alerted_before``."""
-        return self.claims.overdue(brand, priority, alerted_before=alerted_before, limit=limit)
+        return True
 
     def _send(self, record: MentionRecord, brand: Brand | None) -> bool:
         try:

@@ -8,6 +8,9 @@ an ellipsis) to the bytes its channel can carry, never the reasons, the link or 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
 
 from heard.models import MentionRecord, Platform
 from heard.platforms import label
@@ -43,11 +46,44 @@ def where(record: MentionRecord) -> str:
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
 
 
-def subject(record: MentionRecord, escalation: bool = False) -> str:
+@dataclass(frozen=True)
+class SlaNotice:
+    """An SLA alert about a case: a warning before a deadline, or a breach at an escalation
+    level (``route`` names who that level reaches: subscribers filter on it)."""
+
+    kind: Literal["warning", "breach"]
+    clock: str  # "first_response" | "resolution"
+    deadline: datetime
+    level: int | None = None
+    route: str | None = None
+
+    @property
+    def event(self) -> str:
+        """What the case records so that each notice goes out once: ``first_response:warning``,
+        ``resolution:level1``."""
+        return f"{self.clock}:{'warning' if self.kind == 'warning' else f'level{self.level}'}"
+
+    @property
+    def prefix(self) -> str:
+        if self.kind == "warning":
+            return "SLA warning: "
+        return f"SLA breach ({self.route}): " if self.route else "SLA breach: "
+
+    @property
+    def sentence(self) -> str:
+        what = self.clock.replace("_", " ")
+        due = self.deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        if self.kind == "warning":
+            return f"The {what} is due by {due}."
+        level = f" (level {(self.level or 0) + 1}, {self.route})" if self.route else ""
+        return f"The {what} was due by {due} and is overdue{level}."
+
+
+def subject(record: MentionRecord, notice: SlaNotice | None = None) -> str:
     """SNS subjects: printable ASCII on one line, under 100 characters (SNS refuses others)."""
-    prefix = "SLA breach: " if escalation else ""
+    prefix = notice.prefix if notice is not None else ""
     text = (
-        f"{prefix}[{record.triage.priority.value.upper()}] {record.brand}: "
+        f"{prefix}[{record.priority.value.upper()}] {record.brand}: "
         f"{where(record)} from {who(record)}"
     )
     return " ".join(_UNPRINTABLE.sub(" ", text).split())[:SUBJECT_LIMIT]
@@ -64,13 +100,15 @@ def fit(text: str, max_bytes: int) -> str:
 
 
 def render(
-    record: MentionRecord, escalation: bool = False, *, quote_bytes: int | None = None
+    record: MentionRecord, notice: SlaNotice | None = None, *, quote_bytes: int | None = None
 ) -> str:
     """The full message. ``quote_bytes`` caps the quoted mention text (UTF-8 bytes)."""
     mention, triage = record.mention, record.triage
-    lines = [subject(record, escalation)]
-    if escalation:
-        lines.append("Still new and unacknowledged past its SLA.")
+    lines = [subject(record, notice)]
+    if notice is not None:
+        lines.append(notice.sentence)
+        who = f"assigned to {record.assignee}" if record.assignee else "unassigned"
+        lines.append(f"Case {record.id}: {record.status.value}, {who}.")
     text = mention.text.strip() or NO_TEXT
     if quote_bytes is not None:
         text = fit(text, quote_bytes)
@@ -93,7 +131,7 @@ def render(
 def render_sms(record: MentionRecord) -> str:
     """One SMS: priority, brand, who, as much of the text as fits, and the first reasons."""
     triage = record.triage
-    head = f"{triage.priority.value.upper()} {record.brand} {who(record)}: "
+    head = f"{record.priority.value.upper()} {record.brand} {who(record)}: "
     why = "; ".join(triage.reasons[:2])
     text = record.mention.text.strip()
     body = f'{head}"{text}"'

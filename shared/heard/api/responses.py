@@ -89,6 +89,7 @@ class MentionView(View):
     acknowledged_at: datetime | None = None
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
+    sla_events: list[str]
     mention: MentionContentView
     triage: TriageView
     matched: str | None = None

@@ -5,17 +5,15 @@ The invocation that stores an alert-worthy mention claims its alert in the same 
 when the publish fails so that the redelivery takes it at once. If it dies in between, a later
 delivery may take the claim once it is ``CLAIM_TIMEOUT`` old. An alert the channel refuses for
 good (a permanent error) is recorded ``failed`` with the error instead of staying claimed.
-Escalations are recorded once, and so is an escalation the channel refused.
 """
 
 from __future__ import annotations
 
 import contextlib
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from heard.models import AlertState, MentionRecord, Priority, Status, utcnow
-from heard.store.table import MentionTable, brand_key, iso
+from heard.models import AlertState, utcnow
+from heard.store.table import MentionTable, iso
 
 # How long an alert claim protects an invocation that may still be publishing. Longer than the
 # triage function's timeout (a live invocation cannot hold it longer), shorter than the ingest
@@ -94,59 +92,3 @@ class AlertClaims:
                     ":publishing": AlertState.PUBLISHING.value,
                 },
             )
-
-    def mark_escalated(self, key: str, now: datetime | None = None) -> bool:
-        """Record an SLA escalation once. False if it was escalated or handled meanwhile."""
-        try:
-            self._table.update_item(
-                Key={"pk": key},
-                UpdateExpression="SET escalated_at = :now",
-                ConditionExpression="attribute_not_exists(escalated_at) AND #s = :new",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":now": iso(now or utcnow()), ":new": Status.NEW.value},
-            )
-        except self._t.conflict:
-            return False
-        return True
-
-    def mark_escalation_failed(self, key: str, error: str, now: datetime | None = None) -> None:
-        """The channel refused the escalation for good: record the error, so later runs do
-        not repeat it (``overdue`` leaves such mentions out)."""
-        self._table.update_item(
-            Key={"pk": key},
-            UpdateExpression="SET escalation_error = :error, escalation_failed_at = :now",
-            ExpressionAttributeValues={":error": error[:ERROR_LIMIT], ":now": iso(now or utcnow())},
-        )
-
-    def overdue(
-        self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
-    ) -> list[MentionRecord]:
-        """Alerted mentions of one brand and priority, still new, not yet escalated (nor refused
-        an escalation), whose alert went out before ``alerted_before``. Reads the (small)
-        ByBrandPriority partition."""
-        kwargs: dict[str, Any] = {
-            "IndexName": "ByBrandPriority",
-            "KeyConditionExpression": "brand_priority = :bp",
-            "FilterExpression": (
-                "#s = :new AND alert_state = :sent AND alerted_at < :cutoff "
-                "AND attribute_not_exists(escalated_at) "
-                "AND attribute_not_exists(escalation_failed_at) AND deleted = :false"
-            ),
-            "ExpressionAttributeNames": {"#s": "status"},
-            "ExpressionAttributeValues": {
-                ":bp": brand_key(brand, priority.value),
-                ":new": Status.NEW.value,
-                ":sent": AlertState.SENT.value,
-                ":cutoff": iso(alerted_before),
-                ":false": False,
-            },
-            "ScanIndexForward": False,
-        }
-        found: list[MentionRecord] = []
-        while len(found) < limit:
-            response = self._table.query(**kwargs)
-            found += [self._t.record(i) for i in response.get("Items", [])]
-            if "LastEvaluatedKey" not in response:
-                break
-            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return found[:limit]

@@ -31,7 +31,7 @@ from typing import Any
 
 from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
 from heard.store.cursors import Listing, decode_cursor, encode_cursor
-from heard.store.table import MentionTable, author_key, iso
+from heard.store.table import SLA_SHARD, MentionTable, author_key, iso
 
 # Every update expression here sets this (with ``":one": 1``): the version counts the changes.
 # ``if_not_exists`` counts items stored before records had a version as version 1.
@@ -221,6 +221,24 @@ class MentionStore:
         )
         items = response.get("Items", [])
         return str(items[0]["pk"]) if items else None
+
+    def sla_due(self, now: datetime, limit: int = 500) -> list[str]:
+        """Keys of the open cases whose SLA needs a look by ``now``, most overdue first: one
+        query of the sparse ``BySlaDue`` index, which costs next to nothing when none is due."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "BySlaDue",
+            "KeyConditionExpression": "sla_shard = :s AND sla_when <= :now",
+            "ExpressionAttributeValues": {":s": SLA_SHARD, ":now": f"{iso(now)}#~"},
+            "Limit": limit,
+        }
+        keys: list[str] = []
+        while len(keys) < limit:
+            response = self._table.query(**kwargs)
+            keys += [str(item["pk"]) for item in response.get("Items", [])]
+            if "LastEvaluatedKey" not in response:
+                break
+            kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return keys[:limit]
 
     def get_many(self, keys: list[str]) -> list[MentionRecord]:
         """The records of ``keys`` that exist, in the order given (a case's few follow-ups)."""

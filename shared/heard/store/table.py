@@ -52,7 +52,18 @@ def author_key(record: MentionRecord) -> str | None:
     return brand_key(record.brand, record.mention.platform.value, who.casefold())
 
 
-INDEX_ATTRIBUTES = ("feed", "sort_key", "brand_status", "brand_priority", "priority", "open_author")
+INDEX_ATTRIBUTES = (
+    "feed",
+    "sort_key",
+    "brand_status",
+    "brand_priority",
+    "priority",
+    "open_author",
+    "sla_shard",
+    "sla_when",
+)
+# The one partition of the BySlaDue index: open cases whose SLA next needs a look, by when.
+SLA_SHARD = "due"
 
 
 def iso(value: datetime) -> str:
@@ -102,6 +113,9 @@ class MentionTable:
         author = author_key(record)
         if record.status.open and author is not None:
             keys["open_author"] = author
+        if record.status.open and record.sla_due is not None:
+            keys["sla_shard"] = SLA_SHARD
+            keys["sla_when"] = f"{iso(record.sla_due)}#{record.id}"
         return keys
 
     def expires_at(self, start: datetime) -> int:

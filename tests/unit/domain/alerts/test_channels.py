@@ -2,6 +2,7 @@
 refusals told apart from transient failures."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from botocore.exceptions import ClientError
@@ -14,6 +15,11 @@ from heard.alerts.channels import (
     attributes,
     publish_size,
     sns_request,
+)
+from heard.alerts.render import SlaNotice
+
+NOTICE = SlaNotice(
+    "breach", "first_response", datetime(2026, 11, 23, 10, 15, tzinfo=UTC), 0, "team"
 )
 
 
@@ -50,12 +56,12 @@ def test_a_short_alert_is_sent_whole_with_every_rendering(make_record, brand):
     ],
 )
 def test_a_huge_text_is_cut_to_fit_the_whole_request(make_record, brand, text):
-    request = sns_request(Alert(make_record(text=text), brand("Acme"), escalation=True))
+    request = sns_request(Alert(make_record(text=text), brand("Acme"), sla=NOTICE))
     assert _size(request) <= SNS_MESSAGE_LIMIT
     assert _size(request) > SNS_MESSAGE_LIMIT - 1000  # cut no more than needed
     message = json.loads(request["Message"])
     for full in (message["default"], message["email"]):
-        assert full.startswith("SLA breach: [CRITICAL]")
+        assert full.startswith("SLA breach (team): [CRITICAL]")
         assert '…"' in full
         assert "Link: https://x.com/angrycustomer/status/1849" in full
         assert "Mention: x:1849 at " in full
@@ -103,3 +109,20 @@ def test_throttling_server_and_connection_errors_stay_transient(make_record, err
     channel = SnsChannel(StubSns(error), "arn:topic")
     with pytest.raises(type(error)):
         channel.send(Alert(make_record()))
+
+
+def test_an_sla_alert_says_which_clock_and_route_and_subscribers_can_filter_on_them(
+    make_record, brand
+):
+    request = sns_request(Alert(make_record(), brand("Acme"), sla=NOTICE))
+    assert request["Subject"].startswith("SLA breach (team): [")
+    assert (
+        "first response was due by 2026-11-23 10:15 UTC" in json.loads(request["Message"])["email"]
+    )
+    attrs = request["MessageAttributes"]
+    assert attrs["sla"]["StringValue"] == "breach" and attrs["route"]["StringValue"] == "team"
+    warning = SlaNotice("warning", "resolution", NOTICE.deadline)
+    plain = sns_request(Alert(make_record(), brand("Acme"), sla=warning))
+    assert (
+        plain["Subject"].startswith("SLA warning: ") and "route" not in plain["MessageAttributes"]
+    )

@@ -50,7 +50,7 @@ def test_a_new_alert_is_sent_once_then_marked_sent(alerts, claims, channel, clai
     record = claimed()
     assert alerts.alert_new(record, brand("Acme")) is True
     (alert,) = channel.sent
-    assert alert.record.id == record.id and alert.brand.name == "Acme" and not alert.escalation
+    assert alert.record.id == record.id and alert.brand.name == "Acme" and alert.sla is None
     assert claims.get(record.id).alert_state is AlertState.SENT
     assert claims.get(record.id).alerted_at is not None
     assert claims.calls == ["mark_alerted"]  # sent first, recorded after

@@ -283,6 +283,7 @@ VIEW_KEYS = {
     "acknowledged_at",
     "first_response_at",
     "resolved_at",
+    "sla_events",
     "edited_at",
     "version",
 }
@@ -317,7 +318,7 @@ def test_a_mention_shows_what_a_client_needs_and_nothing_internal(store, inbox):
 
 
 def test_every_record_field_is_either_shown_or_known_to_be_internal():
-    internal = {"alert_claimed_at"}
+    internal = {"alert_claimed_at", "sla_due"}
     in_the_case_view = {"notes", "history"}
     shown = set(MentionView.model_fields) | in_the_case_view
     assert set(MentionRecord.model_fields) - internal == shown - {"priority"}
