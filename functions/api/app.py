@@ -1,4 +1,8 @@
-"""The team's inbox API: list and read mentions (behind IAM auth in AWS)."""
+"""The team's inbox API: list and read mentions, and say who is asking.
+
+In AWS every route here sits behind HeardApi's Cognito JWT authorizer; the signed-in person
+reaches the domain as a ``Principal`` read from the token's claims (``heard.api.identity``).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 from aws_lambda_powertools.logging import correlation_paths
 
 from heard.api.errors import ApiError, error_response
+from heard.api.identity import Principal, require_principal
 from heard.api.inbox import Inbox
+from heard.api.responses import PrincipalView
 from heard.observability import make_tracer
 from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
@@ -26,6 +32,16 @@ app.exception_handler(ApiError)(error_response)
 def _inbox() -> Inbox:
     table = boto3.resource("dynamodb").Table(ApiSettings.from_env().mentions_table)
     return Inbox(MentionStore(MentionTable(table)))
+
+
+def _principal() -> Principal:
+    """The signed-in person of the current request; a 401 ``ApiError`` when there is none."""
+    return require_principal(app.current_event.raw_event)
+
+
+@app.get("/me")
+def me() -> dict[str, Any]:
+    return PrincipalView.of(_principal()).model_dump(mode="json")
 
 
 @app.get("/mentions")

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from heard.api.identity import Principal, PrincipalKind
 from heard.models import (
     AlertState,
     Intent,
@@ -97,3 +98,18 @@ class MentionPage(View):
 
     items: list[MentionView]
     next_cursor: str | None = None
+
+
+class PrincipalView(View):
+    """``GET /me``: who the API takes the caller to be."""
+
+    id: str
+    username: str
+    email: str | None = None
+    display_name: str
+    groups: list[str]
+    kind: PrincipalKind
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalView:
+        return cls.model_validate(principal, from_attributes=True)
