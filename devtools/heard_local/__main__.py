@@ -4,6 +4,7 @@ python -m heard_local              start, replay the demo, run until Ctrl-C
 python -m heard_local --no-demo    start and wait for your own requests
 python -m heard_local --once       start, replay the demo, drain, print a summary, exit
 python -m heard_local send FILE    sign FILE and POST it to the running stack's webhook
+python -m heard_local token USER   sign in as a demo user; print their ID token
 """
 
 from __future__ import annotations
@@ -54,7 +55,11 @@ def banner(stack: LocalStack) -> str:
         f"  API            {info['api_url']}",
     ]
     for route in info["routes"]:
-        auth = "  (Authorization: Bearer $HEARD_API_TOKEN)" if route["auth"] else ""
+        auth = ""
+        if route["auth"] == "AWS_IAM":
+            auth = "  (Authorization: Bearer $HEARD_API_TOKEN)"
+        elif route["auth"]:
+            auth = "  (Authorization: Bearer <ID token>)"
         lines.append(f"                 {route['method']:<5} {route['path']}{auth}")
     lines += [
         f"  AWS endpoint   {endpoint}   (moto, region {region})",
@@ -66,9 +71,10 @@ def banner(stack: LocalStack) -> str:
         "",
         "  Local secrets (export these to change them):",
         *[f"    {name}={value}" for name, value in info["secrets_env"].items()],
+        *_people_lines(info),
         "",
         "  Try:",
-        f"    curl -s -H 'Authorization: Bearer {token}' {info['api_url']}/mentions",
+        *_inbox_lines(info, token),
         f"    curl -s '{info['api_url']}/webhooks/x?crc_token=hello'",
         "    python -m heard_local send events/demo/01-x-angry-customer-lawyer.json",
         f"    aws --endpoint-url {endpoint} --region {region} dynamodb scan --table-name {table}",
@@ -81,6 +87,29 @@ def banner(stack: LocalStack) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _people_lines(info: dict[str, Any]) -> list[str]:
+    if not info.get("demo_users"):
+        return []
+    lines = ["", f"  People (user pool {info['user_pool']['id']}; local passwords):"]
+    for user in info["demo_users"]:
+        groups = f"  [{', '.join(user['groups'])}]" if user["groups"] else ""
+        lines.append(f"    {user['username']:<22} {user['password']:<20} {user['name']}{groups}")
+    lines.append(f"  An ID token for one: {info['token_command']}")
+    return lines
+
+
+def _inbox_lines(info: dict[str, Any], admin_token: str) -> list[str]:
+    api = info["api_url"]
+    if not info.get("token_command"):
+        return [f"    curl -s -H 'Authorization: Bearer {admin_token}' {api}/mentions"]
+    return [
+        f"    token=$(.venv/bin/{info['token_command']})",
+        f'    curl -s -H "Authorization: Bearer $token" {api}/mentions',
+        f'    curl -s -H "Authorization: Bearer $token" {api}/me',
+        f"    curl -s -H 'Authorization: Bearer {admin_token}' {api}/me   (the local admin token)",
+    ]
 
 
 def _print_replay(results: list[Delivered]) -> None:
@@ -225,8 +254,66 @@ def send(args: argparse.Namespace) -> int:
     return code
 
 
+def token(args: argparse.Namespace) -> int:
+    """Sign in to the running stack's user pool as a demo user; print a token.
+
+    The password comes from ``demo_users`` in local.json (or ``--password``). Every problem is
+    one line on stderr and exit status 1.
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from heard_local.people import sign_in
+
+    def fail(message: str) -> int:
+        print(f"heard_local token: {message}", file=sys.stderr)
+        return 1
+
+    state = defaults.state_dir() / "local.json"
+    if not state.is_file():
+        return fail(f"no running stack: {state} is missing (start one with `make run`)")
+    try:
+        info = json.loads(state.read_text(encoding="utf-8"))
+        client_id = info["user_pool"]["client_id"]
+        endpoint, region = info["aws_endpoint_url"], info["region"]
+        users = {u["username"].lower(): u for u in info.get("demo_users") or []}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return fail(f"{state} names no user pool ({exc!r}); restart the stack")
+    user = users.get(args.username.lower())
+    password = args.password or (user or {}).get("password")
+    if not password:
+        known = ", ".join(users) or "none"
+        return fail(f"{args.username} is not a demo user ({known}); pass --password")
+    cognito = boto3.client(
+        "cognito-idp",
+        endpoint_url=endpoint,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    try:
+        tokens = sign_in(cognito, client_id, args.username, password)
+    except ClientError as exc:
+        return fail(f"cannot sign in as {args.username}: {exc.response['Error']['Message']}")
+    except BotoCoreError as exc:
+        return fail(f"no answer from {endpoint} ({exc}); is the stack still running?")
+    print(tokens["AccessToken" if args.access else "IdToken"])
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["token"]:
+        parser = argparse.ArgumentParser(
+            prog="python -m heard_local token",
+            description="Sign in as a person of the running stack's user pool; print a token.",
+        )
+        parser.add_argument("username", help="e.g. alice@acme.example (see local.json)")
+        parser.add_argument("--password", help="default: the demo user's, from local.json")
+        parser.add_argument(
+            "--access", action="store_true", help="print the access token, not the ID token"
+        )
+        return token(parser.parse_args(argv[1:]))
     if argv[:1] == ["send"]:
         parser = argparse.ArgumentParser(prog="python -m heard_local send")
         parser.add_argument("files", nargs="+", help="JSON bodies to sign and POST")

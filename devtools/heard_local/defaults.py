@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from heard import platforms
@@ -27,6 +28,28 @@ LOCAL_SECRETS: dict[str, str] = {
     **{ref.env_var: ref.local_default for a in platforms.adapters() for ref in a.secrets},
     "HEARD_API_TOKEN": "local-api-token",
 }
+
+# What the local admin token (HEARD_API_TOKEN, for scripts) may do: everything a manager may.
+LOCAL_ADMIN_GROUPS = ("managers",)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A person of the local user pool, with a password known to everyone (local only)."""
+
+    username: str  # the email: the pool signs people in by email
+    password: str
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+# Created in the local stack's user pool at start; `python -m heard_local token USERNAME`
+# prints an ID token for one of them.
+DEMO_USERS = (
+    DemoUser("alice@acme.example", "Alice-local-pass-1", "Alice Agent"),
+    DemoUser("bob@acme.example", "Bob-local-pass-1", "Bob Manager", ("managers",)),
+)
+
 
 # The brand account ids of the demo config (X for_user_id, Facebook page, Instagram account).
 DEMO_X_USER_ID = "1000000001"

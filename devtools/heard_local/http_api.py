@@ -3,7 +3,10 @@
 Requests are turned into the event API Gateway would send (route key, raw path and query,
 lower-cased headers with repeats comma-joined, cookies, path parameters, request context, body
 as text or base64) and the handler's result is mapped back the way API Gateway maps it. Routes
-with ``AWS_IAM`` auth take ``Authorization: Bearer $HEARD_API_TOKEN`` locally instead of SigV4.
+whose authorizer is a JWT authorizer check tokens as API Gateway does (``heard_local.authorizer``:
+401 ``{"message":"Unauthorized"}`` for a missing or bad token) and also take the local admin
+token, ``Authorization: Bearer $HEARD_API_TOKEN``, for scripts. Routes with ``AWS_IAM`` auth
+take the local admin token instead of SigV4.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
+from heard_local.authorizer import Forbidden, JwtAuthorizer, Unauthorized
 from heard_local.defaults import ACCOUNT_ID, HOST
 
 log = logging.getLogger("heard_local.http")
@@ -45,8 +49,9 @@ Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) ->
 class Route:
     method: str  # "GET", ... or "ANY"
     path: str
-    auth: str | None
+    auth: str | None  # a JWT authorizer's name, "AWS_IAM" or None
     function: str  # logical id of the function serving it
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes of a JWT route
 
     @property
     def route_key(self) -> str:
@@ -86,6 +91,27 @@ def is_textual(content_type: str | None) -> bool:
     return bool(_TEXTUAL.match(content_type.split(";", 1)[0].strip().lower()))
 
 
+def merge_headers(headers: list[tuple[str, str]]) -> tuple[dict[str, str], list[str]]:
+    """Headers as API Gateway passes them (lower-cased, repeats comma-joined) and cookies."""
+    merged: dict[str, str] = {}
+    cookies: list[str] = []
+    for name, value in headers:
+        key = name.lower()
+        if key == "cookie":
+            cookies += [c.strip() for c in value.split(";") if c.strip()]
+            continue
+        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    return merged, cookies
+
+
+def parse_query(raw_query: str) -> dict[str, str]:
+    """``queryStringParameters``: repeats comma-joined, blanks kept."""
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        query[key] = f"{query[key]},{value}" if key in query else value
+    return query
+
+
 def build_event(
     route: Route,
     *,
@@ -100,14 +126,7 @@ def build_event(
     authorizer: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The API Gateway v2 (payload format 2.0) event for one request."""
-    merged: dict[str, str] = {}
-    cookies: list[str] = []
-    for name, value in headers:
-        key = name.lower()
-        if key == "cookie":
-            cookies += [c.strip() for c in value.split(";") if c.strip()]
-            continue
-        merged[key] = f"{merged[key]},{value}" if key in merged else value
+    merged, cookies = merge_headers(headers)
     merged.setdefault("host", domain_name)
     merged["x-forwarded-for"] = source_ip
     merged["x-forwarded-proto"] = "http"
@@ -145,10 +164,7 @@ def build_event(
     if cookies:
         event["cookies"] = cookies
     if raw_query:
-        query: dict[str, str] = {}
-        for key, value in parse_qsl(raw_query, keep_blank_values=True):
-            query[key] = f"{query[key]},{value}" if key in query else value
-        event["queryStringParameters"] = query
+        event["queryStringParameters"] = parse_query(raw_query)
     if path_parameters:
         event["pathParameters"] = path_parameters
     if authorizer is not None:
@@ -285,6 +301,7 @@ class LocalHttpApi:
         invoke: Invoke,
         *,
         api_token: str,
+        authorizers: dict[str, JwtAuthorizer] | None = None,
         host: str = HOST,
         port: int = 0,
         timeout_s: float = SOCKET_TIMEOUT_S,
@@ -292,6 +309,12 @@ class LocalHttpApi:
         self.routes = sorted(routes, key=lambda r: r.specificity)
         self.invoke = invoke
         self.api_token = api_token
+        self.authorizers = dict(authorizers or {})
+        unknown = {
+            r.auth for r in routes if r.auth and r.auth not in ("AWS_IAM", *self.authorizers)
+        }
+        if unknown:
+            raise ValueError(f"routes name authorizers the API does not have: {sorted(unknown)}")
         self.timeout_s = timeout_s
         self._server = _Server((host, port), self._handler_class())
         self._thread: threading.Thread | None = None
@@ -354,9 +377,24 @@ class LocalHttpApi:
                 return route, {k: unquote(v) for k, v in found.groupdict().items()}
         return None
 
-    def _authorize(self, route: Route, headers: list[tuple[str, str]]) -> HttpResponse | None:
+    def _authorize(
+        self, route: Route, headers: list[tuple[str, str]], raw_query: str
+    ) -> HttpResponse | dict[str, Any] | None:
+        """The refusal, or what goes in ``requestContext.authorizer`` (None: nothing)."""
         if route.auth is None:
             return None
+        if route.auth != "AWS_IAM":
+            merged, _ = merge_headers(headers)
+            try:
+                return self.authorizers[route.auth].authorize(
+                    merged, parse_query(raw_query), route.scopes
+                )
+            except Unauthorized as exc:
+                log.info("%s: 401 (%s)", route.route_key, exc)
+                return _json_response(401, {"message": "Unauthorized"})
+            except Forbidden as exc:
+                log.info("%s: 403 (%s)", route.route_key, exc)
+                return _json_response(403, {"message": "Forbidden"})
         given = next((v for k, v in headers if k.lower() == "authorization"), None)
         if not given:
             return _json_response(401, {"message": "Unauthorized"})
@@ -365,7 +403,7 @@ class LocalHttpApi:
             token.strip().encode(), self.api_token.encode()
         ):
             return _json_response(403, {"message": "Forbidden"})
-        return None
+        return local_iam_principal()
 
     def handle(
         self,
@@ -380,9 +418,9 @@ class LocalHttpApi:
         if found is None:
             return _json_response(404, {"message": "Not Found"})
         route, params = found
-        denied = self._authorize(route, headers)
-        if denied is not None:
-            return denied
+        authorized = self._authorize(route, headers, raw_query)
+        if isinstance(authorized, HttpResponse):
+            return authorized
         event = build_event(
             route,
             method=method,
@@ -393,7 +431,7 @@ class LocalHttpApi:
             source_ip=source_ip,
             domain_name=f"{HOST}:{self.port}",
             path_parameters=params,
-            authorizer=local_iam_principal() if route.auth == "AWS_IAM" else None,
+            authorizer=authorized,
         )
         try:
             result = self.invoke(route.function, event)

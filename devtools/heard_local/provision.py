@@ -2,9 +2,11 @@
 
 One source of truth: the local stack and the tests build their AWS resources from the real
 template, so a table key or a queue's redrive policy cannot drift between AWS and the tests.
-Tables, queues, topics, subscriptions, parameters, secrets and log groups are created; functions
-are read into ``FunctionSpec`` (code, handler, resolved environment, event sources) so the local
-stack can invoke them in-process. Roles, alarms, the API and the layer have no local meaning.
+Tables, queues, topics, subscriptions, parameters, secrets, log groups and Cognito user pools
+(with their app clients and groups) are created; functions are read into ``FunctionSpec`` (code,
+handler, resolved environment, event sources) so the local stack can invoke them in-process, and
+the HTTP APIs' JWT authorizers into ``JwtAuthorizerSpec`` so the local API checks tokens as API
+Gateway does. Roles, alarms and the layer have no local meaning.
 """
 
 from __future__ import annotations
@@ -34,6 +36,9 @@ CREATED_TYPES = (
     "AWS::SSM::Parameter",
     "AWS::SecretsManager::Secret",
     "AWS::Logs::LogGroup",
+    "AWS::Cognito::UserPool",
+    "AWS::Cognito::UserPoolClient",
+    "AWS::Cognito::UserPoolGroup",
 )
 # Protocols moto can deliver to on loopback; email/SMS subscriptions are recorded, not created.
 _LOCAL_PROTOCOLS = {"sqs"}
@@ -43,7 +48,18 @@ _FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 class HttpRoute(NamedTuple):
     method: str  # "GET", "POST", ..., or "ANY"
     path: str  # "/mentions/{id}"
-    auth: str | None  # "AWS_IAM" or None
+    auth: str | None  # an authorizer of the API ("CognitoAuthorizer"), "AWS_IAM" or None
+    scopes: tuple[str, ...] = ()  # AuthorizationScopes the route asks of a JWT
+
+
+class JwtAuthorizerSpec(NamedTuple):
+    """A JWT authorizer of an HttpApi, its intrinsics resolved (issuer, audience)."""
+
+    name: str
+    issuer: str
+    audience: tuple[str, ...]
+    identity_source: str = "$request.header.Authorization"
+    scopes: tuple[str, ...] = ()  # the authorizer's default AuthorizationScopes
 
 
 class SqsSource(NamedTuple):
@@ -95,6 +111,7 @@ class Stack:
     types: dict[str, str] = field(default_factory=dict)  # logical id -> resource type (created)
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
     subscriptions: list[SubscriptionSpec] = field(default_factory=list)
+    authorizers: dict[str, JwtAuthorizerSpec] = field(default_factory=dict)  # by name
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def logical_ids(self, resource_type: str) -> list[str]:
@@ -148,6 +165,8 @@ class Stack:
             "secrets": names("AWS::SecretsManager::Secret"),
             "parameters": names("AWS::SSM::Parameter"),
             "log_groups": names("AWS::Logs::LogGroup"),
+            "user_pools": names("AWS::Cognito::UserPool"),
+            "user_pool_clients": names("AWS::Cognito::UserPoolClient"),
             "outputs": self.outputs,
         }
 
@@ -218,6 +237,8 @@ class _Provisioner:
                 self.stack.types[lid] = rtype
         for lid, resource in resources.items():
             kind = resource.get("Type")
+            if kind == "AWS::Serverless::HttpApi" and self.resolver.is_enabled(resource):
+                self._http_api_authorizers(lid, resource)
             if kind in _FUNCTION_TYPES and self.resolver.is_enabled(resource):
                 self.stack.functions[lid] = self._function(lid, resource)
         for name, output in (self.template.get("Outputs") or {}).items():
@@ -389,6 +410,103 @@ class _Provisioner:
             f"arn:aws:logs:{self.stack.region}:{ACCOUNT_ID}:log-group:{name}:*"
         )
 
+    # Cognito: CloudFormation's properties are the API's parameters, bar the pool's name.
+    _USER_POOL_PARAMETERS = {
+        "Policies",
+        "DeletionProtection",
+        "LambdaConfig",
+        "AutoVerifiedAttributes",
+        "AliasAttributes",
+        "UsernameAttributes",
+        "VerificationMessageTemplate",
+        "MfaConfiguration",
+        "UserAttributeUpdateSettings",
+        "DeviceConfiguration",
+        "EmailConfiguration",
+        "SmsConfiguration",
+        "UserPoolTags",
+        "AdminCreateUserConfig",
+        "Schema",
+        "UserPoolAddOns",
+        "UsernameConfiguration",
+        "AccountRecoverySetting",
+    }
+    _CLIENT_PARAMETERS = {
+        "ClientName",
+        "GenerateSecret",
+        "RefreshTokenValidity",
+        "AccessTokenValidity",
+        "IdTokenValidity",
+        "TokenValidityUnits",
+        "ReadAttributes",
+        "WriteAttributes",
+        "ExplicitAuthFlows",
+        "SupportedIdentityProviders",
+        "CallbackURLs",
+        "LogoutURLs",
+        "DefaultRedirectURI",
+        "AllowedOAuthFlows",
+        "AllowedOAuthScopes",
+        "AllowedOAuthFlowsUserPoolClient",
+        "PreventUserExistenceErrors",
+        "EnableTokenRevocation",
+        "EnablePropagateAdditionalUserContextData",
+        "AuthSessionValidity",
+    }
+
+    def _cognito_userpool(self, lid: str, props: dict[str, Any]) -> None:
+        name = props.get("UserPoolName") or physical_name(self.stack.stack_name, lid, 128)
+        kwargs = {k: v for k, v in props.items() if k in self._USER_POOL_PARAMETERS}
+        pool = self.client("cognito-idp").create_user_pool(PoolName=name, **kwargs)["UserPool"]
+        provider = f"cognito-idp.{self.stack.region}.amazonaws.com/{pool['Id']}"
+        self.stack.refs[lid] = pool["Id"]
+        self.stack.attrs[(lid, "UserPoolId")] = pool["Id"]
+        self.stack.attrs[(lid, "Arn")] = pool["Arn"]
+        self.stack.attrs[(lid, "ProviderName")] = provider
+        self.stack.attrs[(lid, "ProviderURL")] = f"https://{provider}"
+
+    def _cognito_userpoolclient(self, lid: str, props: dict[str, Any]) -> None:
+        kwargs = {k: v for k, v in props.items() if k in self._CLIENT_PARAMETERS}
+        kwargs.setdefault("ClientName", physical_name(self.stack.stack_name, lid, 128))
+        client = self.client("cognito-idp").create_user_pool_client(
+            UserPoolId=props["UserPoolId"], **kwargs
+        )["UserPoolClient"]
+        self.stack.refs[lid] = client["ClientId"]
+        self.stack.attrs[(lid, "ClientId")] = client["ClientId"]
+        self.stack.attrs[(lid, "Name")] = client["ClientName"]
+        if client.get("ClientSecret"):
+            self.stack.attrs[(lid, "ClientSecret")] = client["ClientSecret"]
+
+    def _cognito_userpoolgroup(self, lid: str, props: dict[str, Any]) -> None:
+        name = props.get("GroupName") or physical_name(self.stack.stack_name, lid, 128)
+        kwargs = {k: props[k] for k in ("Description", "Precedence") if k in props}
+        self.client("cognito-idp").create_group(
+            UserPoolId=props["UserPoolId"], GroupName=name, **kwargs
+        )
+        self.stack.refs[lid] = name
+
+    # --- the HTTP API's authorizers (read, not created) ---------------------------------------
+
+    def _http_api_authorizers(self, lid: str, resource: dict[str, Any]) -> None:
+        auth = (resource.get("Properties") or {}).get("Auth") or {}
+        for name, authorizer in (auth.get("Authorizers") or {}).items():
+            jwt = self.resolver.resolve(authorizer.get("JwtConfiguration"))
+            if not jwt:
+                log.debug("%s.%s: not a JWT authorizer; not emulated", lid, name)
+                continue
+            jwt = {k.lower(): v for k, v in jwt.items()}
+            audience = jwt.get("audience") or []
+            self.stack.authorizers[name] = JwtAuthorizerSpec(
+                name=name,
+                issuer=str(jwt.get("issuer") or ""),
+                audience=tuple(str(a) for a in audience),
+                identity_source=str(
+                    self.resolver.resolve(authorizer.get("IdentitySource"))
+                    or "$request.header.Authorization"
+                ),
+                scopes=tuple(self.resolver.resolve(authorizer.get("AuthorizationScopes")) or ()),
+            )
+
     # --- functions (read, not created) --------------------------------------------------------
 
     def _function(self, lid: str, resource: dict[str, Any]) -> FunctionSpec:
@@ -417,12 +535,18 @@ class _Provisioner:
             kind = event.get("Type")
             props = event.get("Properties") or {}
             if kind == "HttpApi":
-                auth = ((props.get("Auth") or {}).get("Authorizer")) or self._default_auth(props)
+                own = props.get("Auth") or {}
+                auth = own.get("Authorizer") or self._default_auth(props)
+                auth = None if auth in (None, "NONE") else auth
+                scopes = self.resolver.resolve(own.get("AuthorizationScopes")) or ()
+                if auth in self.stack.authorizers and not scopes:
+                    scopes = self.stack.authorizers[auth].scopes
                 spec.http_routes.append(
                     HttpRoute(
                         str(self.resolver.resolve(props.get("Method", "ANY"))).upper(),
                         self.resolver.resolve(props.get("Path", "/{proxy+}")),
-                        None if auth in (None, "NONE") else auth,
+                        auth,
+                        tuple(scopes) if auth not in (None, "AWS_IAM") else (),
                     )
                 )
             elif kind == "SQS":

@@ -21,9 +21,11 @@ from typing import Any, TextIO
 
 from heard_local import defaults
 from heard_local.alert_printer import AlertPrinter
+from heard_local.authorizer import JwtAuthorizer, MotoJwks
 from heard_local.fakes import PlatformFakes
 from heard_local.http_api import LocalHttpApi, Route
 from heard_local.motoserver import MotoServer, start_moto
+from heard_local.people import SignInTarget, create_demo_users
 from heard_local.provision import FunctionSpec, Stack, provision
 from heard_local.runtime import Handler, load_handler, make_context
 from heard_local.schedules import Scheduler
@@ -137,6 +139,7 @@ class LocalStack:
         self.scheduler: Scheduler | None = None
         self.alerts: AlertPrinter | None = None
         self.secrets = defaults.secrets()
+        self.sign_in: SignInTarget | None = None  # the user pool and client of the API
         self.drain_timeout_s = drain_timeout_s
         self._abandon = threading.Event()
         # Fake X and Meta APIs that receive replies (started first: the functions' environment
@@ -175,15 +178,22 @@ class LocalStack:
             pool.warm()
             self.pools[lid] = pool
 
+        self.sign_in = create_demo_users(self.stack)
         routes = [
-            Route(r.method, r.path, r.auth, lid)
+            Route(r.method, r.path, r.auth, lid, r.scopes)
             for lid, spec in self.stack.functions.items()
             for r in spec.http_routes
         ]
+        keys = MotoJwks(self.moto.endpoint_url)
+        authorizers = {
+            name: JwtAuthorizer(spec, keys, admin_token=self.secrets["HEARD_API_TOKEN"])
+            for name, spec in self.stack.authorizers.items()
+        }
         self.api = LocalHttpApi(
             routes,
             self.invoke,
             api_token=self.secrets["HEARD_API_TOKEN"],
+            authorizers=authorizers,
             host=defaults.HOST,
             port=self.port,
         )
@@ -332,6 +342,30 @@ class LocalStack:
                 for r in (self.api.routes if self.api else [])
             ],
             "platform_fakes": self.fakes.urls() if self.fakes is not None else {},
+            **self._people_json(),
+        }
+
+    def _people_json(self) -> dict[str, Any]:
+        """The user pool the API accepts, its demo people and how to get a token for one."""
+        if self.sign_in is None:
+            return {}
+        first = defaults.DEMO_USERS[0].username
+        return {
+            "user_pool": {
+                "id": self.sign_in.user_pool_id,
+                "client_id": self.sign_in.client_id,
+                "issuer": self.sign_in.issuer,
+            },
+            "demo_users": [
+                {
+                    "username": u.username,
+                    "password": u.password,
+                    "name": u.name,
+                    "groups": list(u.groups),
+                }
+                for u in defaults.DEMO_USERS
+            ],
+            "token_command": f"python -m heard_local token {first}",
         }
 
     def write_local_json(self) -> Path:

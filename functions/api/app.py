@@ -1,4 +1,8 @@
-"""The team's inbox API: list and read mentions (behind IAM auth in AWS)."""
+"""The team's inbox API: list and read mentions, and say who is asking.
+
+In AWS every route here sits behind HeardApi's Cognito JWT authorizer; the signed-in person
+reaches the domain as a ``Principal`` read from the token's claims (``heard.api.identity``).
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,10 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from heard.api.errors import ApiError, error_response
+from heard.api.identity import Principal, require_principal
 from heard.api.inbox import Inbox, etag
-from heard.api.responses import CaseView
+from heard.api.responses import CaseView, PrincipalView
+from heard.jsonbody import BodyError, load_json, raw_body
 from heard.observability import make_tracer
 from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
@@ -27,6 +33,16 @@ app.exception_handler(ApiError)(error_response)
 def _inbox() -> Inbox:
     table = boto3.resource("dynamodb").Table(ApiSettings.from_env().mentions_table)
     return Inbox(MentionStore(MentionTable(table)))
+
+
+def _principal() -> Principal:
+    """The signed-in person of the current request; a 401 ``ApiError`` when there is none."""
+    return require_principal(app.current_event.raw_event)
+
+
+@app.get("/me")
+def me() -> dict[str, Any]:
+    return PrincipalView.of(_principal()).model_dump(mode="json")
 
 
 @app.get("/mentions")
@@ -44,11 +60,16 @@ def get_mention(mention_id: str) -> Response[dict[str, Any]]:
 def update_mention(mention_id: str) -> Response[dict[str, Any]]:
     event = app.current_event
     try:
-        body = event.json_body if event.body else {}
-    except ValueError:
-        raise ApiError.invalid("body", "not valid JSON") from None
+        body = load_json(_raw_body()) if event.body else {}
+    except BodyError as exc:
+        raise ApiError.invalid("body", str(exc)) from None
     case = _inbox().update(mention_id, body, _actor(), if_match=event.headers.get("if-match"))
     return _case_response(case)
+
+
+def _raw_body() -> bytes:
+    event = app.current_event
+    return raw_body(event.body, bool(event.is_base64_encoded))
 
 
 def _case_response(case: CaseView) -> Response[dict[str, Any]]:
@@ -61,13 +82,8 @@ def _case_response(case: CaseView) -> Response[dict[str, Any]]:
 
 
 def _actor() -> str:
-    """Who is making the request: the signed-in person, else the IAM caller."""
-    authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.raw_event.get("jwt") or {}).get("claims") or {}
-    if claims.get("sub"):
-        return str(claims.get("email") or claims.get("cognito:username") or claims["sub"])
-    iam = authorizer.raw_event.get("iam") or {}
-    return str(iam.get("userArn") or iam.get("callerId") or "unknown")
+    """Who is making the request, as history and assignees name people: their email."""
+    return _principal().handle
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

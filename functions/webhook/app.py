@@ -5,7 +5,6 @@ Thin handler: HTTP in, ``heard.webhooks`` does the work, domain errors map to st
 
 from __future__ import annotations
 
-import base64
 from functools import cache
 
 import boto3
@@ -15,6 +14,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from heard.ingest import EnqueueError, IngestQueue, message_platform
+from heard.jsonbody import BodyError, raw_body
 from heard.models import QueueMessage
 from heard.observability import PlatformMetrics, make_tracer
 from heard.platforms import (
@@ -46,13 +46,10 @@ webhooks = Webhooks(_queue)
 
 def _raw_body() -> bytes:
     event = app.current_event
-    body = event.body or ""
-    if not event.is_base64_encoded:
-        return body.encode("utf-8", errors="surrogatepass")
     try:
-        return base64.b64decode(body, validate=True)
-    except ValueError:
-        raise PayloadError("body", "not valid base64") from None
+        return raw_body(event.body, bool(event.is_base64_encoded))
+    except BodyError as exc:
+        raise PayloadError("body", str(exc)) from None
 
 
 def _accepted(messages: list[QueueMessage]) -> dict:

@@ -8,11 +8,10 @@ verified and parsed, so a bad request leaves no trace.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from heard import platforms, secrets
+from heard import jsonbody, platforms, secrets
 from heard.ingest import IngestQueue
 from heard.models import QueueMessage
 from heard.platforms import Challenge, PayloadError, PlatformAdapter, WebhookRequest
@@ -33,21 +32,11 @@ def check_size(raw: bytes) -> bytes:
 
 
 def load_json(raw: bytes) -> Any:
-    """The body's JSON. Strings must be valid Unicode (a lone ``\\ud800`` escape is refused: it
-    could never be stored or queued), and nesting deeper than Python can walk is refused."""
+    """The body's JSON, or a ``PayloadError`` on ``body`` saying why not."""
     try:
-        data = json.loads(raw)
-        # Re-encoding finds any unpaired surrogate escape anywhere in the document.
-        json.dumps(data, ensure_ascii=False).encode("utf-8")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise PayloadError("body", f"not valid JSON ({exc})") from exc
-    except UnicodeEncodeError:
-        raise PayloadError("body", "a string holds an unpaired surrogate escape") from None
-    except RecursionError:
-        raise PayloadError("body", "JSON nested too deeply") from None
-    except ValueError as exc:  # NaN/Infinity re-encoded, huge integer literals
-        raise PayloadError("body", f"not valid JSON ({exc})") from exc
-    return data
+        return jsonbody.load_json(raw)
+    except jsonbody.BodyError as exc:
+        raise PayloadError("body", str(exc)) from None
 
 
 class Webhooks:

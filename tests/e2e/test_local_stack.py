@@ -249,11 +249,44 @@ def test_x_crc_check(running: RunningStack) -> None:
     assert response.json() == {"response_token": "sha256=" + base64.b64encode(digest).decode()}
 
 
-def test_inbox_needs_the_api_token(running: RunningStack) -> None:
-    assert running.api.get("/mentions").status_code == 401
-    token = {"authorization": f"Bearer {running.info['api_token']}"}
-    assert running.api.get("/mentions", headers=token).status_code == 200
+def _token(running: RunningStack, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m heard_local token ...`` against the running stack's local.json."""
+    state_dir = str(running.log.parent)  # where _start put local.json
+    return subprocess.run(
+        [sys.executable, "-m", "heard_local", "token", *args],
+        cwd=ROOT,
+        env={**os.environ, "HEARD_STATE_DIR": state_dir},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_inbox_needs_a_signed_in_person(running: RunningStack) -> None:
+    refused = running.api.get("/mentions")
+    assert (refused.status_code, refused.json()) == (401, {"message": "Unauthorized"})
+    forged = running.api.get("/mentions", headers={"authorization": "Bearer e30.e30.e30"})
+    assert forged.status_code == 401
+    admin = {"authorization": f"Bearer {running.info['api_token']}"}
+    assert running.api.get("/mentions", headers=admin).status_code == 200
+    assert running.api.get("/me", headers=admin).json()["kind"] == "local-admin"
     assert running.api.get("/nowhere").status_code == 404
+
+
+def test_a_demo_user_signs_in_with_the_token_command(running: RunningStack) -> None:
+    users = {u["username"]: u for u in running.info["demo_users"]}
+    assert set(users) == {u.username for u in defaults.DEMO_USERS}
+    assert running.info["token_command"] == "python -m heard_local token alice@acme.example"
+    printed = _token(running, "alice@acme.example")
+    assert printed.returncode == 0, printed.stderr
+    token = {"authorization": f"Bearer {printed.stdout.strip()}"}
+    me = running.api.get("/me", headers=token)
+    assert me.status_code == 200
+    assert me.json()["username"] == "alice@acme.example"
+    assert me.json()["display_name"] == users["alice@acme.example"]["name"]
+    assert running.api.get("/mentions", params={"brand": "Acme"}, headers=token).status_code == 200
+    unknown = _token(running, "mallory@acme.example")
+    assert unknown.returncode == 1 and "not a demo user" in unknown.stderr
 
 
 def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:

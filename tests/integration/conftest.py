@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from heard_local.authorizer import local_admin_claims
+from heard_local.defaults import secret
 from heard_local.http_api import HttpResponse, Route, build_event, map_response
 from heard_local.sqs_source import lambda_record
 
@@ -23,7 +25,11 @@ def event_json() -> Callable[[str], dict[str, Any]]:
 @pytest.fixture
 def call_api(stack, load, lambda_context) -> Callable[..., HttpResponse]:
     """``call_api("POST", "/webhooks/x", body, headers)``: the route's handler, as API Gateway
-    would invoke it (payload format 2.0), and the HTTP response API Gateway would send."""
+    would invoke it (payload format 2.0), and the HTTP response API Gateway would send.
+
+    The authorizer is not run here (tests/integration/test_api_auth.py covers it): a request
+    to a guarded route that carries the local admin token arrives with the local admin's
+    claims, as the local stack's authorizer passes them; any other arrives with none."""
     routes = [
         Route(r.method, r.path, r.auth, logical_id)
         for logical_id, spec in stack.functions.items()
@@ -50,12 +56,20 @@ def call_api(stack, load, lambda_context) -> Callable[..., HttpResponse]:
             source_ip="127.0.0.1",
             domain_name="127.0.0.1:3000",
             path_parameters=params,
+            authorizer=_authorizer(route, headers or {}),
         )
         if route.function not in handlers:
             handlers[route.function] = load(route.function)
         return map_response(handlers[route.function](event, lambda_context(route.function)))
 
     return _call
+
+
+def _authorizer(route: Route, headers: dict[str, str]) -> dict[str, Any] | None:
+    bearer = {k.lower(): v for k, v in headers.items()}.get("authorization", "")
+    if route.auth is None or bearer != f"Bearer {secret('HEARD_API_TOKEN')}":
+        return None
+    return {"jwt": {"claims": local_admin_claims(), "scopes": None}}
 
 
 @pytest.fixture

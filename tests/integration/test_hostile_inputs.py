@@ -47,6 +47,7 @@ HEADERS = [
     {"x-hub-signature-256": "sha256=zz"},
     {"content-type": "application/octet-stream"},
 ]
+HEADERS += [{"if-match": "W/" + "9" * 400}, {"if-match": '"99999999999999999999"'}]
 QUERIES = [
     "",
     "limit=%C2%B2",
@@ -77,10 +78,19 @@ def _requests(stack) -> list[tuple[str, str, bytes, dict[str, str]]]:
     found = []
     for spec in stack.functions.values():
         for route in spec.http_routes:
+            # A guarded route is swept signed in (as the local admin), so the sweep reaches its
+            # handler's code; the authorizer's refusals are tests/integration/test_api_auth.py's.
+            signed_in = {"authorization": f"Bearer {defaults.secret('HEARD_API_TOKEN')}"}
+            person = signed_in if route.auth else {}
             for path in _fill(route.path):
                 for query in QUERIES:
-                    found.append((route.method, f"{path}?{query}", b"", {}))
-                if route.method != "POST":
+                    found.append((route.method, f"{path}?{query}", b"", person))
+                if route.method not in ("POST", "PATCH"):
+                    continue
+                if route.method == "PATCH":
+                    for body in BODIES:
+                        for headers in HEADERS:
+                            found.append((route.method, path, body, {**headers, **person}))
                     continue
                 name = path.rsplit("/", 1)[-1]
                 for body in BODIES:

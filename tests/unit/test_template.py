@@ -386,26 +386,80 @@ def check_async_edges(template: dict[str, Any]) -> list[str]:
     return problems
 
 
+def _is_webhook(path: Any) -> bool:
+    return str(path).startswith("/webhooks/")
+
+
+def _cognito_authorizers(template: dict[str, Any], api: dict[str, Any]) -> dict[str, list[str]]:
+    """The API's JWT authorizers, each with the problems that keep it from being one that
+    accepts only tokens of a user pool of this template, for an app client of that pool."""
+    pools = resources_of(template, "AWS::Cognito::UserPool")
+    clients = resources_of(template, "AWS::Cognito::UserPoolClient")
+    found: dict[str, list[str]] = {}
+    authorizers = ((api.get("Properties") or {}).get("Auth") or {}).get("Authorizers") or {}
+    for name, authorizer in authorizers.items():
+        jwt = {k.lower(): v for k, v in (authorizer.get("JwtConfiguration") or {}).items()}
+        if not jwt:
+            continue  # a Lambda authorizer: not one of ours
+        problems = []
+        if authorizer.get("IdentitySource") != "$request.header.Authorization":
+            problems.append(f"IdentitySource {authorizer.get('IdentitySource')!r}")
+        issuer = jwt.get("issuer")
+        text = issuer.get("Fn::Sub") if isinstance(issuer, dict) else None
+        pool = next(
+            (
+                p
+                for p in pools
+                if text == f"https://cognito-idp.${{AWS::Region}}.amazonaws.com/${{{p}}}"
+            ),
+            None,
+        )
+        if pool is None:
+            problems.append(f"issuer {issuer!r} is not a user pool of the template")
+        audience = [target(a) for a in as_list(jwt.get("audience") or [])]
+        pool_of = {
+            lid: target((c.get("Properties") or {}).get("UserPoolId")) for lid, c in clients.items()
+        }
+        if not audience or any(pool_of.get(a or "") != pool for a in audience):
+            problems.append(f"audience {audience!r} is not the app client(s) of {pool}")
+        found[name] = problems
+    return found
+
+
 def check_api_auth(template: dict[str, Any]) -> list[str]:
-    """Only the signature-verified webhook routes are open; everything else is IAM-signed."""
+    """Only the signature-verified webhook routes are open (``Authorizer: NONE``); every other
+    route, now and future, needs a signed-in person: the API's default authorizer is a JWT
+    authorizer for a user pool of the template, and no route names another."""
     problems = []
     apis = resources_of(template, "AWS::Serverless::HttpApi")
+    checked: dict[str, dict[str, list[str]]] = {}
+    for lid, api in apis.items():
+        checked[lid] = _cognito_authorizers(template, api)
+        auth = (api.get("Properties") or {}).get("Auth") or {}
+        default = auth.get("DefaultAuthorizer")
+        if default not in checked[lid]:
+            problems.append(f"{lid}: DefaultAuthorizer {default!r} is not a Cognito JWT authorizer")
+        for name, found in checked[lid].items():
+            problems += [f"{lid}.{name}: {p}" for p in found]
     for lid, function in resources_of(template, FUNCTION).items():
         for name, event in ((function.get("Properties") or {}).get("Events") or {}).items():
             if event.get("Type") != "HttpApi":
                 continue
             ev = event.get("Properties") or {}
-            api = apis.get(target(ev.get("ApiId")) or "", {})
-            api_auth = (api.get("Properties") or {}).get("Auth") or {}
+            api_id = target(ev.get("ApiId")) or ""
+            if api_id not in apis:
+                problems.append(f"{lid}.{name}: not on an HttpApi of the template")
+                continue
+            api_auth = (apis[api_id].get("Properties") or {}).get("Auth") or {}
             authorizer = (ev.get("Auth") or {}).get("Authorizer") or api_auth.get(
                 "DefaultAuthorizer"
             )
-            if str(ev.get("Path", "")).startswith("/webhooks/"):
-                continue
-            if authorizer != "AWS_IAM":
-                problems.append(f"{lid}.{name} {ev.get('Path')}: authorizer {authorizer!r}")
-            elif not api_auth.get("EnableIamAuthorizer"):
-                problems.append(f"{lid}.{name}: HttpApi without EnableIamAuthorizer")
+            where = f"{lid}.{name} {ev.get('Path')}"
+            if _is_webhook(ev.get("Path")):
+                if authorizer != "NONE":
+                    problems.append(f"{where}: webhook route with authorizer {authorizer!r}")
+            elif authorizer not in checked[api_id]:
+                problems.append(f"{where}: authorizer {authorizer!r}, want the JWT authorizer")
     return problems
 
 
@@ -474,8 +528,50 @@ def test_optional_alert_endpoints_are_conditional(template):
 
 def test_outputs_name_the_deployed_resources(template):
     outputs = template["Outputs"]
-    for name in ("ApiUrl", "MentionsTableName", "IngestQueueUrl", "AlertsTopicArn"):
+    for name in (
+        "ApiUrl",
+        "MentionsTableName",
+        "IngestQueueUrl",
+        "AlertsTopicArn",
+        "UserPoolId",
+        "UserPoolClientId",
+        "UserPoolIssuer",
+    ):
         assert name in outputs
+    issuer = _jwt(template)["JwtConfiguration"]["issuer"]
+    assert outputs["UserPoolIssuer"]["Value"] == issuer  # what clients see is what is checked
+
+
+def test_the_team_signs_in_to_an_admin_run_pool(template):
+    """Email as username, admin-created accounts only, a real password policy, and a pool
+    that survives a prod stack's deletion or replacement like the table."""
+    [pool] = resources_of(template, "AWS::Cognito::UserPool").values()
+    props = pool["Properties"]
+    assert props["UsernameAttributes"] == ["email"]
+    assert props["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    policy = props["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert all(policy[k] for k in ("RequireLowercase", "RequireUppercase", "RequireNumbers"))
+    assert _resolve_for_stage(template, props["DeletionProtection"], "prod") == "ACTIVE"
+    assert _resolve_for_stage(template, props["DeletionProtection"], "dev") == "INACTIVE"
+    table = template["Resources"]["MentionsTable"]
+    assert pool["DeletionPolicy"] == table["DeletionPolicy"] == "Retain"
+    assert pool["UpdateReplacePolicy"] == table["UpdateReplacePolicy"] == "Retain"
+
+
+def test_the_inbox_client_is_public_with_password_srp_and_refresh(template):
+    [client] = resources_of(template, "AWS::Cognito::UserPoolClient").values()
+    props = client["Properties"]
+    assert props["GenerateSecret"] is False  # a browser and scripts cannot keep a secret
+    assert set(props["ExplicitAuthFlows"]) == {
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+    }
+    units = props["TokenValidityUnits"]
+    assert (props["IdTokenValidity"], units["IdToken"]) == (60, "minutes")
+    assert (props["AccessTokenValidity"], units["AccessToken"]) == (60, "minutes")
+    assert (props["RefreshTokenValidity"], units["RefreshToken"]) == (30, "days")
 
 
 # --- the checkers catch what they are for -----------------------------------------------------
@@ -528,12 +624,45 @@ def _add_policy(policy: Any):
     return edit
 
 
-def _webhook_free_route(t: dict[str, Any]) -> None:
+def _http_events(t: dict[str, Any], webhook: bool) -> Iterator[dict[str, Any]]:
     for function in resources_of(t, FUNCTION).values():
         for event in (function["Properties"].get("Events") or {}).values():
-            if event["Type"] == "HttpApi" and "Auth" in event["Properties"]:
-                del event["Properties"]["Auth"]
-                return
+            props = event["Properties"]
+            if event["Type"] == "HttpApi" and _is_webhook(props.get("Path")) == webhook:
+                yield props
+
+
+def _open_management_route(t: dict[str, Any]) -> None:
+    next(_http_events(t, webhook=False))["Auth"] = {"Authorizer": "NONE"}
+
+
+def _iam_management_route(t: dict[str, Any]) -> None:
+    next(_http_events(t, webhook=False))["Auth"] = {"Authorizer": "AWS_IAM"}
+
+
+def _webhook_behind_the_authorizer(t: dict[str, Any]) -> None:
+    del next(_http_events(t, webhook=True))["Auth"]
+
+
+def _no_default_authorizer(t: dict[str, Any]) -> None:
+    t["Resources"]["HeardApi"]["Properties"]["Auth"].pop("DefaultAuthorizer")
+
+
+def _jwt(t: dict[str, Any]) -> dict[str, Any]:
+    authorizers = t["Resources"]["HeardApi"]["Properties"]["Auth"]["Authorizers"]
+    return next(iter(authorizers.values()))
+
+
+def _foreign_issuer(t: dict[str, Any]) -> None:
+    _jwt(t)["JwtConfiguration"]["issuer"] = "https://issuer.example/"
+
+
+def _any_audience(t: dict[str, Any]) -> None:
+    _jwt(t)["JwtConfiguration"]["audience"] = ["anyone"]
+
+
+def _token_from_the_query(t: dict[str, Any]) -> None:
+    _jwt(t)["IdentitySource"] = "$request.querystring.token"
 
 
 def _no_redrive(t: dict[str, Any]) -> None:
@@ -585,7 +714,13 @@ BREAKAGES = [
     ("least_privilege", _add_policy({"DynamoDBCrudPolicy": {"TableName": "*"}})),
     ("least_privilege", _add_policy("AmazonDynamoDBFullAccess")),
     ("async_edges", _schedule_without_dlq),
-    ("api_auth", _webhook_free_route),
+    ("api_auth", _open_management_route),
+    ("api_auth", _iam_management_route),
+    ("api_auth", _webhook_behind_the_authorizer),
+    ("api_auth", _no_default_authorizer),
+    ("api_auth", _foreign_issuer),
+    ("api_auth", _any_audience),
+    ("api_auth", _token_from_the_query),
 ]
 
 

@@ -27,6 +27,10 @@ class ApiError(Exception):
     def not_found(cls, message: str) -> ApiError:
         return cls(404, "not_found", message)
 
+    @classmethod
+    def unauthorized(cls, message: str) -> ApiError:
+        return cls(401, "unauthorized", message)
+
     def body(self) -> dict[str, str]:
         """The JSON body a client receives."""
         body = {"error": self.code, "message": self.message}

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from heard.api.identity import Principal, PrincipalKind
 from heard.models import (
     AlertState,
     Intent,
@@ -159,3 +160,18 @@ class MentionPage(View):
 
     items: list[MentionView]
     next_cursor: str | None = None
+
+
+class PrincipalView(View):
+    """``GET /me``: who the API takes the caller to be."""
+
+    id: str
+    username: str
+    email: str | None = None
+    display_name: str
+    groups: list[str]
+    kind: PrincipalKind
+
+    @classmethod
+    def of(cls, principal: Principal) -> PrincipalView:
+        return cls.model_validate(principal, from_attributes=True)

@@ -309,3 +309,8 @@ def test_a_burst_of_connections_is_accepted() -> None:
     failed = [a for a in answers if not (isinstance(a, bytes) and a.startswith(b"HTTP/1.1 200"))]
     assert len(answers) == 50 and failed == []
     assert len(recorder.events) == 50
+
+
+def test_a_route_naming_an_authorizer_the_api_lacks_is_refused() -> None:
+    with pytest.raises(ValueError, match="CognitoAuthorizer"):
+        LocalHttpApi([Route("GET", "/me", "CognitoAuthorizer", "Api")], Recorder(), api_token="t")

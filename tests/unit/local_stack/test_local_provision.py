@@ -5,7 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from heard_local.provision import Stack, generate_secret_string, physical_name, provision
+from heard_local.defaults import DEMO_USERS
+from heard_local.people import create_demo_users, sign_in, sign_in_target
+from heard_local.provision import (
+    JwtAuthorizerSpec,
+    Stack,
+    generate_secret_string,
+    physical_name,
+    provision,
+)
 from heard_local.template import load_template
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -60,12 +68,75 @@ def test_functions_are_read_with_resolved_environment(stack: Stack) -> None:
     assert webhook.handler == "app.handler"
     assert webhook.environment["INGEST_QUEUE_URL"] == stack.queue_url("IngestQueue")
     assert webhook.environment["POWERTOOLS_SERVICE_NAME"] == "heard"  # from Globals
-    assert ("POST", "/webhooks/{platform}", None) in webhook.http_routes
+    assert ("POST", "/webhooks/{platform}", None, ()) in webhook.http_routes  # Authorizer: NONE
     api = stack.functions["ApiFunction"]
-    assert ("GET", "/mentions/{id}", "AWS_IAM") in api.http_routes
+    # The API's DefaultAuthorizer, which the event does not name.
+    assert ("GET", "/mentions/{id}", "CognitoAuthorizer", ()) in api.http_routes
+    assert ("GET", "/me", "CognitoAuthorizer", ()) in api.http_routes
     (source,) = stack.functions["TriageFunction"].sqs
     assert source.queue == "IngestQueue"
     assert source.report_batch_item_failures is True
+
+
+def test_user_pool_client_and_group_follow_the_template(stack: Stack) -> None:
+    declared = load_template(TEMPLATE)["Resources"]
+    cognito = stack.client("cognito-idp")
+    pool_id = stack.refs["UserPool"]
+    pool = cognito.describe_user_pool(UserPoolId=pool_id)["UserPool"]
+    props = declared["UserPool"]["Properties"]
+    assert pool["Name"] == f"{stack.stack_name}-people"
+    assert pool["UsernameAttributes"] == ["email"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+    assert pool["Policies"] == props["Policies"]
+    assert pool["DeletionProtection"] == "INACTIVE"  # Stage dev
+    client = cognito.describe_user_pool_client(
+        UserPoolId=pool_id, ClientId=stack.refs["UserPoolClient"]
+    )["UserPoolClient"]
+    client_props = declared["UserPoolClient"]["Properties"]
+    assert "ClientSecret" not in client
+    assert client["ExplicitAuthFlows"] == client_props["ExplicitAuthFlows"]
+    assert client["TokenValidityUnits"] == client_props["TokenValidityUnits"]
+    groups = cognito.list_groups(UserPoolId=pool_id)["Groups"]
+    assert [g["GroupName"] for g in groups] == ["managers"]
+    assert stack.attrs[("UserPool", "ProviderURL")] == (
+        f"https://cognito-idp.{stack.region}.amazonaws.com/{pool_id}"
+    )
+
+
+def test_the_jwt_authorizer_is_read_with_its_issuer_and_audience(stack: Stack) -> None:
+    pool_id = stack.refs["UserPool"]
+    issuer = f"https://cognito-idp.{stack.region}.amazonaws.com/{pool_id}"
+    assert stack.authorizers == {
+        "CognitoAuthorizer": JwtAuthorizerSpec(
+            "CognitoAuthorizer",
+            issuer,
+            (stack.refs["UserPoolClient"],),
+            "$request.header.Authorization",
+        )
+    }
+    assert stack.outputs["UserPoolIssuer"] == issuer
+    target = sign_in_target(stack)
+    assert target is not None
+    assert (target.user_pool_id, target.client_id) == (pool_id, stack.refs["UserPoolClient"])
+
+
+def test_demo_users_are_created_confirmed_in_their_groups_and_sign_in(stack: Stack) -> None:
+    target = create_demo_users(stack)
+    assert target is not None
+    cognito = stack.client("cognito-idp")
+    for user in DEMO_USERS:
+        found = cognito.admin_get_user(UserPoolId=target.user_pool_id, Username=user.username)
+        assert found["UserStatus"] == "CONFIRMED"
+        attributes = {a["Name"]: a["Value"] for a in found["UserAttributes"]}
+        assert (attributes["email"], attributes["name"]) == (user.username, user.name)
+        groups = cognito.admin_list_groups_for_user(
+            UserPoolId=target.user_pool_id, Username=user.username
+        )["Groups"]
+        assert tuple(g["GroupName"] for g in groups) == user.groups
+        tokens = sign_in(cognito, target.client_id, user.username, user.password)
+        assert {"IdToken", "AccessToken", "RefreshToken"} <= set(tokens)
+    assert any("managers" in u.groups for u in DEMO_USERS)
+    assert any(not u.groups for u in DEMO_USERS)
 
 
 def test_local_json_names_everything(stack: Stack) -> None:
@@ -74,6 +145,8 @@ def test_local_json_names_everything(stack: Stack) -> None:
     assert set(out["queues"]) >= {"IngestQueue", "IngestDeadLetterQueue"}
     assert out["topics"]["AlertsTopic"] == stack.topic_arn("AlertsTopic")
     assert out["outputs"]["MentionsTableName"] == stack.table_name("MentionsTable")
+    assert out["user_pools"] == {"UserPool": stack.refs["UserPool"]}
+    assert out["user_pool_clients"] == {"UserPoolClient": stack.refs["UserPoolClient"]}
 
 
 def test_subscriptions_follow_conditions(moto_server: str) -> None:
