@@ -122,20 +122,19 @@ class AlertClaims:
         self, brand: str, priority: Priority, *, alerted_before: datetime, limit: int = 100
     ) -> list[MentionRecord]:
         """Alerted mentions of one brand and priority, still new, not yet escalated (nor refused
-        an escalation), whose alert went out before ``alerted_before``. Reads the (small)
-        ByBrandPriority partition."""
+        an escalation), whose alert went out before ``alerted_before``. Reads the brand's new
+        cases (the small, sparse ByBrandStatus partition), then their items by key."""
         kwargs: dict[str, Any] = {
-            "IndexName": "ByBrandPriority",
-            "KeyConditionExpression": "brand_priority = :bp",
+            "IndexName": "ByBrandStatus",
+            "KeyConditionExpression": "brand_status = :bs",
             "FilterExpression": (
-                "#s = :new AND alert_state = :sent AND alerted_at < :cutoff "
+                "priority = :priority AND alert_state = :sent AND alerted_at < :cutoff "
                 "AND attribute_not_exists(escalated_at) "
                 "AND attribute_not_exists(escalation_failed_at) AND deleted = :false"
             ),
-            "ExpressionAttributeNames": {"#s": "status"},
             "ExpressionAttributeValues": {
-                ":bp": brand_key(brand, priority.value),
-                ":new": Status.NEW.value,
+                ":bs": brand_key(brand, Status.NEW.value),
+                ":priority": priority.value,
                 ":sent": AlertState.SENT.value,
                 ":cutoff": iso(alerted_before),
                 ":false": False,
@@ -145,7 +144,12 @@ class AlertClaims:
         found: list[MentionRecord] = []
         while len(found) < limit:
             response = self._table.query(**kwargs)
-            found += [self._t.record(i) for i in response.get("Items", [])]
+            # The index is eventually consistent: what the items say now decides.
+            found += [
+                r
+                for r in self._t.records(response.get("Items", []))
+                if r.status is Status.NEW and r.escalated_at is None and not r.deleted
+            ]
             if "LastEvaluatedKey" not in response:
                 break
             kwargs["ExclusiveStartKey"] = response["LastEvaluatedKey"]
