@@ -102,5 +102,5 @@ class EscalateSettings(ConfigSettings):
     sla_minutes: int = Field(DEFAULT_SLA_MINUTES, ge=1, alias="SLA_MINUTES")
 
 
-class ApiSettings(Settings):
+class ApiSettings(ConfigSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
