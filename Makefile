@@ -67,6 +67,10 @@ bench: $(STAMP) ## Cold import times and the local stack's throughput and latenc
 	$(BIN)/python bench/cold_start.py
 	$(BIN)/python bench/pipeline.py
 
+.PHONY: bench-cost
+bench-cost: $(STAMP) ## DynamoDB write units per mention and AWS cost per million, before/after the indexes
+	$(BIN)/python bench/cost.py
+
 .PHONY: bench-triage
 bench-triage: $(STAMP) ## Triage quality and speed vs VADER and TextBlob (DATA=../shared/data)
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'

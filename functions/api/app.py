@@ -1,7 +1,10 @@
-"""The team's inbox API: list and read mentions, and say who is asking.
+"""The team's inbox API: list, read and update cases, their statistics, and who is asking.
 
 In AWS every route here sits behind HeardApi's Cognito JWT authorizer; the signed-in person
 reaches the domain as a ``Principal`` read from the token's claims (``heard.api.identity``).
+A case's first response and its resolution are published as CloudWatch metrics (EMF):
+``FirstResponseTime`` and ``ResolutionTime`` in seconds from its first message, by brand and
+priority.
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from heard.api.errors import ApiError, error_response
 from heard.api.identity import Principal, require_principal
 from heard.api.inbox import Inbox, etag
 from heard.api.responses import CaseView, PrincipalView
+from heard.api.stats import Stats
+from heard.config import ConfigSource
 from heard.jsonbody import BodyError, load_json, raw_body
+from heard.models import MentionRecord, Status
 from heard.observability import make_tracer
 from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
@@ -30,9 +36,25 @@ app.exception_handler(ApiError)(error_response)
 
 
 @cache
+def _settings() -> ApiSettings:
+    return ApiSettings.from_env()
+
+
+@cache
+def _store() -> MentionStore:
+    table = boto3.resource("dynamodb").Table(_settings().mentions_table)
+    return MentionStore(MentionTable(table))
+
+
+@cache
 def _inbox() -> Inbox:
-    table = boto3.resource("dynamodb").Table(ApiSettings.from_env().mentions_table)
-    return Inbox(MentionStore(MentionTable(table)))
+    return Inbox(_store(), on_change=_case_metrics)
+
+
+@cache
+def _stats() -> Stats:
+    source = ConfigSource(_settings())
+    return Stats(_store(), source.get)  # the config is cached; an SSM edit shows within 60 s
 
 
 def _principal() -> Principal:
@@ -70,6 +92,34 @@ def update_mention(mention_id: str) -> Response[dict[str, Any]]:
 def _raw_body() -> bytes:
     event = app.current_event
     return raw_body(event.body, bool(event.is_base64_encoded))
+
+
+@app.get("/stats")
+def get_stats() -> dict[str, Any]:
+    params = app.current_event.query_string_parameters or {}
+    return _stats().get(params).model_dump(mode="json")
+
+
+def _case_metrics(before: MentionRecord, after: MentionRecord) -> None:
+    """EMF metrics for a case's first response and its resolution, when this update made them:
+    seconds from its first message, dimensions brand and priority."""
+    from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+    reached = []
+    if before.first_response_at is None and after.first_response_at is not None:
+        reached.append(("FirstResponseTime", after.first_response_at))
+    resolved = after.status is Status.RESOLVED and before.status is not Status.RESOLVED
+    if resolved and after.resolved_at is not None:
+        reached.append(("ResolutionTime", after.resolved_at))
+    if not reached:
+        return
+    metrics = EphemeralMetrics()
+    metrics.add_dimension(name="brand", value=after.brand)
+    metrics.add_dimension(name="priority", value=after.priority.value)
+    for name, at in reached:
+        seconds = max((at - after.mention.created_at).total_seconds(), 0.0)
+        metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=seconds)
+    metrics.flush_metrics()
 
 
 def _case_response(case: CaseView) -> Response[dict[str, Any]]:

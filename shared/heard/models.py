@@ -289,3 +289,43 @@ class MentionRecord(HeardModel):
     @property
     def is_case(self) -> bool:
         return self.case_id is None or self.case_id == self.id
+
+
+class CaseSummary(HeardModel):
+    """What /stats counts of a case: the summary ``ByBrand`` and ``Feed`` project (with the
+    platform and creation time their keys hold), or ``of`` a full record. ``created_at`` is the
+    case's first message, when both SLA clocks start."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    brand: str
+    platform: Platform
+    created_at: datetime
+    status: Status
+    priority: Priority
+    sentiment: Sentiment
+    complaint: bool = False
+    intents: list[Intent] = Field(default_factory=list)
+    assignee: str | None = None
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+    @classmethod
+    def of(cls, record: MentionRecord) -> CaseSummary:
+        return cls(
+            id=record.id,
+            brand=record.brand,
+            platform=record.mention.platform,
+            created_at=record.mention.created_at,
+            status=record.status,
+            priority=record.priority,
+            sentiment=record.triage.sentiment,
+            complaint=record.triage.complaint,
+            intents=record.triage.intents,
+            assignee=record.assignee,
+            acknowledged_at=record.acknowledged_at,
+            first_response_at=record.first_response_at,
+            resolved_at=record.resolved_at,
+        )

@@ -100,5 +100,5 @@ class EscalateSettings(ConfigSettings):
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
-class ApiSettings(Settings):
+class ApiSettings(ConfigSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")

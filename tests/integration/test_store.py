@@ -67,7 +67,7 @@ def test_index_keys_hold_the_folded_brand_and_the_record_its_name(store, table):
     store.put_new(record("3", priority=Priority.CRITICAL))
     item = table.get_item(Key={"pk": "facebook:3"})["Item"]
     assert item["brand"] == "acme" and item["brand_name"] == "Acme"
-    assert item["brand_status"] == "acme#new" and item["brand_priority"] == "acme#critical"
+    assert item["brand_status"] == "acme#new" and item["priority"] == "critical"
     assert store.get("facebook:3").brand == "Acme"
     assert [r.id for r in store.list(brand="ACME", priority=Priority.CRITICAL).items] == [
         "facebook:3"

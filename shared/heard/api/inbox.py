@@ -11,7 +11,7 @@ refused, so a misspelt filter never silently widens a listing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol, TypeVar, runtime_checkable
@@ -97,8 +97,16 @@ def _known(params: Mapping[str, str]) -> dict[str, str]:
 
 
 class Inbox:
-    def __init__(self, store: MentionReader):
+    """``on_change(old, new)``, when given, hears of every case change ``update`` stored (the
+    handler publishes metrics from it; the domain publishes nothing)."""
+
+    def __init__(
+        self,
+        store: MentionReader,
+        on_change: Callable[[MentionRecord, MentionRecord], None] | None = None,
+    ):
         self._store = store
+        self._on_change = on_change
 
     def list(self, params: Mapping[str, str]) -> MentionPage:
         """``GET /mentions``: one page of a listing, newest first."""
@@ -158,6 +166,8 @@ class Inbox:
         except VersionConflict as exc:
             status, code = (412, "precondition_failed") if if_match else (409, "version_conflict")
             raise ApiError(status, code, f"the case changed meanwhile: {exc}") from None
+        if self._on_change is not None:
+            self._on_change(case, saved)
         return self._view(saved)
 
     def _case(self, mention_id: str) -> MentionRecord:

@@ -12,15 +12,18 @@ Table design (one item per mention, ``pk`` = ``Mention.key`` such as ``x:1849``)
 | store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
 | get one mention                                  | GetItem ``pk``                               |
 | a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
-| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "acme#new", sort_key  |
-| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "acme#critical"     |
+| a brand's open cases in a status, newest first   | GSI ``ByBrandStatus`` (sparse): "acme#new"   |
+| a brand's cases by priority or closed status     | ``ByBrand`` with a filter on its summary     |
 | every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
+| cases created in a window (/stats)               | ``ByBrand`` / ``Feed``, sort_key BETWEEN     |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
-``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. Index keys hold the
-case-folded brand (``brand_key``); ``brand_name`` keeps the brand as configured. A removal
-that arrives before its mention leaves a tombstone (no index attributes), and the late mention
-is then refused. Every write increments the record's ``version``.
+``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. No index projects the whole
+item: ``ByBrand`` and ``Feed`` hold a summary (``table.SUMMARY``), ``ByBrandStatus`` and
+``ByOpenAuthor`` only open cases, and listings read their page's items by key (BatchGetItem).
+Index keys hold the case-folded brand (``brand_key``); ``brand_name`` keeps the brand as
+configured. A removal that arrives before its mention leaves a tombstone (no index attributes),
+and the late mention is then refused. Every write increments the record's ``version``.
 The one-partition ``Feed`` index suits one company's mention volume (well under 1,000 writes a
 second); shard its key by day if that ever changes.
 """

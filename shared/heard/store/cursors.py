@@ -41,13 +41,13 @@ class Listing:
         status: Status | None = None,
         priority: Priority | None = None,
     ) -> Listing:
-        """The listing for these filters, on the narrowest index that serves them."""
+        """The listing for these filters, on the narrowest index that serves them: an open
+        status has its own (sparse) index; any other filter reads the brand's cases (ByBrand)
+        or every brand's (Feed) through a filter on their projected summary."""
         folded = brand_key(brand) if brand else None
-        if folded and status:
+        if folded and status and status.open:  # the sparse index holds open cases only
             index, name, value = "ByBrandStatus", "brand_status", f"{folded}#{status.value}"
-        elif folded and priority:
-            index, name, value = "ByBrandPriority", "brand_priority", f"{folded}#{priority.value}"
-        elif folded:
+        elif folded:  # a closed status or a priority: a filter on the brand's cases
             index, name, value = "ByBrand", "brand", folded
         else:
             index, name, value = "Feed", "feed", FEED

@@ -5,9 +5,11 @@
 | store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
 | get one mention                                  | GetItem ``pk``                               |
 | a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
-| a brand's mentions in a status, newest first     | GSI ``ByBrandStatus``: "acme#new", sort_key  |
-| a brand's mentions by priority, newest first     | GSI ``ByBrandPriority``: "acme#critical"     |
+| a brand's open cases in a status, newest first   | GSI ``ByBrandStatus`` (sparse): "acme#new"   |
+| a brand's cases by priority or closed status     | ``ByBrand`` with a filter on its summary     |
 | every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
+| a brand's (every brand's) cases created in a     | ``ByBrand`` (``Feed``) sort_key BETWEEN, the |
+| window, for /stats                               | summary projected: no item reads             |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
 ``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. The index keys hold the
@@ -25,13 +27,22 @@ second); shard its key by day if that ever changes.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
+from heard.models import (
+    AlertState,
+    CaseSummary,
+    MentionRecord,
+    Priority,
+    Status,
+    mention_key,
+    utcnow,
+)
 from heard.store.cursors import Listing, decode_cursor, encode_cursor
-from heard.store.table import SLA_SHARD, MentionTable, author_key, iso
+from heard.store.table import FEED, SLA_SHARD, MentionTable, author_key, brand_key, iso
 
 # Every update expression here sets this (with ``":one": 1``): the version counts the changes.
 # ``if_not_exists`` counts items stored before records had a version as version 1.
@@ -125,14 +136,13 @@ class MentionStore:
         values: dict[str, Any] = {
             ":mention": item["mention"],
             ":triage": item["triage"],
-            ":bp": item["brand_priority"],
             ":priority": item["priority"],
             ":now": iso(utcnow()),
             ":false": False,
             ":one": 1,
         }
         update = (
-            "SET mention = :mention, triage = :triage, brand_priority = :bp, "
+            "SET mention = :mention, triage = :triage, "
             f"priority = :priority, edited_at = :now, {BUMP_VERSION}"
         )
         condition = "attribute_exists(pk) AND deleted = :false"
@@ -258,6 +268,32 @@ class MentionStore:
             raise NotFound(key)
         return record
 
+    def created_between(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> Iterator[CaseSummary]:
+        """The cases created in ``[start, end)``, oldest first, as ``ByBrand`` (``brand``, in
+        any case) or ``Feed`` (every brand) project them: every page, no item read."""
+        if brand:
+            index, name, value = "ByBrand", "brand", brand_key(brand)
+        else:
+            index, name, value = "Feed", "feed", FEED
+        # sort_key is "<created_at ISO>#<pk>": "<start ISO>" sorts before every key created at
+        # start or later, "<end ISO>" after every key created before end and before end's own.
+        kwargs: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": "#k = :v AND sort_key BETWEEN :start AND :end",
+            "ExpressionAttributeNames": {"#k": name},
+            "ExpressionAttributeValues": {":v": value, ":start": iso(start), ":end": iso(end)},
+        }
+        while True:
+            response = self._table.query(**kwargs)
+            for entry in response.get("Items", []):
+                yield self._t.summary(entry)
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
     def list(
         self,
         *,
@@ -299,7 +335,7 @@ class MentionStore:
         items: list[MentionRecord] = []
         while True:
             response = self._table.query(**kwargs)
-            items += [self._t.record(i) for i in response.get("Items", [])]
+            items += self._t.records(response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last or len(items) >= limit:
                 break

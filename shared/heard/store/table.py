@@ -1,18 +1,23 @@
 """The mentions table's codec: a ``MentionRecord`` as a DynamoDB item (with its index keys and
 TTL) and back, and the one exception every conditional write raises when its condition fails.
 
-Brands are matched case-insensitively: the index key attributes (``brand``, ``brand_status``,
-``brand_priority``) hold the case-folded brand (``brand_key``), and ``brand_name`` holds the
-name as configured ("Acme"), which is what a record shows.
+Brands are matched case-insensitively: the index key attributes (``brand``, ``brand_status``)
+hold the case-folded brand (``brand_key``), and ``brand_name`` holds the name as configured
+("Acme"), which is what a record shows.
+
+No index projects the whole item (each projected attribute is written again to its index):
+``SUMMARY`` is what ``ByBrand`` and ``Feed`` hold besides their keys, enough to filter a
+listing and to count /stats; a listing reads its page's full items by key (``fetch``).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from heard.models import MentionRecord
+from heard.models import CaseSummary, MentionRecord
 
 FEED = "mention"
 DEFAULT_RETENTION_DAYS = 365
@@ -56,7 +61,6 @@ INDEX_ATTRIBUTES = (
     "feed",
     "sort_key",
     "brand_status",
-    "brand_priority",
     "priority",
     "open_author",
     "sla_shard",
@@ -65,9 +69,37 @@ INDEX_ATTRIBUTES = (
 # The one partition of the BySlaDue index: open cases whose SLA next needs a look, by when.
 SLA_SHARD = "due"
 
+# What ByBrand and Feed project besides their keys (template.yaml says the same; a test checks).
+SUMMARY = (
+    "brand_name",
+    "status",
+    "priority",
+    "triage",
+    "assignee",
+    "acknowledged_at",
+    "first_response_at",
+    "resolved_at",
+)
+# What the sparse ByBrandStatus projects: the listing's priority filter and the escalator's.
+CASE_FILTERS = (
+    "priority",
+    "alert_state",
+    "alerted_at",
+    "escalated_at",
+    "escalation_failed_at",
+    "deleted",
+)
+# BatchGetItem takes at most this many keys a call.
+BATCH_GET_LIMIT = 100
+
 
 def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
+
+
+def sort_key(record: MentionRecord) -> str:
+    """``<created_at ISO>#<pk>``: newest first on every index, ties never collide."""
+    return f"{iso(record.mention.created_at)}#{record.id}"
 
 
 class MentionTable:
@@ -100,26 +132,74 @@ class MentionTable:
 
     @staticmethod
     def index_keys(record: MentionRecord) -> dict[str, str]:
-        """The index attributes a record carries (none for a follow-up)."""
+        """The index attributes a record carries (none for a follow-up). Only an open case
+        carries ``brand_status`` and ``open_author``: the case indexes are sparse."""
         if not record.is_case:
             return {}
         keys = {
             "feed": FEED,
-            "sort_key": f"{iso(record.mention.created_at)}#{record.id}",
-            "brand_status": brand_key(record.brand, record.status.value),
-            "brand_priority": brand_key(record.brand, record.priority.value),
+            "sort_key": sort_key(record),
             "priority": record.priority.value,
         }
-        author = author_key(record)
-        if record.status.open and author is not None:
-            keys["open_author"] = author
-        if record.status.open and record.sla_due is not None:
-            keys["sla_shard"] = SLA_SHARD
-            keys["sla_when"] = f"{iso(record.sla_due)}#{record.id}"
+        if record.status.open:
+            keys["brand_status"] = brand_key(record.brand, record.status.value)
+            author = author_key(record)
+            if author is not None:
+                keys["open_author"] = author
+            if record.sla_due is not None:
+                keys["sla_shard"] = SLA_SHARD
+                keys["sla_when"] = f"{iso(record.sla_due)}#{record.id}"
         return keys
 
     def expires_at(self, start: datetime) -> int:
         return int((start + self.retention).timestamp())
+
+    def fetch(self, keys: list[str]) -> dict[str, dict[str, Any]]:
+        """The items of ``keys`` that exist, by key (BatchGetItem, 100 keys a call; what
+        DynamoDB leaves unprocessed is asked again)."""
+        found: dict[str, dict[str, Any]] = {}
+        client, name = self.table.meta.client, self.table.name
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), BATCH_GET_LIMIT):
+            request: dict[str, Any] = {
+                name: {"Keys": [{"pk": k} for k in unique[start : start + BATCH_GET_LIMIT]]}
+            }
+            for attempt in range(10):
+                response = client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(name, []):
+                    found[item["pk"]] = item
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise RuntimeError(f"DynamoDB left keys of {name} unread after 10 tries")
+        return found
+
+    def records(self, entries: list[dict[str, Any]]) -> list[MentionRecord]:
+        """The full records of an index page's entries, in the page's order; an entry whose
+        item is gone meanwhile (TTL) or is a tombstone is left out."""
+        items = self.fetch([str(e["pk"]) for e in entries])
+        kept = (items.get(str(e["pk"])) for e in entries)
+        return [self.record(i) for i in kept if i is not None and not i.get("tombstone")]
+
+    def summary(self, entry: dict[str, Any]) -> CaseSummary:
+        """A case as ``ByBrand`` or ``Feed`` projects it: the summary, the platform from its
+        key (``x:1849``) and the creation time from ``sort_key``."""
+        data = from_dynamo(entry)
+        triage = data.get("triage") or {}
+        return CaseSummary.model_validate(
+            {
+                **data,
+                "id": data["pk"],
+                "brand": data.get("brand_name") or data.get("brand"),
+                "platform": str(data["pk"]).partition(":")[0],
+                "created_at": str(data["sort_key"]).rpartition("#" + str(data["pk"]))[0],
+                "sentiment": triage.get("sentiment"),
+                "complaint": triage.get("complaint", False),
+                "intents": triage.get("intents", []),
+            }
+        )
 
     def record(self, item: dict[str, Any]) -> MentionRecord:
         data = from_dynamo(item)
