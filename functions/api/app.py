@@ -1,4 +1,5 @@
-"""The team's inbox API: list and read mentions (behind IAM auth in AWS)."""
+"""The team's inbox API: list and read mentions, update cases, queue replies (behind IAM
+auth in AWS)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from heard.api.errors import ApiError, error_response
 from heard.api.inbox import Inbox, etag
 from heard.api.responses import CaseView
+from heard.config import ConfigError, ConfigSource, HeardConfig
 from heard.observability import make_tracer
+from heard.reply_queue import SqsReplyQueue
 from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
 
@@ -25,8 +28,24 @@ app.exception_handler(ApiError)(error_response)
 
 @cache
 def _inbox() -> Inbox:
-    table = boto3.resource("dynamodb").Table(ApiSettings.from_env().mentions_table)
-    return Inbox(MentionStore(MentionTable(table)))
+    settings = ApiSettings.from_env()
+    table = boto3.resource("dynamodb").Table(settings.mentions_table)
+    source = ConfigSource(settings)
+
+    def config() -> HeardConfig | None:
+        # The brand's reply templates for the drafts; without them, the built-in ones.
+        try:
+            return source.get()
+        except ConfigError as exc:
+            logger.warning("brand configuration unavailable; drafts use the defaults: %s", exc)
+            return None
+
+    queue = settings.reply_queue_url
+    return Inbox(
+        MentionStore(MentionTable(table)),
+        config=config,
+        replies=SqsReplyQueue(boto3.client("sqs"), queue) if queue else None,
+    )
 
 
 @app.get("/mentions")
@@ -43,12 +62,34 @@ def get_mention(mention_id: str) -> Response[dict[str, Any]]:
 @app.patch("/mentions/<mention_id>")
 def update_mention(mention_id: str) -> Response[dict[str, Any]]:
     event = app.current_event
-    try:
-        body = event.json_body if event.body else {}
-    except ValueError:
-        raise ApiError.invalid("body", "not valid JSON") from None
+    body = _json_body()
     case = _inbox().update(mention_id, body, _actor(), if_match=event.headers.get("if-match"))
     return _case_response(case)
+
+
+@app.post("/mentions/<mention_id>/replies")
+def request_reply(mention_id: str) -> Response[dict[str, Any]]:
+    """Queue a reply on the case (202); the reply function sends it."""
+    event = app.current_event
+    body = _json_body()
+    accepted, _ = _inbox().request_reply(
+        mention_id, body, _actor(), idempotency_key=event.headers.get("idempotency-key")
+    )
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=accepted.model_dump(mode="json"),
+    )
+
+
+def _json_body() -> Any:
+    event = app.current_event
+    if not event.body:
+        return {}
+    try:
+        return event.json_body
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than can be read
+        raise ApiError.invalid("body", "not valid JSON") from None
 
 
 def _case_response(case: CaseView) -> Response[dict[str, Any]]:
