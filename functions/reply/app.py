@@ -38,7 +38,9 @@ from heard.store import MentionStore, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
+# A reply that waits is a reported item failure, not a function error: with one message a
+# batch, a failed batch must not raise (the Errors alarm is for real failures).
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 # SQS keeps a message invisible for 12 hours at most.
 MAX_VISIBILITY_S = 43_200
 # An idempotency record outlives every redelivery of its message (the queue keeps one 4 days).

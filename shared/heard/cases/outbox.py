@@ -322,10 +322,12 @@ class Outbox:
             self._finish(
                 case_id, reply_id, OutboxState.FAILED, error=error, code=outcome.error_code
             )
+            where = " and ".join(adapter.labels.values())
             self._alarm.raise_once(
                 f"token:{name}",
-                f"Heard cannot reply on {name}: the token needs renewing",
-                f"Replies on {name} fail until the token is renewed: {outcome.reason}.",
+                f"Heard cannot reply on {where}: the token needs renewing",
+                f"Replies on {where} fail until the token is renewed: {outcome.reason}. "
+                "Once it is, send the failed replies again from their cases.",
             )
             return Processed(case_id, reply_id, OutboxState.FAILED)
         if outcome.state is ReplyState.RETRY:
