@@ -157,3 +157,48 @@ def test_a_dead_meta_token_fails_the_reply_and_alerts_ops_once(
     alerts = ops.wait_for(1, timeout_s=5)
     assert len(alerts) == 1 and "Facebook" in alerts[0].message
     assert ops.wait_for(1, timeout_s=1) == []  # one alert, however many replies failed
+
+
+def test_a_renewed_x_token_is_written_back_to_the_secret(stack, x_api, monkeypatch):
+    """In AWS the tokens live in the X secret: the renewal merges the new ones into its JSON."""
+    import httpx
+
+    from heard.platforms.tokens import SecretTokens
+    from heard.settings import PlatformApiSettings
+
+    for name in (
+        "HEARD_X_CLIENT_ID",
+        "HEARD_X_CLIENT_SECRET",
+        "HEARD_X_USER_ACCESS_TOKEN",
+        "HEARD_X_USER_REFRESH_TOKEN",
+        "HEARD_X_USER_TOKEN_EXPIRES_AT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    secrets = stack.client("secretsmanager")
+    name = os.environ["X_SECRET_NAME"]
+    secrets.put_secret_value(
+        SecretId=name,
+        SecretString=json.dumps(
+            {
+                "consumer_secret": "c",
+                "client_id": "app",
+                "user_access_token": "old",
+                "user_refresh_token": "refresh-1",
+                "user_token_expires_at": "2026-01-01T00:00:00+00:00",
+            }
+        ),
+    )
+    from aws_lambda_powertools.utilities import parameters
+
+    parameters.clear_caches()
+    with httpx.Client() as client:
+        tokens = SecretTokens(client, PlatformApiSettings(x_api_url=x_api.url))
+        assert tokens.credentials("x").access_token == "old"
+        assert tokens.credentials("x").expires_at.year == 2026
+        renewed = tokens.renew("x")
+    stored = json.loads(secrets.get_secret_value(SecretId=name)["SecretString"])
+    assert stored["consumer_secret"] == "c" and stored["client_id"] == "app"
+    assert stored["user_access_token"] == renewed.access_token != "old"
+    assert stored["user_refresh_token"] not in ("refresh-1", "")
+    assert tokens.credentials("x").access_token == renewed.access_token
+    assert tokens.credentials("meta").access_token  # the local Page token from the env
