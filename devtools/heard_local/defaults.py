@@ -22,10 +22,15 @@ HOST = "127.0.0.1"
 # The demo brand Acme: what the local stack tracks unless HEARD_CONFIG names your own file.
 DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
 
-# Env var -> local default: every platform adapter's secrets, and the local API token. The
-# handlers use these instead of Secrets Manager when set.
+# Env var -> local default: every platform adapter's secrets (the webhooks' and the reply
+# tokens, which the fake platform APIs accept), and the local API token. The handlers use
+# these instead of Secrets Manager when set.
 LOCAL_SECRETS: dict[str, str] = {
-    **{ref.env_var: ref.local_default for a in platforms.adapters() for ref in a.secrets},
+    **{
+        ref.env_var: ref.local_default
+        for a in platforms.adapters()
+        for ref in (*a.secrets, *a.reply_secrets)
+    },
     "HEARD_API_TOKEN": "local-api-token",
 }
 

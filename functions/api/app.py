@@ -22,10 +22,11 @@ from heard.api.identity import Principal, require_principal
 from heard.api.inbox import Inbox, etag
 from heard.api.responses import CaseView, PrincipalView
 from heard.api.stats import Stats
-from heard.config import ConfigSource
+from heard.config import ConfigError, ConfigSource, HeardConfig
 from heard.jsonbody import BodyError, load_json, raw_body
 from heard.models import MentionRecord, Status
 from heard.observability import make_tracer
+from heard.reply_queue import SqsReplyQueue
 from heard.settings import ApiSettings
 from heard.store import MentionStore, MentionTable
 
@@ -48,7 +49,24 @@ def _store() -> MentionStore:
 
 @cache
 def _inbox() -> Inbox:
-    return Inbox(_store(), on_change=_case_metrics)
+    settings = _settings()
+    source = ConfigSource(settings)
+
+    def config() -> HeardConfig | None:
+        # The brand's reply templates for the drafts; without them, the built-in ones.
+        try:
+            return source.get()
+        except ConfigError as exc:
+            logger.warning("brand configuration unavailable; drafts use the defaults: %s", exc)
+            return None
+
+    queue = settings.reply_queue_url
+    return Inbox(
+        _store(),
+        on_change=_case_metrics,
+        config=config,
+        replies=SqsReplyQueue(boto3.client("sqs"), queue) if queue else None,
+    )
 
 
 @cache
@@ -81,17 +99,9 @@ def get_mention(mention_id: str) -> Response[dict[str, Any]]:
 @app.patch("/mentions/<mention_id>")
 def update_mention(mention_id: str) -> Response[dict[str, Any]]:
     event = app.current_event
-    try:
-        body = load_json(_raw_body()) if event.body else {}
-    except BodyError as exc:
-        raise ApiError.invalid("body", str(exc)) from None
+    body = _json_body()
     case = _inbox().update(mention_id, body, _actor(), if_match=event.headers.get("if-match"))
     return _case_response(case)
-
-
-def _raw_body() -> bytes:
-    event = app.current_event
-    return raw_body(event.body, bool(event.is_base64_encoded))
 
 
 @app.get("/stats")
@@ -120,6 +130,32 @@ def _case_metrics(before: MentionRecord, after: MentionRecord) -> None:
         seconds = max((at - after.mention.created_at).total_seconds(), 0.0)
         metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=seconds)
     metrics.flush_metrics()
+
+
+@app.post("/mentions/<mention_id>/replies")
+def request_reply(mention_id: str) -> Response[dict[str, Any]]:
+    """Queue a reply on the case (202); the reply function sends it."""
+    event = app.current_event
+    body = _json_body()
+    accepted, _ = _inbox().request_reply(
+        mention_id, body, _actor(), idempotency_key=event.headers.get("idempotency-key")
+    )
+    return Response(
+        status_code=202,
+        content_type=content_types.APPLICATION_JSON,
+        body=accepted.model_dump(mode="json"),
+    )
+
+
+def _json_body() -> Any:
+    """The request's JSON (an empty body reads as ``{}``); a 400 naming ``body`` otherwise."""
+    event = app.current_event
+    if not event.body:
+        return {}
+    try:
+        return load_json(raw_body(event.body, bool(event.is_base64_encoded)))
+    except BodyError as exc:
+        raise ApiError.invalid("body", str(exc)) from None
 
 
 def _case_response(case: CaseView) -> Response[dict[str, Any]]:

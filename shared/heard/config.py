@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
 from pathlib import Path
+from string import Formatter
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -28,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from heard.models import Intent, Platform, Priority
+from heard.models import Intent, Platform, Priority, Sentiment
 from heard.settings import ConfigSettings
 
 log = logging.getLogger(__name__)
@@ -335,6 +336,143 @@ class SlaPolicy(Strict):
         return self
 
 
+# ---------------------------------------------------------------------------------------------
+# Reply templates: the drafts the inbox offers for a case (heard.cases.drafts)
+# ---------------------------------------------------------------------------------------------
+
+REPLY_PLACEHOLDERS = ("author", "brand", "agent")
+# What a template may be keyed by, besides an intent and a sentiment.
+REPLY_CATEGORIES = ("complaint", "other")
+_LANG = re.compile(r"^[a-z]{2,3}$")
+
+# Built-in English templates, used where a brand names none for a case. Edit them per brand in
+# its ``replies`` section; a brand's own template for the same key wins.
+DEFAULT_REPLY_TEMPLATES: dict[str, str] = {
+    "complaint": (
+        "Hi {author}, we're sorry to hear this. {agent} from {brand} here: we'd like to put it "
+        "right. Could you tell us a little more about what happened?"
+    ),
+    "billing": (
+        "Hi {author}, sorry for the trouble with your bill. Please send us a private message "
+        "with your order or account number and we'll sort it out. {agent}, {brand}"
+    ),
+    "delivery": (
+        "Hi {author}, sorry your order hasn't reached you as it should. Please send us your "
+        "order number in a private message and we'll track it down. {agent}, {brand}"
+    ),
+    "outage": (
+        "Hi {author}, thanks for letting us know, and sorry for the disruption. Our team is on "
+        "it and we'll update you as soon as it's fixed. {agent}, {brand}"
+    ),
+    "account": (
+        "Hi {author}, sorry you're having trouble with your account. Please send us a private "
+        "message with the email address on it (never your password) and we'll help. "
+        "{agent}, {brand}"
+    ),
+    "privacy": (
+        "Hi {author}, we take your privacy seriously. Please send us a private message with "
+        "the details so we can look into it straight away. {agent}, {brand}"
+    ),
+    "legal": (
+        "Hi {author}, we're sorry to hear this and we take it seriously. Please send us a "
+        "private message with the details so the right person at {brand} can look into it. "
+        "{agent}"
+    ),
+    "safety": (
+        "Hi {author}, thank you for telling us: your safety comes first. Please stop using the "
+        "product and send us the details in a private message so we can act at once. "
+        "{agent}, {brand}"
+    ),
+    "question": (
+        "Hi {author}, thanks for your question! Let us check and we'll get right back to you. "
+        "{agent}, {brand}"
+    ),
+    "praise": "Thank you so much, {author}! We're delighted to hear it. {agent}, {brand}",
+    "other": "Hi {author}, thanks for reaching out to {brand}. How can we help? {agent}",
+}
+DEFAULT_REPLY_LANG = "en"
+
+
+def _reply_key_problem(key: str) -> str | None:
+    """Why ``key`` cannot key a template (None: it can): an intent, a sentiment, complaint,
+    other, or ``<intent or complaint>+<sentiment>``."""
+    sentiments = {s.value for s in Sentiment}
+    topics = {i.value for i in Intent} | set(REPLY_CATEGORIES)
+    topic, plus, sentiment = key.partition("+")
+    if not plus and (topic in topics or topic in sentiments):
+        return None
+    if plus and topic in topics - {"other"} and sentiment in sentiments:
+        return None
+    return (
+        f"unknown template key {key!r}: use an intent ({', '.join(i.value for i in Intent)}), "
+        f"a sentiment ({', '.join(sorted(sentiments))}), complaint or other, or "
+        "<intent>+<sentiment> such as billing+negative"
+    )
+
+
+def _template_problem(text: str) -> str | None:
+    try:
+        fields = [name for _, name, spec, conv in Formatter().parse(text) if name is not None]
+    except ValueError as exc:  # an unpaired brace
+        return f"{exc}: write a literal brace as {{{{ or }}}}"
+    unknown = sorted({f for f in fields if f not in REPLY_PLACEHOLDERS})
+    if unknown:
+        return f"unknown placeholder {{{unknown[0]}}}: a template may use " + ", ".join(
+            f"{{{p}}}" for p in REPLY_PLACEHOLDERS
+        )
+    return None
+
+
+_TemplateText = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class ReplyTemplates(Strict):
+    """A brand's reply templates: ``templates`` per language (``en``, ``de``...), each keyed by
+    an intent, a sentiment, ``complaint``, ``other`` or ``<intent>+<sentiment>``; placeholders
+    ``{author}``, ``{brand}``, ``{agent}``. ``default_lang`` answers a language with no
+    templates of its own; the built-in English templates fill the rest."""
+
+    default_lang: str = DEFAULT_REPLY_LANG
+    templates: dict[str, dict[str, _TemplateText]] = Field(default_factory=dict)
+
+    @field_validator("default_lang")
+    @classmethod
+    def _lang(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not _LANG.match(value):
+            raise ValueError(f"{value!r} is not a language code such as en or de")
+        return value
+
+    @field_validator("templates")
+    @classmethod
+    def _known(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        clean: dict[str, dict[str, str]] = {}
+        for lang, texts in value.items():
+            code = lang.strip().lower()
+            if not _LANG.match(code):
+                raise ValueError(f"{lang!r} is not a language code such as en or de")
+            for key, text in texts.items():
+                problem = _reply_key_problem(key) or _template_problem(text)
+                if problem:
+                    raise ValueError(f"{lang}.{key}: {problem}")
+            clean[code] = dict(texts)
+        return clean
+
+    def lookup(self, lang: str | None, keys: Sequence[str]) -> tuple[str, str, str] | None:
+        """``(lang, key, text)`` of the first template for ``keys`` (most specific first) in
+        ``lang``, else ``default_lang``, else the built-in English; None if none matches."""
+        tried: list[tuple[str, dict[str, str]]] = []
+        for code in dict.fromkeys(c for c in ((lang or "").lower(), self.default_lang) if c):
+            if code in self.templates:
+                tried.append((code, self.templates[code]))
+        tried.append((DEFAULT_REPLY_LANG, DEFAULT_REPLY_TEMPLATES))
+        for code, texts in tried:
+            for key in keys:
+                if key in texts:
+                    return code, key, texts[key]
+        return None
+
+
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
@@ -351,6 +489,8 @@ class Brand(Strict):
     crisis_words: list[_Term] = Field(default_factory=list)
     # Response and resolution targets per priority; see SlaPolicy and heard.cases.sla.
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
+    # Reply templates for the drafts the inbox offers; see ReplyTemplates and heard.cases.drafts.
+    replies: ReplyTemplates = Field(default_factory=ReplyTemplates)
 
     @field_validator("handles")
     @classmethod

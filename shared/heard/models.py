@@ -82,6 +82,13 @@ class Status(StrEnum):
 _OPEN = frozenset({Status.NEW, Status.ACKNOWLEDGED, Status.REPLIED})
 
 
+class Visibility(StrEnum):
+    """Where a reply is seen: in the thread for everyone, or by the author alone."""
+
+    PUBLIC = "public"  # in the thread, for everyone to see (a reply tweet, a comment reply)
+    PRIVATE = "private"  # to the author alone (a direct message, a private reply to a comment)
+
+
 class HeardModel(BaseModel):
     # Schemas are built on first use, not at import: a handler pays only for what it touches.
     model_config = ConfigDict(defer_build=True)
@@ -199,6 +206,14 @@ class DeletionMessage(HeardModel):
 QueueMessage = Annotated[MentionMessage | DeletionMessage, Field(discriminator="type")]
 
 
+class ReplyMessage(HeardModel):
+    """On the reply queue: send reply ``reply_id`` of case ``case_id``."""
+
+    type: Literal["reply"] = "reply"
+    case_id: str
+    reply_id: str
+
+
 # ---------------------------------------------------------------------------------------------
 # What is stored: one record per mention
 # ---------------------------------------------------------------------------------------------
@@ -224,6 +239,39 @@ class Note(HeardModel):
     at: datetime
     by: str
     text: Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class OutboxState(StrEnum):
+    """Where a reply of the outbox stands."""
+
+    QUEUED = "queued"  # accepted, waiting for the reply function
+    SENDING = "sending"  # handed to the platform; the outcome is not known yet
+    SENT = "sent"
+    RETRYING = "retrying"  # the platform said later (rate limit, outage): it is sent again
+    FAILED = "failed"  # will not be sent; ``error`` says why and what to do
+
+    @property
+    def final(self) -> bool:
+        return self in (OutboxState.SENT, OutboxState.FAILED)
+
+
+class Reply(HeardModel):
+    """One reply the team asked to send on a case (the outbox). Nothing is sent unless a
+    person asked for it: ``requested_by`` says who."""
+
+    id: str
+    text: Annotated[str, Field(min_length=1, max_length=10_000)]
+    visibility: Visibility = Visibility.PUBLIC
+    state: OutboxState = OutboxState.QUEUED
+    idempotency_key: str | None = None
+    platform_id: str | None = None  # the platform's id for what was sent
+    error: str | None = None  # why it is retrying or failed, in words, with what to do
+    error_code: str | None = None  # the platform's own code, if it gave one
+    attempts: int = 0
+    requested_by: str
+    requested_at: datetime
+    sent_at: datetime | None = None
+    updated_at: datetime | None = None
 
 
 class MentionRecord(HeardModel):
@@ -264,6 +312,8 @@ class MentionRecord(HeardModel):
     tags: list[str] = Field(default_factory=list)
     notes: list[Note] = Field(default_factory=list)
     history: list[HistoryEntry] = Field(default_factory=list)
+    # The outbox: replies the team asked to send, oldest first.
+    replies: list[Reply] = Field(default_factory=list)
     # Since when the customer has been waiting on the team (the first message, or the first
     # message after the team's last response); None while the case waits on the customer.
     waiting_since: datetime | None = None

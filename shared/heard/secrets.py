@@ -7,7 +7,9 @@ supply them without an AWS account.
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -41,3 +43,45 @@ def get_secret(ref: SecretRef, *, max_age: int = 300) -> str:
     if not isinstance(data, dict) or not data.get(ref.key):
         raise SecretUnavailable(f"secret {name} has no {ref.key!r}")
     return str(data[ref.key])
+
+
+def get_optional_secret(ref: SecretRef, *, max_age: int = 300) -> str | None:
+    """The value, or None when the secret holds no such key (an optional one: a token's
+    expiry, a public client's secret)."""
+    try:
+        return get_secret(ref, max_age=max_age)
+    except SecretUnavailable:
+        return None
+
+
+def store_secret_values(values: Mapping[SecretRef, str]) -> None:
+    """Write new values (a renewed token) back where they are read from.
+
+    A value read from its env var (the local stack) is replaced there, for this process. The
+    others are merged into their secret's JSON with ``PutSecretValue`` (the rest of the object
+    kept), and the cached copy is dropped so the next read sees them.
+    """
+    by_secret: dict[str, dict[str, str]] = {}
+    for ref, value in values.items():
+        if os.environ.get(ref.env_var):
+            os.environ[ref.env_var] = value
+            continue
+        name = os.environ.get(ref.name_env_var)
+        if not name:
+            raise SecretUnavailable(f"set {ref.env_var} or {ref.name_env_var}")
+        by_secret.setdefault(name, {})[ref.key] = value
+    if not by_secret:
+        return
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+
+    client = boto3.client("secretsmanager")
+    for name, updates in by_secret.items():
+        current = client.get_secret_value(SecretId=name).get("SecretString") or "{}"
+        try:
+            data = json.loads(current)
+        except ValueError:
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        client.put_secret_value(SecretId=name, SecretString=json.dumps({**data, **updates}))
+    parameters.clear_caches()

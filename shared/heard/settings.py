@@ -17,6 +17,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 DEFAULT_RETENTION_DAYS = 365
 DEFAULT_CONFIG_MAX_AGE_S = 60
 DEFAULT_TRIAGE_TIMEOUT_S = 3.0
+DEFAULT_REPLY_MAX_ATTEMPTS = 5
 DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
 TRUE = ("1", "true", "yes", "on")
@@ -102,3 +103,22 @@ class EscalateSettings(ConfigSettings):
 
 class ApiSettings(ConfigSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    # Where POST /mentions/{id}/replies queues a reply (unset: replies are refused with 503).
+    reply_queue_url: _Optional = Field(None, alias="REPLY_QUEUE_URL")
+
+
+class PlatformApiSettings(Settings):
+    """The platforms' API base URLs: unset means the platform's own; the local stack and the
+    tests point them at the fake platform APIs."""
+
+    x_api_url: _Optional = Field(None, alias="HEARD_X_API_URL")
+    meta_graph_url: _Optional = Field(None, alias="HEARD_META_GRAPH_URL")
+
+
+class ReplySettings(PlatformApiSettings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
+    reply_queue_url: _Name = Field(alias="REPLY_QUEUE_URL")
+    ops_topic_arn: _Name = Field(alias="OPS_TOPIC_ARN")
+    # The reply queue's maxReceiveCount: the delivery that gives up and marks the reply failed.
+    max_attempts: int = Field(DEFAULT_REPLY_MAX_ATTEMPTS, ge=1, le=10, alias="REPLY_MAX_ATTEMPTS")

@@ -323,3 +323,95 @@ def test_a_reply_reaches_the_fake_x_api_and_the_console(running: RunningStack) -
     while "Sorry, Dana" not in running.log.read_text() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert f"reply {result.platform_id} to post 1849000000000000001" in running.log.read_text()
+
+
+# --- the reply outbox -------------------------------------------------------------------------
+
+
+def _stored_case(running: RunningStack, text: str) -> str:
+    """A demo-shaped tweet to @acme, from an author of its own (so it opens a case rather
+    than joining another test's), delivered and stored; returns its case id."""
+    tweet_id = str(1970000000000000000 + uuid.uuid4().int % 10**15)
+    payload = json.loads(_tweet(tweet_id, text))
+    user = payload["tweet_create_events"][0]["user"]
+    user["id_str"] = str(uuid.uuid4().int % 10**12)
+    user["screen_name"] = "customer" + user["id_str"]
+    body = json.dumps(payload).encode()
+    response = running.api.post("/webhooks/x", content=body, headers=x_headers(body))
+    assert response.status_code == 200, response.text
+    assert running.wait_for_item(f"x:{tweet_id}") is not None
+    return f"x:{tweet_id}"
+
+
+def _reply(running: RunningStack, case_id: str, key: str, text: str) -> httpx.Response:
+    return running.api.post(
+        f"/mentions/{case_id}/replies",
+        json={"text": text, "visibility": "public"},
+        headers={"authorization": f"Bearer {running.info['api_token']}", "idempotency-key": key},
+    )
+
+
+def _case_when(running: RunningStack, case_id: str, state: str, timeout_s: float = 30.0) -> dict:
+    token = {"authorization": f"Bearer {running.info['api_token']}"}
+    deadline = time.monotonic() + timeout_s
+    while True:
+        case = running.api.get(f"/mentions/{case_id}", headers=token).json()
+        if case["replies"] and case["replies"][-1]["state"] == state:
+            return case
+        if time.monotonic() > deadline:
+            pytest.fail(f"reply never {state}: {case['replies']}")
+        time.sleep(0.2)
+
+
+def _tweets_to(fake: str, case_id: str) -> list[dict]:
+    native = case_id.split(":", 1)[1]
+    requests = httpx.get(f"{fake}/_heard/requests").json()["requests"]
+    return [
+        r
+        for r in requests
+        if r["path"] == "/2/tweets"
+        and (r["body"] or {}).get("reply", {}).get("in_reply_to_tweet_id") == native
+    ]
+
+
+def test_a_reply_posted_twice_reaches_x_once_and_the_case_is_replied(
+    running: RunningStack,
+) -> None:
+    case_id = _stored_case(running, "@acme my parcel never arrived " + uuid.uuid4().hex)
+    token = {"authorization": f"Bearer {running.info['api_token']}"}
+    drafts = running.api.get(f"/mentions/{case_id}", headers=token).json()["drafts"]
+    assert drafts and all(d["text"] for d in drafts)
+    first = _reply(running, case_id, "e2e-key-1", "Sorry, we are on it.")
+    again = _reply(running, case_id, "e2e-key-1", "Sorry, we are on it.")
+    assert first.status_code == again.status_code == 202, first.text
+    assert first.json()["reply"]["id"] == again.json()["reply"]["id"]
+    case = _case_when(running, case_id, "sent")
+    time.sleep(1.0)  # the second message has had time to be processed too
+    sent = _tweets_to(running.info["platform_fakes"]["x"], case_id)
+    assert len(sent) == 1 and sent[0]["status"] == 201
+    assert case["status"] == "replied" and case["first_response_at"]
+    assert case["replies"][0]["platform_id"] == sent[0]["response"]["data"]["id"]
+    missing = running.api.post(f"/mentions/{case_id}/replies", json={"text": "hi"}, headers=token)
+    assert missing.status_code == 400
+
+
+def test_a_rate_limited_reply_is_sent_after_the_wait(running: RunningStack) -> None:
+    fake = running.info["platform_fakes"]["x"]
+    case_id = _stored_case(running, "@acme the app is down again " + uuid.uuid4().hex)
+    httpx.post(f"{fake}/_heard/fail", json={"status": 429, "times": 1, "retry_after": 30})
+    assert _reply(running, case_id, "e2e-key-429", "We are looking into it.").status_code == 202
+    case = _case_when(running, case_id, "sent")
+    assert case["replies"][0]["attempts"] == 2
+    statuses = [r["status"] for r in _tweets_to(fake, case_id)]
+    assert statuses == [429, 201]
+
+
+def test_an_expired_x_token_is_renewed_and_the_reply_sent(running: RunningStack) -> None:
+    fake = running.info["platform_fakes"]["x"]
+    case_id = _stored_case(running, "@acme where is my refund " + uuid.uuid4().hex)
+    httpx.post(f"{fake}/_heard/fail", json={"status": 401, "times": 1})
+    assert _reply(running, case_id, "e2e-key-401", "Sorry, sending a DM.").status_code == 202
+    _case_when(running, case_id, "sent")
+    requests = httpx.get(f"{fake}/_heard/requests").json()["requests"]
+    assert any(r["path"] == "/2/oauth2/token" and r["status"] == 200 for r in requests)
+    assert [r["status"] for r in _tweets_to(fake, case_id)] == [401, 201]

@@ -75,3 +75,23 @@ def test_flags_and_config_age() -> None:
     assert ConfigSettings.from_env({}).config_max_age_s == 60
     with pytest.raises(SettingsError, match="HEARD_CONFIG_MAX_AGE_S"):
         ConfigSettings.from_env({"HEARD_CONFIG_MAX_AGE_S": "-1"})
+
+
+def test_reply_settings_name_what_the_reply_function_needs() -> None:
+    from heard.settings import DEFAULT_REPLY_MAX_ATTEMPTS, ReplySettings
+
+    env = {
+        "MENTIONS_TABLE": "m",
+        "IDEMPOTENCY_TABLE": "i",
+        "REPLY_QUEUE_URL": "https://sqs/q",
+        "OPS_TOPIC_ARN": "arn:aws:sns:us-east-1:1:ops",
+    }
+    settings = ReplySettings.from_env(env)
+    assert settings.max_attempts == DEFAULT_REPLY_MAX_ATTEMPTS
+    assert settings.x_api_url is None and settings.meta_graph_url is None  # the platforms' own
+    local = ReplySettings.from_env({**env, "HEARD_X_API_URL": "http://127.0.0.1:9"})
+    assert local.x_api_url == "http://127.0.0.1:9"
+    with pytest.raises(SettingsError) as missing:
+        ReplySettings.from_env({})
+    assert "IDEMPOTENCY_TABLE: not set" in str(missing.value)
+    assert ApiSettings.from_env({"MENTIONS_TABLE": "m"}).reply_queue_url is None

@@ -9,6 +9,7 @@ its rule, so a checker that silently stopped looking would fail here too.
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -768,3 +769,26 @@ def test_the_default_brand_config_is_valid_and_owns_its_accounts(template):
     text = template["Resources"]["BrandConfigParameter"]["Properties"]["Value"]
     brand = parse_config(text, "BrandConfigParameter").brands[0]
     assert brand.account_ids  # DMs and page comments match by account, not by name
+
+
+def test_the_reply_function_gives_up_on_the_delivery_that_goes_to_the_dlq(template):
+    """REPLY_MAX_ATTEMPTS names the reply queue's maxReceiveCount: the delivery that marks a
+    waiting reply failed is the last one before the message moves to the DLQ."""
+    function = template["Resources"]["ReplyFunction"]["Properties"]
+    queue = template["Resources"]["ReplyQueue"]["Properties"]
+    attempts = int(function["Environment"]["Variables"]["REPLY_MAX_ATTEMPTS"])
+    assert attempts == queue["RedrivePolicy"]["maxReceiveCount"]
+    assert queue["VisibilityTimeout"] >= 6 * function["Timeout"]
+    assert function["Events"]["Replies"]["Properties"]["BatchSize"] == 1
+
+
+def test_only_the_reply_function_reaches_the_platforms_tokens_and_the_api_only_queues(template):
+    resources = template["Resources"]
+    api = json.dumps(resources["ApiFunction"]["Properties"]["Policies"])
+    assert "ReplyQueue" in api and "Secret" not in api
+    writers = [
+        lid
+        for lid, function in resources_of(template, FUNCTION).items()
+        if "secretsmanager:PutSecretValue" in json.dumps(function["Properties"].get("Policies"))
+    ]
+    assert writers == ["ReplyFunction"]

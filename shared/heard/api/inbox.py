@@ -1,4 +1,4 @@
-"""The inbox: list and read mentions (the workflow extends it).
+"""The inbox: list and read mentions, update cases, queue replies.
 
 The inbox validates a request's parameters, asks a ``MentionReader`` (``MentionStore`` in
 production, an in-memory fake in tests) and answers with the models of ``responses``. Every
@@ -11,18 +11,30 @@ refused, so a misspelt filter never silently widens a listing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Annotated, Any, Protocol, TypeVar, runtime_checkable
 from urllib.parse import unquote
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from heard.api.errors import ApiError
-from heard.api.responses import CaseView, MentionPage, MentionView
-from heard.cases import workflow
-from heard.models import MentionRecord, Priority, Status, utcnow
+from heard.api.responses import CaseView, MentionPage, MentionView, ReplyAccepted, ReplyView
+from heard.cases import outbox, workflow
+from heard.cases.drafts import drafts_for
+from heard.config import HeardConfig
+from heard.models import (
+    MentionRecord,
+    OutboxState,
+    Priority,
+    Reply,
+    ReplyMessage,
+    Status,
+    Visibility,
+    utcnow,
+)
 from heard.store.cursors import CursorError
 from heard.store.mentions import NotFound, Page, VersionConflict
 
@@ -96,17 +108,44 @@ def _known(params: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in params.items() if v != ""}
 
 
+class ReplyQueue(Protocol):
+    """Where a queued reply goes for the reply function (SQS in AWS)."""
+
+    def send(self, message: ReplyMessage) -> None: ...
+
+
+MAX_IDEMPOTENCY_KEY = 200
+MAX_REPLY_TEXT = 10_000
+
+
+class ReplyBody(BaseModel):
+    """``POST /mentions/{id}/replies``."""
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    text: Annotated[str, Field(min_length=1, max_length=MAX_REPLY_TEXT)]
+    visibility: Visibility = Visibility.PUBLIC
+
+
 class Inbox:
     """``on_change(old, new)``, when given, hears of every case change ``update`` stored (the
-    handler publishes metrics from it; the domain publishes nothing)."""
+    handler publishes metrics from it; the domain publishes nothing). ``config`` gives the
+    brands' reply templates for the drafts; ``replies`` is the queue replies go out through."""
 
     def __init__(
         self,
         store: MentionReader,
         on_change: Callable[[MentionRecord, MentionRecord], None] | None = None,
+        *,
+        config: Callable[[], HeardConfig | None] | None = None,
+        replies: ReplyQueue | None = None,
+        new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
     ):
         self._store = store
         self._on_change = on_change
+        self._config = config
+        self._replies = replies
+        self._new_id = new_id
 
     def list(self, params: Mapping[str, str]) -> MentionPage:
         """``GET /mentions``: one page of a listing, newest first."""
@@ -180,8 +219,71 @@ class Inbox:
             raise ApiError.not_found(f"no mention {key!r}") from None
         return record
 
+    def request_reply(
+        self,
+        mention_id: str,
+        body: Any,
+        actor: str,
+        *,
+        idempotency_key: str | None,
+        now: datetime | None = None,
+    ) -> tuple[ReplyAccepted, bool]:
+        """``POST /mentions/{id}/replies``: check the platform's rules, store the reply on the
+        case and queue it. Returns the reply and whether this request created it: the same
+        ``Idempotency-Key`` again answers with the reply it created (queued again while it
+        is still queued, in case the first request stopped before queueing it)."""
+        key = _idempotency_key(idempotency_key)
+        request = _reply_body(body)
+        if self._replies is None:
+            raise ApiError(503, "replies_unavailable", "replies are not configured here")
+        now = now or utcnow()
+        for _ in range(outbox.SAVE_ATTEMPTS):
+            case = self._case(mention_id)
+            existing = outbox.find_by_key(case, key)
+            if existing is not None:
+                if existing.text != request.text or existing.visibility != request.visibility:
+                    raise ApiError(
+                        422,
+                        "idempotency_key_reused",
+                        "this Idempotency-Key was used for a different reply: use a new key",
+                        "Idempotency-Key",
+                    )
+                if existing.state is OutboxState.QUEUED:
+                    self._replies.send(ReplyMessage(case_id=case.id, reply_id=existing.id))
+                return self._accepted(case, existing), False
+            try:
+                changed = outbox.queue_reply(
+                    case,
+                    reply_id=self._new_id(),
+                    text=request.text,
+                    visibility=request.visibility,
+                    idempotency_key=key,
+                    by=actor,
+                    now=now,
+                )
+            except outbox.ReplyRefused as exc:
+                code = "reply_forbidden" if exc.status == 422 else "reply_refused"
+                raise ApiError(exc.status, code, exc.reason) from None
+            try:
+                saved = self._store.save_case(case, changed)
+            except VersionConflict:
+                continue  # read again: a request with the same key may have stored it
+            reply = saved.replies[-1]
+            self._replies.send(ReplyMessage(case_id=saved.id, reply_id=reply.id))
+            return self._accepted(saved, reply), True
+        raise ApiError(409, "version_conflict", "the case kept changing: try again")
+
+    @staticmethod
+    def _accepted(case: MentionRecord, reply: Reply) -> ReplyAccepted:
+        return ReplyAccepted(
+            case_id=case.id, reply=ReplyView.model_validate(reply, from_attributes=True)
+        )
+
     def _view(self, case: MentionRecord) -> CaseView:
-        return CaseView.of_case(case, self._store.get_many(case.message_keys))
+        config = self._config() if self._config is not None else None
+        brand = config.brand(case.brand) if config is not None else None
+        drafts = drafts_for(case, brand, utcnow(), agent=None)
+        return CaseView.of_case(case, self._store.get_many(case.message_keys), drafts)
 
 
 def etag(version: int) -> str:
@@ -201,6 +303,34 @@ def _stale(case: MentionRecord, given: int, what: str) -> str:
         f"{what} names version {given} but the case is at version {case.version}: "
         "read it again and reapply your change"
     )
+
+
+def _idempotency_key(value: str | None) -> str:
+    key = (value or "").strip()
+    if not key:
+        raise ApiError.invalid(
+            "Idempotency-Key",
+            "the Idempotency-Key header is required: a unique value per reply (a UUID), sent "
+            "again unchanged when the request is retried",
+            code="missing_header",
+        )
+    if len(key) > MAX_IDEMPOTENCY_KEY or not key.isascii() or not key.isprintable():
+        raise ApiError.invalid(
+            "Idempotency-Key",
+            f"Idempotency-Key must be printable ASCII, at most {MAX_IDEMPOTENCY_KEY}",
+        )
+    return key
+
+
+def _reply_body(body: Any) -> ReplyBody:
+    if not isinstance(body, dict):
+        raise ApiError.invalid("body", "expected a JSON object: {text, visibility}")
+    try:
+        return ReplyBody.model_validate(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        raise ApiError.invalid(field, f"{field}: {first['msg']}") from None
 
 
 def _case_update(body: Any) -> workflow.CaseUpdate:

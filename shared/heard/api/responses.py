@@ -8,7 +8,7 @@ attributes by name, so a field added to ``MentionRecord`` stays private until it
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -18,11 +18,16 @@ from heard.models import (
     Intent,
     MentionKind,
     MentionRecord,
+    OutboxState,
     Platform,
     Priority,
     Sentiment,
     Status,
+    Visibility,
 )
+
+if TYPE_CHECKING:
+    from heard.cases.drafts import Draft
 
 
 class View(BaseModel):
@@ -133,15 +138,61 @@ class HistoryView(View):
     detail: dict[str, Any]
 
 
+class ReplyView(View):
+    """A reply the team asked to send, and where it stands (``error`` says why it is retrying
+    or failed, and what to do)."""
+
+    id: str
+    text: str
+    visibility: Visibility
+    state: OutboxState
+    platform_id: str | None = None
+    error: str | None = None
+    attempts: int
+    requested_by: str
+    requested_at: datetime
+    sent_at: datetime | None = None
+
+
+class DraftView(View):
+    """A suggested reply from the brand's templates: edit it, then POST it to ``replies``.
+    ``visibility`` is the recommendation (None: the platform allows no reply now, see
+    ``note``), ``reason`` why, ``allowed`` what the platform accepts now."""
+
+    key: str
+    lang: str
+    text: str
+    visibility: Visibility | None = None
+    reason: str
+    allowed: list[Visibility]
+    note: str | None = None
+
+
+class ReplyAccepted(View):
+    """``POST /mentions/{id}/replies`` (202): the reply queued, or the one this
+    Idempotency-Key already queued."""
+
+    case_id: str
+    reply: ReplyView
+
+
 class CaseView(MentionView):
-    """``GET /mentions/{id}``: the case with its whole conversation, notes and history."""
+    """``GET /mentions/{id}``: the case with its whole conversation, notes, history, the
+    replies asked for and drafts for the next one."""
 
     messages: list[MessageView]
     notes: list[NoteView]
     history: list[HistoryView]
+    replies: list[ReplyView]
+    drafts: list[DraftView]
 
     @classmethod
-    def of_case(cls, case: MentionRecord, messages: list[MentionRecord]) -> CaseView:
+    def of_case(
+        cls,
+        case: MentionRecord,
+        messages: list[MentionRecord],
+        drafts: list[Draft] | tuple[Draft, ...] = (),
+    ) -> CaseView:
         data = MentionView.of(case).model_dump()
         return cls.model_validate(
             {
@@ -151,6 +202,10 @@ class CaseView(MentionView):
                 "history": [
                     HistoryView.model_validate(h, from_attributes=True) for h in case.history
                 ],
+                "replies": [
+                    ReplyView.model_validate(r, from_attributes=True) for r in case.replies
+                ],
+                "drafts": [DraftView.model_validate(d, from_attributes=True) for d in drafts],
             }
         )
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from heard.models import MentionKind, Platform, QueueMessage
+from heard.models import MentionKind, Platform, QueueMessage, Visibility
 from heard.secrets import SecretRef
 
 if TYPE_CHECKING:  # httpx is imported by the modules that send, not by every webhook
@@ -63,11 +63,6 @@ class Challenge:
 
 
 # --- replies ----------------------------------------------------------------------------------
-
-
-class Visibility(StrEnum):
-    PUBLIC = "public"  # in the thread, for everyone to see (a reply tweet, a comment reply)
-    PRIVATE = "private"  # to the author alone (a direct message, a private reply to a comment)
 
 
 class ReplyState(StrEnum):
@@ -160,6 +155,8 @@ class PlatformAdapter(ABC):
     name: ClassVar[str]
     labels: ClassVar[Mapping[Platform, str]]
     secrets: ClassVar[tuple[SecretRef, ...]]
+    # What replying needs besides (tokens, app credentials): read by the reply function only.
+    reply_secrets: ClassVar[tuple[SecretRef, ...]] = ()
 
     def challenge(self, query: Mapping[str, str], secret: SecretReader) -> Challenge:
         """Answer the platform's subscription check (GET on the webhook)."""

@@ -39,11 +39,17 @@ VERIFY_TOKEN = SecretRef(
     "HEARD_META_VERIFY_TOKEN", "META_SECRET_NAME", "verify_token", "local-meta-verify-token"
 )
 
+# Replying: the Page access token (a long-lived Page token does not expire on its own).
+PAGE_ACCESS_TOKEN = SecretRef(
+    "HEARD_META_PAGE_ACCESS_TOKEN", "META_SECRET_NAME", "page_access_token", "local-meta-page-token"
+)
+
 
 class MetaAdapter(PlatformAdapter):
     name = "meta"
     labels = {Platform.FACEBOOK: "Facebook", Platform.INSTAGRAM: "Instagram"}
     secrets = (APP_SECRET, VERIFY_TOKEN)
+    reply_secrets = (PAGE_ACCESS_TOKEN,)
 
     def challenge(self, query: Mapping[str, str], secret: SecretReader) -> Challenge:
         return Challenge(verify_subscription(dict(query), secret(VERIFY_TOKEN)))

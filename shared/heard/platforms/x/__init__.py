@@ -32,11 +32,29 @@ CONSUMER_SECRET = SecretRef(
     "HEARD_X_CONSUMER_SECRET", "X_SECRET_NAME", "consumer_secret", "local-x-consumer-secret"
 )
 
+# Replying: the OAuth 2.0 app (client id, and secret for a confidential client) and the brand
+# account's user token, renewed by the reply function and written back to the secret.
+CLIENT_ID = SecretRef("HEARD_X_CLIENT_ID", "X_SECRET_NAME", "client_id", "local-x-client-id")
+CLIENT_SECRET = SecretRef(
+    "HEARD_X_CLIENT_SECRET", "X_SECRET_NAME", "client_secret", "local-x-client-secret"
+)
+USER_ACCESS_TOKEN = SecretRef(
+    "HEARD_X_USER_ACCESS_TOKEN", "X_SECRET_NAME", "user_access_token", "local-x-user-token"
+)
+USER_REFRESH_TOKEN = SecretRef(
+    "HEARD_X_USER_REFRESH_TOKEN", "X_SECRET_NAME", "user_refresh_token", "local-x-refresh-token"
+)
+# ISO 8601; empty or absent: not known (X then says when it has expired).
+USER_TOKEN_EXPIRES_AT = SecretRef(
+    "HEARD_X_USER_TOKEN_EXPIRES_AT", "X_SECRET_NAME", "user_token_expires_at", ""
+)
+
 
 class XAdapter(PlatformAdapter):
     name = "x"
     labels = {Platform.X: "X"}
     secrets = (CONSUMER_SECRET,)
+    reply_secrets = (CLIENT_ID, CLIENT_SECRET, USER_ACCESS_TOKEN, USER_REFRESH_TOKEN)
 
     def challenge(self, query: Mapping[str, str], secret: SecretReader) -> Challenge:
         token = query.get("crc_token")

@@ -300,7 +300,7 @@ def test_a_mention_shows_what_a_client_needs_and_nothing_internal(store, inbox):
     )
     store.put_new(claimed)
     body = inbox.get("x:50").model_dump(mode="json")
-    assert set(body) == VIEW_KEYS | {"messages", "notes", "history"}
+    assert set(body) == VIEW_KEYS | {"messages", "notes", "history", "replies", "drafts"}
     assert "alert_claimed_at" not in json.dumps(body)
     assert body["alert_state"] == "publishing" and body["version"] == 1
     assert body["mention"]["author"] == {
@@ -319,10 +319,10 @@ def test_a_mention_shows_what_a_client_needs_and_nothing_internal(store, inbox):
 
 def test_every_record_field_is_either_shown_or_known_to_be_internal():
     internal = {"alert_claimed_at", "sla_due"}
-    in_the_case_view = {"notes", "history"}
+    in_the_case_view = {"notes", "history", "replies"}
     shown = set(MentionView.model_fields) | in_the_case_view
     assert set(MentionRecord.model_fields) - internal == shown - {"priority"}
-    assert {"notes", "history", "messages"} <= set(CaseView.model_fields)
+    assert {"notes", "history", "messages", "replies", "drafts"} <= set(CaseView.model_fields)
 
 
 # --- the fake keeps the store's write contract --------------------------------------------
