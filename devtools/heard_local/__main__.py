@@ -167,6 +167,8 @@ def run(args: argparse.Namespace) -> int:
             _print_replay(results)
             if any(r.status >= 300 for r in results):
                 code = 1
+            elif not args.no_respond:
+                code = respond(stack) or code
         if args.once:
             drained = stack.wait_drained(timeout_s=args.timeout)
             if stack.alerts is not None:
@@ -192,6 +194,28 @@ def run(args: argparse.Namespace) -> int:
     finally:
         stack.stop()
     return code
+
+
+def respond(stack: LocalStack) -> int:
+    """The respond loop on the demo's most urgent case, as a demo agent (see ``walkthrough``)."""
+    from heard_local.people import sign_in
+    from heard_local.walkthrough import WalkthroughError, walk
+
+    if not stack.wait_drained(timeout_s=60) or stack.sign_in is None or stack.stack is None:
+        print("  respond  skipped: the demo did not drain, or there is no user pool")
+        return 1
+    agent = defaults.DEMO_USERS[0]
+    print(f"Answering the most urgent case as {agent.username}:", flush=True)
+    tokens = sign_in(
+        stack.stack.client("cognito-idp"), stack.sign_in.client_id, agent.username, agent.password
+    )
+    fakes = stack.fakes.urls() if stack.fakes is not None else {}
+    try:
+        walk(stack.api_url, tokens["IdToken"], fakes, say=lambda line: print(line, flush=True))
+    except WalkthroughError as exc:
+        print(f"  respond  FAILED: {exc}", flush=True)
+        return 1
+    return 0
 
 
 def _read_body(file: Path) -> bytes:
@@ -325,6 +349,11 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--no-demo", action="store_true", help="do not replay events/demo/")
+    parser.add_argument(
+        "--no-respond",
+        action="store_true",
+        help="replay the demo but do not walk the respond loop on its most urgent case",
+    )
     parser.add_argument(
         "--once",
         action="store_true",

@@ -3,8 +3,8 @@
 In AWS every route here sits behind HeardApi's Cognito JWT authorizer; the signed-in person
 reaches the domain as a ``Principal`` read from the token's claims (``heard.api.identity``).
 A case's first response and its resolution are published as CloudWatch metrics (EMF):
-``FirstResponseTime`` and ``ResolutionTime`` in seconds from its first message, by brand and
-priority.
+``FirstResponseTime`` and ``ResolutionTime`` in seconds from when Heard received its first
+message, by brand and priority.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def get_stats() -> dict[str, Any]:
 
 def _case_metrics(before: MentionRecord, after: MentionRecord) -> None:
     """EMF metrics for a case's first response and its resolution, when this update made them:
-    seconds from its first message, dimensions brand and priority."""
+    seconds from when Heard received its first message, dimensions brand and priority."""
     from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
     reached = []
@@ -127,7 +127,7 @@ def _case_metrics(before: MentionRecord, after: MentionRecord) -> None:
     metrics.add_dimension(name="brand", value=after.brand)
     metrics.add_dimension(name="priority", value=after.priority.value)
     for name, at in reached:
-        seconds = max((at - after.mention.created_at).total_seconds(), 0.0)
+        seconds = max((at - after.received_at).total_seconds(), 0.0)
         metrics.add_metric(name=name, unit=MetricUnit.Seconds, value=seconds)
     metrics.flush_metrics()
 

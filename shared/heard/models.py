@@ -344,7 +344,9 @@ class MentionRecord(HeardModel):
 class CaseSummary(HeardModel):
     """What /stats counts of a case: the summary ``ByBrand`` and ``Feed`` project (with the
     platform and creation time their keys hold), or ``of`` a full record. ``created_at`` is the
-    case's first message, when both SLA clocks start."""
+    case's first message on its platform (the window selects on it); ``received_at`` is when
+    Heard received it, where its SLA clocks and response times start (a late delivery is not
+    late on arrival)."""
 
     model_config = ConfigDict(extra="ignore")
 
@@ -352,6 +354,7 @@ class CaseSummary(HeardModel):
     brand: str
     platform: Platform
     created_at: datetime
+    received_at: datetime | None = None  # items stored before it was projected have none
     status: Status
     priority: Priority
     sentiment: Sentiment
@@ -362,6 +365,10 @@ class CaseSummary(HeardModel):
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
 
+    @property
+    def clock_start(self) -> datetime:
+        return self.received_at or self.created_at
+
     @classmethod
     def of(cls, record: MentionRecord) -> CaseSummary:
         return cls(
@@ -369,6 +376,7 @@ class CaseSummary(HeardModel):
             brand=record.brand,
             platform=record.mention.platform,
             created_at=record.mention.created_at,
+            received_at=record.received_at,
             status=record.status,
             priority=record.priority,
             sentiment=record.triage.sentiment,

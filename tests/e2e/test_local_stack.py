@@ -415,3 +415,27 @@ def test_an_expired_x_token_is_renewed_and_the_reply_sent(running: RunningStack)
     requests = httpx.get(f"{fake}/_heard/requests").json()["requests"]
     assert any(r["path"] == "/2/oauth2/token" and r["status"] == 200 for r in requests)
     assert [r["status"] for r in _tweets_to(fake, case_id)] == [401, 201]
+
+
+def test_make_run_walks_the_respond_loop(tmp_path: Path) -> None:
+    """What `make run` shows: the demo alerts, an agent takes the most urgent case, replies
+    (twice, one Idempotency-Key), the fake platform receives one reply, the case is resolved
+    and /stats counts the response."""
+    port = _free_port()
+    env = {**os.environ, "HEARD_STATE_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "heard_local", "--once", "--port", str(port)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    out = done.stdout
+    assert done.returncode == 0, out[-3000:] + done.stderr[-3000:]
+    assert "ALERT  [CRITICAL] Acme: X post from @danawhitfield" in out
+    assert "took it: acknowledged, assigned to alice@acme.example" in out
+    assert "the same reply" in out
+    assert "(1 request(s) at the fake x API)" in out
+    assert "resolved (resolved," in out
+    stats = next(line for line in out.splitlines() if "respond  stats:" in line)
+    assert "first response p50" in stats and "resolution p50" in stats

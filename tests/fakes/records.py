@@ -21,7 +21,8 @@ T0 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 def record(
     n: int, brand: str = "Acme", status: Status = Status.NEW, priority: Priority = Priority.NORMAL
 ) -> MentionRecord:
-    """Mention ``x:<n>`` of ``brand``, created ``n`` minutes after ``T0`` (so newest is highest)."""
+    """Mention ``x:<n>`` of ``brand``, created (and received) ``n`` minutes after ``T0``, so the
+    newest is the highest."""
     mention = Mention(
         platform=Platform.X,
         native_id=str(n),
@@ -30,4 +31,11 @@ def record(
         created_at=T0 + timedelta(minutes=n),
     )
     triage = Triage(sentiment=Sentiment.NEUTRAL, priority=priority)
-    return MentionRecord(id=mention.key, brand=brand, status=status, mention=mention, triage=triage)
+    return MentionRecord(
+        id=mention.key,
+        brand=brand,
+        status=status,
+        mention=mention,
+        triage=triage,
+        received_at=mention.created_at,
+    )

@@ -6,9 +6,10 @@ and asks the store. Every refusal is an ``ApiError`` naming the parameter.
 
 Definitions:
 
-- A case's clocks start at its first message (``created_at``). Its first-response time is
-  ``first_response_at - created_at``, its resolution time ``resolved_at - created_at`` for a
-  case closed as resolved; both in seconds, wall-clock.
+- The window selects cases by their first message's time on the platform (``created_at``).
+  A case's clocks start when Heard received that message (``received_at``), as its SLA clocks
+  do. Its first-response time is ``first_response_at - received_at``, its resolution time
+  ``resolved_at - received_at`` for a case closed as resolved; both in seconds, wall-clock.
 - Percentiles are nearest-rank: the p-th percentile of n sorted values is the value at rank
   ``ceil(p / 100 * n)`` (1-based), so it is always a value that occurred; p50 is the median
   (the lower middle value for an even n). None when there are no values.
@@ -150,16 +151,16 @@ def compute(
         if case.status in _NO_RESPONSE_NEEDED:
             continue
         if case.first_response_at is not None:
-            seconds = max((case.first_response_at - case.created_at).total_seconds(), 0.0)
+            seconds = max((case.first_response_at - case.clock_start).total_seconds(), 0.0)
             first.append(seconds)
             people[case.assignee].append(seconds)
         if case.status is Status.RESOLVED and case.resolved_at is not None:
-            resolution.append(max((case.resolved_at - case.created_at).total_seconds(), 0.0))
+            resolution.append(max((case.resolved_at - case.clock_start).total_seconds(), 0.0))
         state = sla_state(
             policy_for(case.brand),
             case.priority,
             CaseTimes(
-                waiting_since=case.created_at,
+                waiting_since=case.clock_start,
                 first_reply_at=case.first_response_at,
                 acknowledged_at=case.acknowledged_at,
                 resolved_at=case.resolved_at if not case.status.open else None,

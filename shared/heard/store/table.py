@@ -72,6 +72,7 @@ SLA_SHARD = "due"
 # What ByBrand and Feed project besides their keys (template.yaml says the same; a test checks).
 SUMMARY = (
     "brand_name",
+    "received_at",
     "status",
     "priority",
     "triage",
