@@ -45,7 +45,7 @@ from heard_local.demo import demo_files, webhook_path  # noqa: E402
 
 from heard import platforms  # noqa: E402
 from heard.alerts.policy import should_alert  # noqa: E402
-from heard.cases import workflow  # noqa: E402
+from heard.cases import deadlines, workflow  # noqa: E402
 from heard.config import BrandMatcher, load_config_file  # noqa: E402
 from heard.models import (  # noqa: E402
     AlertState,
@@ -323,6 +323,7 @@ def measure(mentions: list[Mention]) -> dict[str, Costs]:
             received_at=now,
             waiting_since=mention.created_at,
         )
+        record.sla_due = deadlines.next_look(record, match.brand.sla, now)  # as the pipeline
         states = [record]
         if should_alert(record, match.brand):
             record.alert_state = AlertState.PUBLISHING  # stored already claimed

@@ -123,13 +123,20 @@ class MentionTable:
         data = record.model_dump(mode="json")
         data.update(
             pk=record.id,
+            # What was said and what triage decided, without the values the models default to
+            # (read back as the same defaults): most items then fit one write unit.
+            mention=record.mention.model_dump(mode="json", exclude_defaults=True),
+            triage=record.triage.model_dump(mode="json", exclude_defaults=True),
             brand_name=record.brand,
             alert_claimed_at=iso(record.alert_claimed_at) if record.alert_claimed_at else None,
             expires_at=self.expires_at(record.received_at),
             brand=brand_key(record.brand),
         )
         data.update(self.index_keys(record))
-        return to_dynamo(data)
+        # Every byte is paid for on each write (a write unit per KB): empty lists and maps are
+        # left out too (the model reads them back as empty), and so is ``id``, which is ``pk``.
+        del data["id"]
+        return to_dynamo({k: v for k, v in data.items() if v != [] and v != {}})
 
     @staticmethod
     def index_keys(record: MentionRecord) -> dict[str, str]:
@@ -204,6 +211,7 @@ class MentionTable:
 
     def record(self, item: dict[str, Any]) -> MentionRecord:
         data = from_dynamo(item)
+        data.setdefault("id", data.get("pk"))
         if "brand_name" in data:  # items written before brands were folded have none
             data["brand"] = data["brand_name"]
         return MentionRecord.model_validate(data)
