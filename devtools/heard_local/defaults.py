@@ -56,6 +56,9 @@ DEMO_USERS = (
 )
 
 
+# The sender of email replies (generic mentions); verified in moto's SES at start.
+REPLY_FROM_ADDRESS = "support@acme.example"
+
 # The brand account ids of the demo config (X for_user_id, Facebook page, Instagram account).
 DEMO_X_USER_ID = "1000000001"
 DEMO_FACEBOOK_PAGE_ID = "2000000001"
@@ -103,5 +106,6 @@ def local_environment(
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
         "HEARD_CONFIG": config_file(environ),
+        "REPLY_FROM_ADDRESS": environ.get("REPLY_FROM_ADDRESS") or REPLY_FROM_ADDRESS,
         **secrets(environ),
     }

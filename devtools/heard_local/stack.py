@@ -179,6 +179,8 @@ class LocalStack:
             self.pools[lid] = pool
 
         self.sign_in = create_demo_users(self.stack)
+        # SES sends only from verified identities: verify the local sender, as a deployer would.
+        self.stack.client("ses").verify_email_identity(EmailAddress=env["REPLY_FROM_ADDRESS"])
         routes = [
             Route(r.method, r.path, r.auth, lid, r.scopes)
             for lid, spec in self.stack.functions.items()

@@ -31,6 +31,8 @@ from heard.alerts.ops import OpsAlarm
 from heard.cases.outbox import Outbox, RetryLater
 from heard.models import ReplyMessage, utcnow
 from heard.observability import make_tracer
+from heard.platforms.base import Credentials, PlatformAdapter, ReplyRequest
+from heard.platforms.generic.email import SesMailer
 from heard.platforms.tokens import SecretTokens
 from heard.reply_queue import parse_reply_message
 from heard.settings import ReplySettings
@@ -63,12 +65,15 @@ def _outbox() -> Outbox:
         boto3.client("sns"),
         settings.ops_topic_arn,
     )
-    return Outbox(
-        MentionStore(MentionTable(table)),
-        lambda adapter, request, credentials: adapter.reply(request, credentials, client, utcnow()),
-        SecretTokens(client, settings),
-        alarm,
-    )
+    mailer = SesMailer(boto3.client("ses"), settings.reply_from_address)
+
+    def send(adapter: PlatformAdapter, request: ReplyRequest, credentials: Credentials) -> Any:
+        if adapter.name == "generic":  # the way back is the customer's email address
+            adapter.check_reply(request, utcnow())
+            return mailer.send(request)
+        return adapter.reply(request, credentials, client, utcnow())
+
+    return Outbox(MentionStore(MentionTable(table)), send, SecretTokens(client, settings), alarm)
 
 
 @cache

@@ -122,3 +122,5 @@ class ReplySettings(PlatformApiSettings):
     ops_topic_arn: _Name = Field(alias="OPS_TOPIC_ARN")
     # The reply queue's maxReceiveCount: the delivery that gives up and marks the reply failed.
     max_attempts: int = Field(DEFAULT_REPLY_MAX_ATTEMPTS, ge=1, le=10, alias="REPLY_MAX_ATTEMPTS")
+    # The verified SES sender of email replies (generic mentions); unset: none are sent.
+    reply_from_address: _Optional = Field(None, alias="REPLY_FROM_ADDRESS")

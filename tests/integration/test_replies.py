@@ -202,3 +202,29 @@ def test_a_renewed_x_token_is_written_back_to_the_secret(stack, x_api, monkeypat
     assert stored["user_refresh_token"] not in ("refresh-1", "")
     assert tokens.credentials("x").access_token == renewed.access_token
     assert tokens.credentials("meta").access_token  # the local Page token from the env
+
+
+def test_a_feedback_form_mention_is_answered_by_email_through_ses(
+    stack, store, call_api, reply_handler, lambda_context, sqs_messages
+):
+    """SES (moto's) sends from the verified sender to the address the form gave."""
+    ses = stack.client("ses")
+    ses.verify_email_identity(EmailAddress=os.environ["REPLY_FROM_ADDRESS"])
+    form = record(40).model_copy(deep=True)
+    form.mention.platform = Platform.GENERIC
+    form.mention.native_id = "feedback-form:40"
+    form.mention.author.handle = "jo@example.com"
+    form = form.model_copy(update={"id": form.mention.key})
+    store.put_new(form)
+    public = post_reply(call_api, "mail-0", {"text": "Hi Jo", "visibility": "public"}, form.id)
+    assert public[0] == 422 and "by email" in public[1]["message"]
+    status, body = post_reply(
+        call_api, "mail-1", {"text": "Hi Jo, refunded.", "visibility": "private"}, form.id
+    )
+    assert status == 202, body
+    before = ses.get_send_quota()["SentLast24Hours"]
+    results = deliver(stack, reply_handler, lambda_context, sqs_messages)
+    assert results == [{"batchItemFailures": []}]
+    assert ses.get_send_quota()["SentLast24Hours"] == before + 1
+    case = json.loads(call_api("GET", f"/mentions/{form.id}", headers=AUTH).body)
+    assert case["replies"][0]["state"] == "sent" and case["status"] == "replied"

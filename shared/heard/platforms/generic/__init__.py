@@ -11,7 +11,7 @@ import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from heard.models import Platform, QueueMessage
+from heard.models import Platform, QueueMessage, Visibility
 from heard.platforms.base import (
     Credentials,
     Forbidden,
@@ -75,6 +75,11 @@ class GenericAdapter(PlatformAdapter):
             raise Forbidden("the reply is empty: write what to send")
         if not _EMAIL.match((request.author_handle or "").strip()):
             raise Forbidden("the mention carries no email address: there is no channel back")
+        if request.visibility is not Visibility.PRIVATE:
+            raise Forbidden(
+                "a message sent through a form or webhook has no public place to answer: "
+                "reply privately, by email"
+            )
 
     def reply(
         self,
@@ -85,10 +90,8 @@ class GenericAdapter(PlatformAdapter):
     ) -> ReplyOutcome:
         self.check_reply(request, now)
         raise Forbidden(
-            f"Heard cannot send email replies yet: write to {request.author_handle.strip()} "
-            "from your own mailbox"
-            if request.author_handle
-            else "Heard cannot send email replies yet"
+            "email replies go through SES (heard.platforms.generic.email.SesMailer), "
+            "not through an HTTP API"
         )
 
 
