@@ -361,6 +361,10 @@ class CaseSummary(HeardModel):
     acknowledged_at: datetime | None = None
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
+    # When Heard received the first message (the SLA clocks' start); None where the index
+    # read does not project it (ByBrand, Feed).
+    received_at: datetime | None = None
+    sla_events: list[str] = Field(default_factory=list)
 
     @classmethod
     def of(cls, record: MentionRecord) -> CaseSummary:
@@ -378,4 +382,6 @@ class CaseSummary(HeardModel):
             acknowledged_at=record.acknowledged_at,
             first_response_at=record.first_response_at,
             resolved_at=record.resolved_at,
+            received_at=record.received_at,
+            sla_events=record.sla_events,
         )
