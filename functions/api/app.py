@@ -18,7 +18,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from heard.api.errors import ApiError, error_response
-from heard.api.identity import Principal, require_principal
+from heard.api.identity import Principal, principal_of, require_principal
 from heard.api.inbox import Inbox, etag
 from heard.api.responses import CaseView, PrincipalView
 from heard.api.stats import Stats
@@ -53,11 +53,12 @@ def _inbox() -> Inbox:
     source = ConfigSource(settings)
 
     def config() -> HeardConfig | None:
-        # The brand's reply templates for the drafts; without them, the built-in ones.
+        # The brand's SLA policy and reply templates; without them, no SLA figures and the
+        # built-in templates.
         try:
             return source.get()
         except ConfigError as exc:
-            logger.warning("brand configuration unavailable; drafts use the defaults: %s", exc)
+            logger.warning("brand configuration unavailable; no SLA, default drafts: %s", exc)
             return None
 
     queue = settings.reply_queue_url
@@ -88,7 +89,9 @@ def me() -> dict[str, Any]:
 @app.get("/mentions")
 def list_mentions() -> dict[str, Any]:
     params = app.current_event.query_string_parameters or {}
-    return _inbox().list(params).model_dump(mode="json")
+    principal = principal_of(app.current_event.raw_event)
+    actor = principal.handle if principal is not None else None  # what assignee=me means
+    return _inbox().list(params, actor).model_dump(mode="json")
 
 
 @app.get("/mentions/<mention_id>")

@@ -364,6 +364,7 @@ class CaseSummary(HeardModel):
     acknowledged_at: datetime | None = None
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
+    sla_events: list[str] = Field(default_factory=list)
 
     @property
     def clock_start(self) -> datetime:
@@ -386,4 +387,5 @@ class CaseSummary(HeardModel):
             acknowledged_at=record.acknowledged_at,
             first_response_at=record.first_response_at,
             resolved_at=record.resolved_at,
+            sla_events=record.sla_events,
         )

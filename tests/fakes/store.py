@@ -2,8 +2,9 @@
 
 It keeps MentionStore's public contract: put once (a tombstone refuses the late mention),
 removals and edits that increment ``version``, reads that hide tombstones, and listings newest
-first by ``sort_key`` with the same filters (brand in any case, status, priority), the same
-``limit`` and the same cursors: encoded and checked by ``heard.store.cursors``, so a cursor
+first by ``sort_key`` with the same filters (brand in any case, statuses, priorities, platform,
+intent, assignee, overdue, since), the sla order over the same partitions, the same ``limit``
+and the same cursors: encoded and checked by ``heard.store.cursors``, so a cursor
 from another listing or with a forged key raises ``CursorError`` here exactly as it does there.
 
 Where DynamoDB may hand back a cursor for an empty last page, the fake gives one only when
@@ -15,9 +16,26 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from heard.models import AlertState, MentionRecord, Priority, Status, mention_key, utcnow
-from heard.store.cursors import Listing, decode_cursor, encode_cursor
-from heard.store.mentions import NotFound, Page, VersionConflict
+from heard.models import (
+    AlertState,
+    CaseSummary,
+    MentionRecord,
+    Priority,
+    Status,
+    mention_key,
+    utcnow,
+)
+from heard.store.cursors import UNASSIGNED, Filters, Listing, Sort, decode_cursor, encode_cursor
+from heard.store.mentions import (
+    BREACHES,
+    NotFound,
+    Page,
+    SlaOrder,
+    VersionConflict,
+    position_of,
+    sla_page,
+    sla_position,
+)
 from heard.store.table import author_key, brand_key, iso
 
 
@@ -117,10 +135,17 @@ class FakeMentionStore:
         priority: Priority | None = None,
         limit: int = 25,
         cursor: str | None = None,
+        filters: Filters | None = None,
+        sla: SlaOrder | None = None,
     ) -> Page:
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        listing = Listing.of(brand, status, priority)
+        filters = filters or Filters.of(brand, status, priority)
+        if filters.sort is Sort.SLA:
+            if sla is None:
+                raise ValueError("the sla order needs an SlaOrder")
+            return self._list_by_sla(filters, sla, limit, cursor)
+        listing = Listing.of(filters)
         rows = [
             (self._index_key(r, listing), r)
             for r in self.records.values()
@@ -137,14 +162,49 @@ class FakeMentionStore:
             cursor=encode_cursor(listing, last) if last else None,
         )
 
+    def _list_by_sla(self, filters: Filters, sla: SlaOrder, limit: int, cursor: str | None) -> Page:
+        listing = Listing.of(filters, brands=sla.brands)
+        start = sla_position(decode_cursor(cursor, listing)) if cursor else None
+        rows = []
+        for r in self.records.values():
+            partition = brand_key(r.brand, r.status.value)
+            if partition in listing.partitions and self._matches(r, listing):
+                entry = self._index_key(r, listing)
+                deadline = sla.deadline(CaseSummary.of(r))
+                rows.append((position_of(deadline, entry), entry))
+        return sla_page(listing, rows, start, limit, self._read)
+
+    def _read(self, entries: list[dict[str, Any]]) -> list[MentionRecord]:
+        return [self.records[e["pk"]].model_copy(deep=True) for e in entries]
+
     @staticmethod
     def _matches(record: MentionRecord, listing: Listing) -> bool:
-        return (
-            (listing.brand is None or brand_key(record.brand) == listing.brand)
-            and (listing.status is None or record.status is listing.status)
-            and (listing.priority is None or record.priority is listing.priority)
-            and record.is_case  # follow-ups carry no index keys
+        """What the index and the filter expression of ``MentionStore.list`` keep."""
+        f = listing.filters
+        since = f.since
+        checks = (
+            record.is_case,  # follow-ups carry no index keys
+            listing.brand is None or brand_key(record.brand) == listing.brand,
+            not f.statuses or record.status in f.statuses,
+            not f.priorities or record.priority in f.priorities,
+            f.platform is None or record.mention.platform is f.platform,
+            f.intent is None or f.intent in record.triage.intents,
+            f.assignee is None
+            or (
+                record.assignee is None
+                if f.assignee == UNASSIGNED
+                else record.assignee == f.assignee
+            ),
+            f.overdue is None or FakeMentionStore._overdue(record) is f.overdue,
+            since is None or record.mention.created_at >= since,
         )
+        return all(checks)
+
+    @staticmethod
+    def _overdue(record: MentionRecord) -> bool:
+        first, resolution = BREACHES
+        running_first = first in record.sla_events and record.first_response_at is None
+        return record.status.open and (running_first or resolution in record.sla_events)
 
     @staticmethod
     def _index_key(record: MentionRecord, listing: Listing) -> dict[str, str]:

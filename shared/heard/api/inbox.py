@@ -4,9 +4,15 @@ The inbox validates a request's parameters, asks a ``MentionReader`` (``MentionS
 production, an in-memory fake in tests) and answers with the models of ``responses``. Every
 refusal is an ``ApiError``.
 
-``GET /mentions`` takes ``brand`` (any case), ``status``, ``priority``, ``limit`` (1..100,
-ASCII digits) and ``cursor``; an empty parameter counts as absent and any other parameter is
-refused, so a misspelt filter never silently widens a listing.
+``GET /mentions`` takes ``brand`` (any case), ``status`` and ``priority`` (several,
+comma-separated; ``status=open`` is new, acknowledged and replied), ``platform``, ``intent``,
+``assignee`` (``me``, ``none`` or a person's handle), ``overdue`` (true/false), ``since`` (an
+ISO date or datetime), ``sort`` (``newest`` or ``sla``), ``limit`` (1..100, ASCII digits) and
+``cursor``; an empty parameter counts as absent and any other parameter is refused, so a
+misspelt filter never silently widens a listing. Every bad value is a 400 naming its parameter.
+
+Every case shown carries its SLA summary, computed with its brand's policy at the request
+(``sla``; the case view has both clocks in full).
 """
 
 from __future__ import annotations
@@ -22,12 +28,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from heard.api.errors import ApiError
 from heard.api.responses import CaseView, MentionPage, MentionView, ReplyAccepted, ReplyView
-from heard.cases import outbox, workflow
+from heard.api.stats import parse_instant
+from heard.cases import deadlines, outbox, workflow
 from heard.cases.drafts import drafts_for
-from heard.config import HeardConfig
+from heard.cases.sla import SlaState
+from heard.config import HeardConfig, SlaPolicy
 from heard.models import (
+    CaseSummary,
+    Intent,
     MentionRecord,
     OutboxState,
+    Platform,
     Priority,
     Reply,
     ReplyMessage,
@@ -35,12 +46,25 @@ from heard.models import (
     Visibility,
     utcnow,
 )
-from heard.store.cursors import CursorError
-from heard.store.mentions import NotFound, Page, VersionConflict
+from heard.store.cursors import OPEN_STATUSES, UNASSIGNED, CursorError, Filters, Sort
+from heard.store.mentions import NotFound, Page, SlaOrder, VersionConflict
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 100
-LIST_PARAMETERS = ("brand", "status", "priority", "limit", "cursor")
+MAX_ASSIGNEE = 320  # an email address's longest
+LIST_PARAMETERS = (
+    "brand",
+    "status",
+    "priority",
+    "platform",
+    "intent",
+    "assignee",
+    "overdue",
+    "since",
+    "sort",
+    "limit",
+    "cursor",
+)
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -69,8 +93,11 @@ class MentionReader(Protocol):
         priority: Priority | None = None,
         limit: int = DEFAULT_LIMIT,
         cursor: str | None = None,
+        filters: Filters | None = None,
+        sla: SlaOrder | None = None,
     ) -> Page:
-        """Newest first; raises ``CursorError`` for a cursor another listing issued."""
+        """One page of the listing ``filters`` (else brand, status, priority) asks for;
+        raises ``CursorError`` for a cursor another listing issued."""
         ...
 
 
@@ -82,6 +109,62 @@ def _enum(enum: type[E], field: str, value: str | None) -> E | None:
     except ValueError:
         allowed = ", ".join(e.value for e in enum)
         raise ApiError.invalid(field, f"{field} must be one of: {allowed}") from None
+
+
+def _enums(enum: type[E], field: str, value: str | None) -> frozenset[E]:
+    """A comma-separated list of ``enum`` values (any case); empty items are ignored."""
+    if value is None:
+        return frozenset()
+    names = [v.strip() for v in value.split(",") if v.strip()]
+    if not names:
+        raise ApiError.invalid(field, f"{field} names no value")
+    return frozenset(e for name in names if (e := _enum(enum, field, name)) is not None)
+
+
+def _statuses(value: str | None) -> frozenset[Status]:
+    """``status``: several, comma-separated; ``open`` is new, acknowledged and replied."""
+    if value is None:
+        return frozenset()
+    names = [v.strip().lower() for v in value.split(",") if v.strip()]
+    opened = frozenset(OPEN_STATUSES) if "open" in names else frozenset()
+    rest = ",".join(n for n in names if n != "open")
+    if not rest:
+        if not opened:
+            raise ApiError.invalid("status", "status names no value")
+        return opened
+    try:
+        return opened | _enums(Status, "status", rest)
+    except ApiError:
+        allowed = ", ".join(["open", *(s.value for s in Status)])
+        raise ApiError.invalid("status", f"status must be one or more of: {allowed}") from None
+
+
+def _assignee(value: str | None, actor: str | None) -> str | None:
+    """``me`` (the person asking), ``none`` (nobody), or a person's handle as cases store it."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.lower() == "me":
+        if not actor:
+            raise ApiError.invalid("assignee", "assignee=me needs a signed-in person")
+        return actor
+    if text.lower() == UNASSIGNED:
+        return UNASSIGNED
+    if not text or len(text) > MAX_ASSIGNEE or not text.isprintable():
+        raise ApiError.invalid(
+            "assignee",
+            f"assignee must be me, none or a person's email (at most {MAX_ASSIGNEE} characters)",
+        )
+    return text
+
+
+def _flag(field: str, value: str | None) -> bool | None:
+    if value is None:
+        return None
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise ApiError.invalid(field, f"{field} must be true or false")
+    return lowered == "true"
 
 
 def _limit(value: str | None) -> int:
@@ -147,23 +230,80 @@ class Inbox:
         self._replies = replies
         self._new_id = new_id
 
-    def list(self, params: Mapping[str, str]) -> MentionPage:
-        """``GET /mentions``: one page of a listing, newest first."""
+    def list(
+        self,
+        params: Mapping[str, str],
+        actor: str | None = None,
+        *,
+        now: datetime | None = None,
+    ) -> MentionPage:
+        """``GET /mentions``: one page of a listing, newest first or by SLA deadline.
+
+        ``actor`` is the handle of the person asking (what ``assignee=me`` means). The
+        ``sla`` order lists open cases only, the running clock's deadline that comes first
+        on top, computed with each brand's policy at ``now``; without a ``brand`` it reads
+        every configured brand's open cases.
+        """
         query = _known(params)
-        status = _enum(Status, "status", query.get("status"))
-        priority = _enum(Priority, "priority", query.get("priority"))
+        now = now or utcnow()
+        since = query.get("since")
+        sort = _enum(Sort, "sort", query.get("sort")) or Sort.NEWEST
+        filters = Filters(
+            brand=query.get("brand"),
+            statuses=_statuses(query.get("status")),
+            priorities=_enums(Priority, "priority", query.get("priority")),
+            platform=_enum(Platform, "platform", query.get("platform")),
+            intent=_enum(Intent, "intent", query.get("intent")),
+            assignee=_assignee(query.get("assignee"), actor),
+            overdue=_flag("overdue", query.get("overdue")),
+            since=parse_instant("since", since) if since is not None else None,
+            sort=sort,
+        )
         limit = _limit(query.get("limit"))
+        config = self._config() if self._config is not None else None
+        order = None
+        if sort is Sort.SLA:
+            closed = sorted(s.value for s in filters.statuses if not s.open)
+            if closed:
+                raise ApiError.invalid(
+                    "status", f"sort=sla lists open cases only, not {', '.join(closed)}"
+                )
+            if config is None and not filters.brand:
+                raise ApiError(
+                    503, "config_unavailable", "sort=sla without a brand needs the brands"
+                )
+            brands = [b.name for b in config.brands] if config is not None else []
+            order = SlaOrder(brands, lambda s: self._first_deadline(s, config, now))
         try:
             page = self._store.list(
-                brand=query.get("brand"),
-                status=status,
-                priority=priority,
-                limit=limit,
-                cursor=query.get("cursor"),
+                filters=filters, limit=limit, cursor=query.get("cursor"), sla=order
             )
         except CursorError as exc:
             raise ApiError.invalid("cursor", str(exc)) from exc
-        return MentionPage(items=[MentionView.of(r) for r in page.items], next_cursor=page.cursor)
+        items = [MentionView.of(r, self._sla(r, config, now)) for r in page.items]
+        return MentionPage(items=items, next_cursor=page.cursor)
+
+    @staticmethod
+    def _policy(config: HeardConfig | None, brand: str) -> SlaPolicy | None:
+        """The brand's SLA policy (the defaults for a brand no longer configured); None when
+        the configuration cannot be read."""
+        if config is None:
+            return None
+        known = config.brand(brand)
+        return known.sla if known is not None else SlaPolicy()
+
+    def _sla(
+        self, case: MentionRecord, config: HeardConfig | None, now: datetime
+    ) -> SlaState | None:
+        policy = self._policy(config, case.brand)
+        return deadlines.state(case, policy, now) if policy is not None else None
+
+    def _first_deadline(
+        self, case: CaseSummary, config: HeardConfig | None, now: datetime
+    ) -> datetime | None:
+        policy = self._policy(config, case.brand) or SlaPolicy()
+        clock = deadlines.first_running(deadlines.summary_state(case, policy, now))
+        return clock.deadline if clock is not None else None
 
     def get(self, mention_id: str) -> CaseView:
         """``GET /mentions/{id}``: the case with its conversation (the id may arrive
@@ -282,8 +422,10 @@ class Inbox:
     def _view(self, case: MentionRecord) -> CaseView:
         config = self._config() if self._config is not None else None
         brand = config.brand(case.brand) if config is not None else None
-        drafts = drafts_for(case, brand, utcnow(), agent=None)
-        return CaseView.of_case(case, self._store.get_many(case.message_keys), drafts)
+        now = utcnow()
+        drafts = drafts_for(case, brand, now, agent=None)
+        messages = self._store.get_many(case.message_keys)
+        return CaseView.of_case(case, messages, drafts, self._sla(case, config, now))
 
 
 def etag(version: int) -> str:

@@ -8,6 +8,7 @@ attributes by name, so a field added to ``MentionRecord`` stays private until it
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
@@ -28,6 +29,18 @@ from heard.models import (
 
 if TYPE_CHECKING:
     from heard.cases.drafts import Draft
+    from heard.cases.sla import Clock, SlaState
+
+
+class SlaStatusName(StrEnum):
+    """``heard.cases.sla.SlaStatus``, as a client sees it."""
+
+    OK = "ok"  # running, before the warning
+    WARNING = "warning"  # running, past the brand's warn_at share of the target
+    BREACHED = "breached"  # running, past the deadline
+    MET = "met"  # stopped at or before the deadline
+    MISSED = "missed"  # stopped after the deadline
+    NONE = "none"  # no target for the case's priority
 
 
 class View(BaseModel):
@@ -76,10 +89,100 @@ class TriageView(View):
     model_version: str
 
 
+def _seconds(value: Any) -> int | None:
+    return None if value is None else int(value.total_seconds())
+
+
+class SlaSummaryView(View):
+    """Where a case stands against its brand's SLA, in brief: the running clock whose
+    deadline comes first (``clock``, its ``state`` and ``deadline``). With no such clock,
+    ``clock`` and ``deadline`` are None and ``state`` is the worse of the stopped clocks
+    (missed, then met), or none when no target applies."""
+
+    clock: str | None = None
+    state: SlaStatusName
+    deadline: datetime | None = None
+
+    @classmethod
+    def of(cls, current: SlaState) -> SlaSummaryView:
+        return cls.model_validate(_summary(current))
+
+
+def _summary(current: SlaState) -> dict[str, Any]:
+    from heard.cases.deadlines import first_running
+
+    clock = first_running(current)
+    if clock is not None:
+        return {"clock": clock.kind.value, "state": clock.status.value, "deadline": clock.deadline}
+    statuses = {c.status.value for c in current.clocks}
+    state = next((s for s in ("missed", "met") if s in statuses), "none")
+    return {"clock": None, "state": state, "deadline": None}
+
+
+class SlaClockView(View):
+    """One SLA clock of a case, at the time of the request. ``target`` as the brand writes it
+    (``1h``, ``8bh``; None: no target), ``target_s`` in seconds of the time it counts
+    (business time for ``business_time``); ``left_s`` is the time left (for a met clock, the
+    time it had to spare), ``overdue_by_s`` how late it is (or was); both count like the
+    target."""
+
+    state: SlaStatusName
+    target: str | None = None
+    target_s: int | None = None
+    business_time: bool = False
+    started_at: datetime | None = None
+    stopped_at: datetime | None = None
+    warn_at: datetime | None = None
+    deadline: datetime | None = None
+    left_s: int | None = None
+    overdue_by_s: int | None = None
+
+    @classmethod
+    def of(cls, clock: Clock) -> SlaClockView:
+        target = clock.target
+        return cls(
+            state=SlaStatusName(clock.status.value),
+            target=str(target) if target else None,
+            target_s=_seconds(target.length) if target else None,
+            business_time=bool(target and target.business),
+            started_at=clock.started_at,
+            stopped_at=clock.stopped_at,
+            warn_at=clock.warn_at,
+            deadline=clock.deadline,
+            left_s=_seconds(clock.left),
+            overdue_by_s=_seconds(clock.overdue_by),
+        )
+
+
+class CaseSlaView(SlaSummaryView):
+    """``GET /mentions/{id}``'s ``sla``: the summary, both clocks computed with the brand's
+    policy at ``computed_at`` (the request), and the notices sent (``events``:
+    ``first_response:warning``, ``resolution:level0``, ...)."""
+
+    computed_at: datetime
+    first_response: SlaClockView
+    resolution: SlaClockView
+    events: list[str]
+
+    @classmethod
+    def of_case(cls, current: SlaState, events: list[str]) -> CaseSlaView:
+        return cls.model_validate(
+            {
+                **_summary(current),
+                "computed_at": current.now,
+                "first_response": SlaClockView.of(current.first_response),
+                "resolution": SlaClockView.of(current.resolution),
+                "events": list(events),
+            }
+        )
+
+
 class MentionView(View):
     """One case in the inbox: its first mention, triage and where the case stands. ``id`` is the
     mention's key (``x:1849``); ``version`` (also the ``ETag``) counts the case's changes;
-    ``priority`` is the case's (a person's override, else the highest the conversation had)."""
+    ``priority`` is the case's (a person's override, else the highest the conversation had);
+    ``sla`` where it stands against its brand's SLA now (None when the brand configuration
+    cannot be read)."""
 
     id: str
     brand: str
@@ -107,10 +210,14 @@ class MentionView(View):
     escalated_at: datetime | None = None
     edited_at: datetime | None = None
     version: int
+    sla: SlaSummaryView | None = None
 
     @classmethod
-    def of(cls, record: MentionRecord) -> MentionView:
-        return cls.model_validate(record, from_attributes=True)
+    def of(cls, record: MentionRecord, sla: SlaState | None = None) -> MentionView:
+        view = cls.model_validate(record, from_attributes=True)
+        if sla is not None:
+            view.sla = SlaSummaryView.of(sla)
+        return view
 
 
 class MessageView(View):
@@ -178,13 +285,14 @@ class ReplyAccepted(View):
 
 class CaseView(MentionView):
     """``GET /mentions/{id}``: the case with its whole conversation, notes, history, the
-    replies asked for and drafts for the next one."""
+    replies asked for, drafts for the next one and its SLA clocks in full."""
 
     messages: list[MessageView]
     notes: list[NoteView]
     history: list[HistoryView]
     replies: list[ReplyView]
     drafts: list[DraftView]
+    sla: CaseSlaView | None = None
 
     @classmethod
     def of_case(
@@ -192,11 +300,13 @@ class CaseView(MentionView):
         case: MentionRecord,
         messages: list[MentionRecord],
         drafts: list[Draft] | tuple[Draft, ...] = (),
+        sla: SlaState | None = None,
     ) -> CaseView:
         data = MentionView.of(case).model_dump()
         return cls.model_validate(
             {
                 **data,
+                "sla": CaseSlaView.of_case(sla, case.sla_events) if sla is not None else None,
                 "messages": [MessageView.model_validate(m, from_attributes=True) for m in messages],
                 "notes": [NoteView.model_validate(n, from_attributes=True) for n in case.notes],
                 "history": [

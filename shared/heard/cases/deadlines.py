@@ -10,13 +10,13 @@ per escalation level, each recorded in ``sla_events``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from heard.alerts.render import SlaNotice
-from heard.cases.sla import CaseTimes, SlaState, SlaStatus, sla_state
+from heard.cases.sla import CaseTimes, Clock, SlaState, SlaStatus, sla_state
 from heard.config import SlaPolicy
-from heard.models import HistoryEntry, MentionRecord
+from heard.models import CaseSummary, HistoryEntry, MentionRecord
 
 SYSTEM = "heard"
 
@@ -32,6 +32,28 @@ def times(case: MentionRecord) -> CaseTimes:
 
 def state(case: MentionRecord, policy: SlaPolicy, now: datetime) -> SlaState:
     return sla_state(policy, case.priority, times(case), now=now)
+
+
+def summary_state(case: CaseSummary, policy: SlaPolicy, now: datetime) -> SlaState:
+    """``state`` of a case from its summary (an index's projection): the clocks start when
+    Heard received it, or when it was created where the summary does not say."""
+    started = case.received_at or case.created_at
+    case_times = CaseTimes(
+        waiting_since=started,
+        first_reply_at=case.first_response_at,
+        acknowledged_at=case.acknowledged_at,
+        resolved_at=case.resolved_at,
+    )
+    return sla_state(policy, case.priority, case_times, now=now)
+
+
+def first_running(current: SlaState) -> Clock | None:
+    """The running clock whose deadline comes first; None when no clock with a target runs."""
+    running = [c for c in current.clocks if c.running and c.deadline is not None]
+    return min(running, key=lambda c: c.deadline or _NEVER, default=None)
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
 
 
 def next_look(case: MentionRecord, policy: SlaPolicy, now: datetime) -> datetime | None:

@@ -14,6 +14,10 @@ Table design (one item per mention, ``pk`` = ``Mention.key`` such as ``x:1849``)
 | a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
 | a brand's open cases in a status, newest first   | GSI ``ByBrandStatus`` (sparse): "acme#new"   |
 | a brand's cases by priority or closed status     | ``ByBrand`` with a filter on its summary     |
+| other inbox filters (several statuses, platform, | a filter on the index's projection; ``since``|
+| intent, assignee, overdue), since a date         | is a sort_key condition                      |
+| open cases by their first SLA deadline           | every ``ByBrandStatus`` partition of the     |
+|                                                  | listing, ordered with the brands' policies   |
 | every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
 | cases created in a window (/stats)               | ``ByBrand`` / ``Feed``, sort_key BETWEEN     |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
@@ -29,18 +33,21 @@ second); shard its key by day if that ever changes.
 """
 
 from heard.store.claims import CLAIM_TIMEOUT, AlertClaims
-from heard.store.cursors import CursorError, Listing
-from heard.store.mentions import MentionStore, NotFound, Page
+from heard.store.cursors import CursorError, Filters, Listing, Sort
+from heard.store.mentions import MentionStore, NotFound, Page, SlaOrder
 from heard.store.table import MentionTable, brand_key
 
 __all__ = [
     "CLAIM_TIMEOUT",
     "AlertClaims",
     "CursorError",
+    "Filters",
     "Listing",
     "MentionStore",
     "MentionTable",
     "NotFound",
     "Page",
+    "SlaOrder",
+    "Sort",
     "brand_key",
 ]

@@ -27,9 +27,9 @@ second); shard its key by day if that ever changes.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from heard.models import (
@@ -41,7 +41,15 @@ from heard.models import (
     mention_key,
     utcnow,
 )
-from heard.store.cursors import Listing, decode_cursor, encode_cursor
+from heard.store.cursors import (
+    OPEN_STATUSES,
+    UNASSIGNED,
+    Filters,
+    Listing,
+    Sort,
+    decode_cursor,
+    encode_cursor,
+)
 from heard.store.table import FEED, SLA_SHARD, MentionTable, author_key, brand_key, iso
 
 # Every update expression here sets this (with ``":one": 1``): the version counts the changes.
@@ -70,6 +78,123 @@ class VersionConflict(RuntimeError):
 class Page:
     items: list[MentionRecord]
     cursor: str | None
+
+
+# A newest-first page reads at most this many index pages, each evaluating at most
+# FILTERED_SCAN entries (or the page's limit, if larger) when a filter expression applies.
+MAX_QUERIES = 5
+FILTERED_SCAN = 200
+# The first escalation level of a clock, as the escalation run records it in ``sla_events``.
+BREACHES = ("first_response:level0", "resolution:level0")
+
+
+@dataclass(frozen=True)
+class SlaOrder:
+    """What the sla order needs from the caller: the brands to read when the listing names
+    none, and each open case's first running deadline (None: no clock with a deadline runs),
+    computed with its brand's policy."""
+
+    brands: Sequence[str]
+    deadline: Callable[[CaseSummary], datetime | None]
+
+
+@dataclass(frozen=True)
+class Expression:
+    text: str = ""
+    names: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def filter_expression(listing: Listing) -> Expression:
+    """The FilterExpression for the listing's filters the index key does not apply, over the
+    attributes every listing index projects (``table.SUMMARY``, ``table.CASE_FILTERS``)."""
+    f = listing.filters
+    parts: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+
+    def one_of(attribute: str, name: str, options: Sequence[str]) -> str:
+        names[f"#{name}"] = attribute
+        placeholders = []
+        for i, option in enumerate(sorted(options)):
+            values[f":{name}{i}"] = option
+            placeholders.append(f":{name}{i}")
+        return f"#{name} IN ({', '.join(placeholders)})"
+
+    if f.statuses and listing.index != "ByBrandStatus":
+        parts.append(one_of("status", "st", [s.value for s in f.statuses]))
+    if f.priorities:
+        parts.append(one_of("priority", "pr", [p.value for p in f.priorities]))
+    if f.platform:
+        parts.append("begins_with(pk, :pf)")
+        values[":pf"] = f"{f.platform.value}:"
+    if f.intent:
+        names["#tr"] = "triage"
+        parts.append("contains(#tr.intents, :in)")
+        values[":in"] = f.intent.value
+    if f.assignee == UNASSIGNED:
+        parts.append("attribute_not_exists(assignee)")
+    elif f.assignee:
+        parts.append("assignee = :as")
+        values[":as"] = f.assignee
+    if f.overdue is not None:
+        names["#ev"] = "sla_events"
+        values[":fb"], values[":rb"] = BREACHES
+        breach = (
+            "((contains(#ev, :fb) AND attribute_not_exists(first_response_at))"
+            " OR contains(#ev, :rb))"
+        )
+        if listing.index != "ByBrandStatus":  # that index holds open cases only
+            breach = f"({one_of('status', 'op', [s.value for s in OPEN_STATUSES])} AND {breach})"
+        parts.append(breach if f.overdue else f"NOT {breach}")
+    return Expression(" AND ".join(parts), names, values)
+
+
+def _key_condition(
+    listing: Listing, partition: str | None = None
+) -> tuple[str, dict[str, str], dict[str, Any]]:
+    text = "#k = :v"
+    values: dict[str, Any] = {":v": partition or listing.hash_value}
+    if listing.filters.since is not None:
+        # sort_key is "<created_at ISO>#<pk>": every key created at ``since`` or later sorts
+        # at or after "<since ISO>".
+        text += " AND sort_key >= :since"
+        values[":since"] = iso(listing.filters.since)
+    return text, {"#k": listing.hash_attribute}, values
+
+
+# The sla order's position of a case: no running deadline last, then by deadline, then oldest.
+SlaPosition = tuple[bool, datetime, str]
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def position_of(deadline: datetime | None, entry: dict[str, Any]) -> SlaPosition:
+    return (deadline is None, deadline or _NEVER, str(entry["sort_key"]))
+
+
+def sla_position(key: dict[str, Any]) -> SlaPosition:
+    due = key["due"]
+    return (not due, datetime.fromisoformat(due) if due else _NEVER, key["sort_key"])
+
+
+def sla_page(
+    listing: Listing,
+    rows: list[tuple[SlaPosition, dict[str, Any]]],
+    start: SlaPosition | None,
+    limit: int,
+    read: Callable[[list[dict[str, Any]]], list[MentionRecord]],
+) -> Page:
+    """One page of the sla order from every row of the listing, after ``start``."""
+    rows.sort(key=lambda row: row[0])
+    if start is not None:
+        rows = [row for row in rows if row[0] > start]
+    page, more = rows[:limit], len(rows) > limit
+    cursor = None
+    if more:
+        (never, due, sort_key), entry = page[-1]
+        key = {"due": "" if never else iso(due), "sort_key": sort_key, "pk": str(entry["pk"])}
+        cursor = encode_cursor(listing, key)
+    return Page(items=read([entry for _, entry in page]), cursor=cursor)
 
 
 class MentionStore:
@@ -302,43 +427,91 @@ class MentionStore:
         priority: Priority | None = None,
         limit: int = 25,
         cursor: str | None = None,
+        filters: Filters | None = None,
+        sla: SlaOrder | None = None,
     ) -> Page:
-        """Newest first, ``limit`` at a time; ``cursor`` continues a previous page.
+        """One page of an inbox listing, ``limit`` at most; ``cursor`` continues a previous page.
 
-        ``brand`` matches case-insensitively. A cursor is accepted only by the listing that
-        issued it (same index, same filters); anything else raises ``CursorError``.
+        ``filters`` (else ``brand``, ``status``, ``priority``) say what to list; ``brand``
+        matches case-insensitively. A cursor is accepted only by the listing that issued it
+        (same index, same filters, same sort); anything else raises ``CursorError``.
+
+        Newest first, a page reads at most ``MAX_QUERIES`` index pages (each at most
+        ``FILTERED_SCAN`` entries when a filter expression applies) and the page's items by key:
+        a listing whose filters match rarely may answer a short page with a cursor. The
+        ``sla`` order (``filters.sort``) needs ``sla``; see ``_list_by_sla``.
+
+        ``overdue=True`` keeps the open cases on which the escalation run has recorded a
+        breach (``<clock>:level0`` in ``sla_events``, the first escalation level: the deadline
+        under the default levels) of a clock still running: the first response while the case
+        has none (``first_response_at``), the resolution while it is open. ``False`` keeps the
+        rest.
         """
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        listing = Listing.of(brand, status, priority)
-        values: dict[str, Any] = {":v": listing.hash_value}
-        filters, names = [], {"#k": listing.hash_attribute}
-        if status and listing.index != "ByBrandStatus":
-            filters.append("#st = :st")
-            names["#st"] = "status"
-            values[":st"] = status.value
-        if priority and listing.index != "ByBrandPriority":
-            filters.append("priority = :pr")
-            values[":pr"] = priority.value
+        filters = filters or Filters.of(brand, status, priority)
+        if filters.sort is Sort.SLA:
+            if sla is None:
+                raise ValueError("the sla order needs an SlaOrder")
+            return self._list_by_sla(filters, sla, limit, cursor)
+        listing = Listing.of(filters)
+        expression = filter_expression(listing)
+        key_condition, names, values = _key_condition(listing)
         kwargs: dict[str, Any] = {
             "IndexName": listing.index,
-            "KeyConditionExpression": "#k = :v",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeNames": {**names, **expression.names},
+            "ExpressionAttributeValues": {**values, **expression.values},
             "ScanIndexForward": False,
-            "Limit": limit,
         }
-        if filters:
-            kwargs["FilterExpression"] = " AND ".join(filters)
+        if expression.text:
+            kwargs["FilterExpression"] = expression.text
         if cursor:
             kwargs["ExclusiveStartKey"] = decode_cursor(cursor, listing)
-        items: list[MentionRecord] = []
-        while True:
+        entries: list[dict[str, Any]] = []
+        for _ in range(MAX_QUERIES):
+            remaining = limit - len(entries)
+            kwargs["Limit"] = max(remaining, FILTERED_SCAN) if expression.text else remaining
             response = self._table.query(**kwargs)
-            items += self._t.records(response.get("Items", []))
+            entries += response.get("Items", [])
             last = response.get("LastEvaluatedKey")
-            if not last or len(items) >= limit:
+            if not last or len(entries) >= limit:
                 break
             kwargs["ExclusiveStartKey"] = last
-            kwargs["Limit"] = limit - len(items)
-        return Page(items=items[:limit], cursor=encode_cursor(listing, last) if last else None)
+        if len(entries) >= limit and (last or len(entries) > limit):
+            entries = entries[:limit]
+            last = {k: entries[-1][k] for k in listing.key_attributes}
+        return Page(
+            items=self._t.records(entries), cursor=encode_cursor(listing, last) if last else None
+        )
+
+    def _list_by_sla(self, filters: Filters, sla: SlaOrder, limit: int, cursor: str | None) -> Page:
+        """Open cases, the one whose first running SLA deadline comes first on top (cases
+        with no running deadline last; ties oldest first). Every entry of the listing's
+        ByBrandStatus partitions (brand x open status; the summary only, no item) is read and
+        ordered by ``sla.deadline``; then the page's items by key. Its cost grows with the
+        open backlog, not with the history."""
+        listing = Listing.of(filters, brands=sla.brands)
+        start = sla_position(decode_cursor(cursor, listing)) if cursor else None
+        expression = filter_expression(listing)
+        rows: list[tuple[SlaPosition, dict[str, Any]]] = []
+        for partition in listing.partitions:
+            key_condition, names, values = _key_condition(listing, partition)
+            kwargs: dict[str, Any] = {
+                "IndexName": listing.index,
+                "KeyConditionExpression": key_condition,
+                "ExpressionAttributeNames": {**names, **expression.names},
+                "ExpressionAttributeValues": {**values, **expression.values},
+            }
+            if expression.text:
+                kwargs["FilterExpression"] = expression.text
+            while True:
+                response = self._table.query(**kwargs)
+                for entry in response.get("Items", []):
+                    summary = self._t.summary(entry)
+                    rows.append((position_of(sla.deadline(summary), entry), entry))
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                kwargs["ExclusiveStartKey"] = last
+        return sla_page(listing, rows, start, limit, self._t.records)

@@ -80,8 +80,10 @@ SUMMARY = (
     "acknowledged_at",
     "first_response_at",
     "resolved_at",
+    "sla_events",
 )
-# What the sparse ByBrandStatus projects: the listing's priority filter and the escalator's.
+# What the sparse ByBrandStatus projects: the escalator's filters, and what the inbox's filters
+# and its sla order read of an open case (the clocks start at ``received_at``).
 CASE_FILTERS = (
     "priority",
     "alert_state",
@@ -89,6 +91,13 @@ CASE_FILTERS = (
     "escalated_at",
     "escalation_failed_at",
     "deleted",
+    "brand_name",
+    "triage",
+    "assignee",
+    "received_at",
+    "acknowledged_at",
+    "first_response_at",
+    "sla_events",
 )
 # BatchGetItem takes at most this many keys a call.
 BATCH_GET_LIMIT = 100
@@ -192,14 +201,17 @@ class MentionTable:
         return [self.record(i) for i in kept if i is not None and not i.get("tombstone")]
 
     def summary(self, entry: dict[str, Any]) -> CaseSummary:
-        """A case as ``ByBrand`` or ``Feed`` projects it: the summary, the platform from its
-        key (``x:1849``) and the creation time from ``sort_key``."""
+        """A case as ``ByBrand``, ``Feed`` or ``ByBrandStatus`` projects it: the summary, the
+        platform from its key (``x:1849``), the creation time from ``sort_key`` and, on
+        ``ByBrandStatus``, the status from its key (``acme#new``)."""
         data = from_dynamo(entry)
         triage = data.get("triage") or {}
+        status = data.get("status") or str(data.get("brand_status", "")).rpartition("#")[2]
         return CaseSummary.model_validate(
             {
                 **data,
                 "id": data["pk"],
+                "status": status,
                 "brand": data.get("brand_name") or data.get("brand"),
                 "platform": str(data["pk"]).partition(":")[0],
                 "created_at": str(data["sort_key"]).rpartition("#" + str(data["pk"]))[0],

@@ -204,8 +204,19 @@ def test_a_cursor_with_a_forged_key_is_refused(inbox, changes):
 @pytest.mark.parametrize(
     ("params", "field"),
     [
-        ({"status": "open"}, "status"),
+        ({"status": "closed"}, "status"),
+        ({"status": "open,closed"}, "status"),
+        ({"status": ","}, "status"),
         ({"priority": "urgent"}, "priority"),
+        ({"priority": "high,urgent"}, "priority"),
+        ({"platform": "myspace"}, "platform"),
+        ({"intent": "gossip"}, "intent"),
+        ({"overdue": "yes"}, "overdue"),
+        ({"since": "yesterday"}, "since"),
+        ({"since": "2026-13-01"}, "since"),
+        ({"sort": "oldest"}, "sort"),
+        ({"assignee": "x" * 400}, "assignee"),
+        ({"sort": "sla", "status": "resolved"}, "status"),
         ({"limit": "0"}, "limit"),
         ({"limit": "101"}, "limit"),
         ({"limit": "-1"}, "limit"),
@@ -225,13 +236,13 @@ def test_bad_parameters_are_refused_naming_the_field(inbox, params, field):
 
 
 def test_unknown_parameters_are_refused_naming_the_allowed(inbox):
-    error = refusal(inbox, brand="Acme", platform="x")
-    assert error.code == "unknown_parameter" and error.field == "platform"
-    assert "'platform'" in error.message
+    error = refusal(inbox, brand="Acme", channel="x")
+    assert error.code == "unknown_parameter" and error.field == "channel"
+    assert "'channel'" in error.message
     for name in LIST_PARAMETERS:
         assert name in error.message
-    error = refusal(inbox, sort="new", Brand="Acme")
-    assert "'Brand'" in error.message and "'sort'" in error.message
+    error = refusal(inbox, order="new", Brand="Acme")
+    assert "'Brand'" in error.message and "'order'" in error.message
 
 
 def test_unknown_mentions_are_404(inbox):
@@ -286,6 +297,7 @@ VIEW_KEYS = {
     "sla_events",
     "edited_at",
     "version",
+    "sla",
 }
 
 
@@ -321,7 +333,7 @@ def test_every_record_field_is_either_shown_or_known_to_be_internal():
     internal = {"alert_claimed_at", "sla_due"}
     in_the_case_view = {"notes", "history", "replies"}
     shown = set(MentionView.model_fields) | in_the_case_view
-    assert set(MentionRecord.model_fields) - internal == shown - {"priority"}
+    assert set(MentionRecord.model_fields) - internal == shown - {"priority", "sla"}
     assert {"notes", "history", "messages", "replies", "drafts"} <= set(CaseView.model_fields)
 
 
