@@ -18,8 +18,6 @@ from typing import Any
 
 import httpx
 
-from heard.models import Priority
-
 
 class WalkthroughError(RuntimeError):
     """A step of the loop did not answer as it should; the message says which."""
@@ -41,15 +39,6 @@ def _check(response: httpx.Response, what: str, *expected: int) -> dict[str, Any
     return body
 
 
-def _most_urgent(items: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The open case with the highest priority, oldest first among equals."""
-    ranked = sorted(
-        (i for i in items if i["status"] in ("new", "acknowledged")),
-        key=lambda i: (-Priority(i["priority"]).rank, i["received_at"]),
-    )
-    return ranked[0] if ranked else None
-
-
 def walk(
     api_url: str,
     token: str,
@@ -69,14 +58,15 @@ def walk(
     with httpx.Client(base_url=api_url, headers=auth, timeout=10.0) as api:
         me = _check(api.get("/me"), "who am I")
         step(f"signed in as {me['email'] or me['username']}")
-        listing = _check(api.get("/mentions", params={"brand": "Acme", "limit": "100"}), "list")
-        case = _most_urgent(listing["items"])
-        if case is None:
+        # What is waiting, most urgent first: the SLA deadline that comes first.
+        waiting = {"brand": "Acme", "status": "new", "sort": "sla", "limit": "100"}
+        listing = _check(api.get("/mentions", params=waiting), "list what is waiting")
+        if not listing["items"]:
             raise WalkthroughError("no open case to answer: did the demo deliveries arrive?")
+        case = listing["items"][0]
         done.case_id = case_id = case["id"]
-        waiting = sum(1 for i in listing["items"] if i["status"] == "new")
         step(
-            f"{waiting} case(s) waiting; most urgent: {case_id} "
+            f"{len(listing['items'])} case(s) waiting; most urgent (sort=sla): {case_id} "
             f"[{case['priority']}] from @{case['mention']['author']['handle']}"
         )
         taken = api.patch(
