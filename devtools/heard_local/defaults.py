@@ -102,6 +102,8 @@ def local_environment(
         "AWS_SESSION_TOKEN": "testing",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
+        # The API function serves Swagger UI at /swagger (heard_local routes it, unguarded).
+        "HEARD_SWAGGER": "true",
         "HEARD_CONFIG": config_file(environ),
         **secrets(environ),
     }
