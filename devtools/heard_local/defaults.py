@@ -105,6 +105,8 @@ def local_environment(
         "AWS_SESSION_TOKEN": "testing",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_DISABLED": "true",
+        # The API function serves Swagger UI at /swagger (heard_local routes it, unguarded).
+        "HEARD_SWAGGER": "true",
         "HEARD_CONFIG": config_file(environ),
         "REPLY_FROM_ADDRESS": environ.get("REPLY_FROM_ADDRESS") or REPLY_FROM_ADDRESS,
         **secrets(environ),

@@ -186,6 +186,8 @@ class LocalStack:
             for lid, spec in self.stack.functions.items()
             for r in spec.http_routes
         ]
+        # Swagger UI for the API (local only; a deployed API serves /openapi.json alone).
+        routes.append(Route("GET", "/swagger", None, "ApiFunction"))
         keys = MotoJwks(self.moto.endpoint_url)
         authorizers = {
             name: JwtAuthorizer(spec, keys, admin_token=self.secrets["HEARD_API_TOKEN"])

@@ -10,30 +10,71 @@ message, by brand and priority.
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 
 from heard.api.errors import ApiError, error_response
 from heard.api.identity import Principal, principal_of, require_principal
-from heard.api.inbox import Inbox, etag
-from heard.api.responses import CaseView, PrincipalView
-from heard.api.stats import Stats
+from heard.api.inbox import Inbox, ReplyBody, etag
+from heard.api.openapi import (
+    TITLE,
+    VERSION,
+    openapi_document,
+    responses,
+    safe_json,
+    validation_error,
+)
+from heard.api.responses import CaseView, MentionPage, PrincipalView, ReplyAccepted
+from heard.api.stats import CaseStats, Stats
+from heard.cases.workflow import CaseUpdate
 from heard.config import ConfigError, ConfigSource, HeardConfig
 from heard.jsonbody import BodyError, load_json, raw_body
 from heard.models import MentionRecord, Status
 from heard.observability import make_tracer
 from heard.reply_queue import SqsReplyQueue
-from heard.settings import ApiSettings
+from heard.settings import ApiSettings, SwaggerSettings
 from heard.store import MentionStore, MentionTable
 
 logger = Logger()
 tracer = make_tracer()
-app = APIGatewayHttpResolver()
+# Validation checks each typed parameter and body before the route runs (a RequestValidationError,
+# answered 400 naming the field); the domain still checks every value (and refuses unknown query
+# parameters), so the OpenAPI document and the behaviour cannot drift apart silently.
+app = APIGatewayHttpResolver(enable_validation=True, json_body_deserializer=safe_json)
 app.exception_handler(ApiError)(error_response)
+if SwaggerSettings.from_env().swagger:  # the local stack only: HEARD_SWAGGER=true
+    app.enable_swagger(path="/swagger", title=TITLE, version=VERSION)
+
+
+@app.exception_handler(RequestValidationError)
+def _invalid(exc: RequestValidationError) -> Response[dict[str, str]]:
+    return error_response(validation_error(exc.errors()))
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def _unsupported(exc: RequestUnsupportedContentType) -> Response[dict[str, str]]:
+    message = "the body must be JSON (Content-Type: application/json)"
+    return error_response(ApiError(415, "unsupported_media_type", message, "body"))
+
+
+@app.exception_handler(BodyError)
+def _bad_body(exc: BodyError) -> Response[dict[str, str]]:
+    return error_response(ApiError.invalid("body", str(exc)))
+
+
+@app.exception_handler(UnicodeDecodeError)
+def _not_text(exc: UnicodeDecodeError) -> Response[dict[str, str]]:
+    # Validation decodes a base64 body as UTF-8 before the safe loader sees it.
+    return error_response(ApiError.invalid("body", "the body is not UTF-8 text"))
 
 
 @cache
@@ -81,36 +122,95 @@ def _principal() -> Principal:
     return require_principal(app.current_event.raw_event)
 
 
-@app.get("/me")
-def me() -> dict[str, Any]:
-    return PrincipalView.of(_principal()).model_dump(mode="json")
+def _query() -> dict[str, str]:
+    """The raw query: the domain checks every value and refuses unknown parameters."""
+    return dict(app.current_event.query_string_parameters or {})
 
 
-@app.get("/mentions")
-def list_mentions() -> dict[str, Any]:
-    params = app.current_event.query_string_parameters or {}
+CaseId = Annotated[str, Path(description="a case's or message's id, e.g. x:1849")]
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi() -> Response[str]:
+    """The OpenAPI document of this API (no sign-in needed: it holds no data)."""
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=openapi_document(app),
+    )
+
+
+@app.get("/me", summary="Who the API takes you to be", responses=responses(PrincipalView))
+def me() -> PrincipalView:
+    return PrincipalView.of(_principal())
+
+
+@app.get("/mentions", summary="The inbox: one page of cases", responses=responses(MentionPage))
+def list_mentions(
+    brand: Annotated[str | None, Query(description="brand, in any case")] = None,
+    status: Annotated[
+        str | None,
+        Query(
+            description="comma-separated: new, acknowledged, replied, resolved, ignored, spam; open"
+        ),
+    ] = None,
+    priority: Annotated[
+        str | None, Query(description="comma-separated: low, normal, high, critical")
+    ] = None,
+    platform: Annotated[str | None, Query(description="x, facebook, instagram, generic")] = None,
+    intent: Annotated[str | None, Query(description="one intent, e.g. billing")] = None,
+    assignee: Annotated[
+        str | None, Query(description="me, none (unassigned) or a person's email")
+    ] = None,
+    overdue: Annotated[
+        str | None, Query(description="true: a recorded breach of a running SLA clock; false: none")
+    ] = None,
+    since: Annotated[
+        str | None, Query(description="ISO date or datetime: cases created then or later")
+    ] = None,
+    sort: Annotated[
+        str | None, Query(description="newest (default) or sla (open cases, first deadline first)")
+    ] = None,
+    limit: Annotated[str | None, Query(description="1..100 (default 25)")] = None,
+    cursor: Annotated[
+        str | None, Query(description="next_cursor of the previous page of the same listing")
+    ] = None,
+) -> MentionPage:
     principal = principal_of(app.current_event.raw_event)
     actor = principal.handle if principal is not None else None  # what assignee=me means
-    return _inbox().list(params, actor).model_dump(mode="json")
+    return _inbox().list(_query(), actor)
 
 
-@app.get("/mentions/<mention_id>")
-def get_mention(mention_id: str) -> Response[dict[str, Any]]:
+@app.get(
+    "/mentions/<mention_id>",
+    summary="One case, its conversation and SLA clocks",
+    responses=responses(CaseView, 404, etag=True),
+)
+def get_mention(mention_id: CaseId) -> Response[CaseView]:
     return _case_response(_inbox().get(mention_id))
 
 
-@app.patch("/mentions/<mention_id>")
-def update_mention(mention_id: str) -> Response[dict[str, Any]]:
-    event = app.current_event
-    body = _json_body()
-    case = _inbox().update(mention_id, body, _actor(), if_match=event.headers.get("if-match"))
+@app.patch(
+    "/mentions/<mention_id>",
+    summary="Change a case: status, assignee, priority, tags, a note",
+    responses=responses(CaseView, 404, 409, 412, etag=True),
+)
+def update_mention(
+    mention_id: CaseId,
+    body: Annotated[CaseUpdate, Body(description="only the fields present change")],
+    if_match: Annotated[str | None, Header(description="the ETag read: 412 if stale")] = None,
+) -> Response[CaseView]:
+    case = _inbox().update(mention_id, _json_body(), _actor(), if_match=if_match)
     return _case_response(case)
 
 
-@app.get("/stats")
-def get_stats() -> dict[str, Any]:
-    params = app.current_event.query_string_parameters or {}
-    return _stats().get(params).model_dump(mode="json")
+@app.get("/stats", summary="Case figures over a window", responses=responses(CaseStats))
+def get_stats(
+    brand: Annotated[str | None, Query(description="brand, in any case")] = None,
+    from_: Annotated[str | None, Query(alias="from", description="ISO date or datetime")] = None,
+    to: Annotated[str | None, Query(description="ISO date or datetime (default now)")] = None,
+) -> CaseStats:
+    return _stats().get(_query())
 
 
 def _case_metrics(before: MentionRecord, after: MentionRecord) -> None:
@@ -135,19 +235,23 @@ def _case_metrics(before: MentionRecord, after: MentionRecord) -> None:
     metrics.flush_metrics()
 
 
-@app.post("/mentions/<mention_id>/replies")
-def request_reply(mention_id: str) -> Response[dict[str, Any]]:
+@app.post(
+    "/mentions/<mention_id>/replies",
+    summary="Queue a reply on the case's platform",
+    responses=responses(ReplyAccepted, 404, 409, 422, 503, status=202),
+)
+def request_reply(
+    mention_id: CaseId,
+    body: Annotated[ReplyBody, Body(description="the reply's text and visibility")],
+    idempotency_key: Annotated[
+        str | None, Header(description="required: a unique value per reply, sent again on retry")
+    ] = None,
+) -> Response[ReplyAccepted]:
     """Queue a reply on the case (202); the reply function sends it."""
-    event = app.current_event
-    body = _json_body()
     accepted, _ = _inbox().request_reply(
-        mention_id, body, _actor(), idempotency_key=event.headers.get("idempotency-key")
+        mention_id, _json_body(), _actor(), idempotency_key=idempotency_key
     )
-    return Response(
-        status_code=202,
-        content_type=content_types.APPLICATION_JSON,
-        body=accepted.model_dump(mode="json"),
-    )
+    return Response(status_code=202, content_type=content_types.APPLICATION_JSON, body=accepted)
 
 
 def _json_body() -> Any:
@@ -161,11 +265,11 @@ def _json_body() -> Any:
         raise ApiError.invalid("body", str(exc)) from None
 
 
-def _case_response(case: CaseView) -> Response[dict[str, Any]]:
+def _case_response(case: CaseView) -> Response[CaseView]:
     return Response(
         status_code=200,
         content_type=content_types.APPLICATION_JSON,
-        body=case.model_dump(mode="json"),
+        body=case,
         headers={"ETag": etag(case.version)},
     )
 

@@ -101,7 +101,12 @@ class EscalateSettings(ConfigSettings):
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
-class ApiSettings(ConfigSettings):
+class SwaggerSettings(Settings):
+    # Swagger UI at /swagger: the local stack sets it; a deployed API serves /openapi.json only.
+    swagger: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="HEARD_SWAGGER")
+
+
+class ApiSettings(ConfigSettings, SwaggerSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     # Where POST /mentions/{id}/replies queues a reply (unset: replies are refused with 503).
     reply_queue_url: _Optional = Field(None, alias="REPLY_QUEUE_URL")

@@ -427,10 +427,15 @@ def _cognito_authorizers(template: dict[str, Any], api: dict[str, Any]) -> dict[
     return found
 
 
+# Routes open to anyone besides the webhooks: they hold no data.
+PUBLIC_ROUTES = {("GET", "/openapi.json")}
+
+
 def check_api_auth(template: dict[str, Any]) -> list[str]:
-    """Only the signature-verified webhook routes are open (``Authorizer: NONE``); every other
-    route, now and future, needs a signed-in person: the API's default authorizer is a JWT
-    authorizer for a user pool of the template, and no route names another."""
+    """Only the signature-verified webhook routes and ``PUBLIC_ROUTES`` (the OpenAPI document)
+    are open (``Authorizer: NONE``); every other route, now and future, needs a signed-in
+    person: the API's default authorizer is a JWT authorizer for a user pool of the template,
+    and no route names another."""
     problems = []
     apis = resources_of(template, "AWS::Serverless::HttpApi")
     checked: dict[str, dict[str, list[str]]] = {}
@@ -456,6 +461,8 @@ def check_api_auth(template: dict[str, Any]) -> list[str]:
                 "DefaultAuthorizer"
             )
             where = f"{lid}.{name} {ev.get('Path')}"
+            if (ev.get("Method"), ev.get("Path")) in PUBLIC_ROUTES and authorizer == "NONE":
+                continue
             if _is_webhook(ev.get("Path")):
                 if authorizer != "NONE":
                     problems.append(f"{where}: webhook route with authorizer {authorizer!r}")
