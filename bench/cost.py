@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devtools")]
 
 from heard_local.demo import demo_files, webhook_path  # noqa: E402
+from heard_local.template import load_template  # noqa: E402
 
 from heard import platforms  # noqa: E402
 from heard.alerts.policy import should_alert  # noqa: E402
@@ -56,7 +57,7 @@ from heard.models import (  # noqa: E402
     Platform,
     Status,
 )
-from heard.store.table import CASE_FILTERS, SUMMARY, MentionTable, brand_key  # noqa: E402
+from heard.store.table import MentionTable, brand_key  # noqa: E402
 from heard.triage import Triager  # noqa: E402
 
 # --- prices: AWS on-demand, us-east-1, as published on 2025-06-01 --------------------------
@@ -153,12 +154,22 @@ BEFORE = (
     Index("Feed", ("feed", "sort_key"), None),
     Index("ByOpenAuthor", ("open_author", "sort_key"), ()),
 )
-AFTER = (
-    Index("ByBrand", ("brand", "sort_key"), SUMMARY),
-    Index("ByBrandStatus", ("brand_status", "sort_key"), CASE_FILTERS),
-    Index("Feed", ("feed", "sort_key"), SUMMARY),
-    Index("ByOpenAuthor", ("open_author", "sort_key"), ()),
-)
+
+
+def template_indexes() -> tuple[Index, ...]:
+    """The mentions table's indexes as template.yaml declares them (what is deployed)."""
+    table = load_template(ROOT / "template.yaml")["Resources"]["MentionsTable"]["Properties"]
+    found = []
+    for index in table["GlobalSecondaryIndexes"]:
+        keys = tuple(k["AttributeName"] for k in index["KeySchema"])
+        projection = index["Projection"]
+        kind = projection["ProjectionType"]
+        attributes = None if kind == "ALL" else tuple(projection.get("NonKeyAttributes", ()))
+        found.append(Index(index["IndexName"], keys, attributes))
+    return tuple(found)
+
+
+AFTER = template_indexes()
 
 
 def write_units(

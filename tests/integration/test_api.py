@@ -123,11 +123,11 @@ def _forged(cursor: str, drop: str | None = None, **extra: str) -> str:
 @pytest.mark.parametrize(
     "forge",
     [
-        {"drop": "brand"},  # the index's hash key
+        {"drop": "feed"},  # the index's hash key
         {"drop": "sort_key"},
         {"drop": "pk"},
-        {"feed": "mention"},  # a key attribute of another index
-        {"brand": "globex"},  # another partition
+        {"brand_status": "acme#new"},  # a key attribute of another index
+        {"feed": "other"},  # another partition
     ],
 )
 def test_a_cursor_with_a_forged_key_is_400_not_500(call_api, seeded, forge):

@@ -17,14 +17,13 @@ def _indexes() -> dict[str, dict]:
 
 def test_no_index_projects_everything():
     indexes = _indexes()
-    assert set(indexes) == {"ByBrand", "Feed", "ByBrandStatus", "ByOpenAuthor", "BySlaDue"}
+    assert set(indexes) == {"Feed", "ByBrandStatus", "ByOpenAuthor", "BySlaDue"}
     assert all(i["Projection"]["ProjectionType"] != "ALL" for i in indexes.values())
 
 
 def test_the_store_reads_what_the_indexes_project():
     indexes = _indexes()
-    for name in ("ByBrand", "Feed"):
-        assert tuple(indexes[name]["Projection"]["NonKeyAttributes"]) == SUMMARY
+    assert tuple(indexes["Feed"]["Projection"]["NonKeyAttributes"]) == SUMMARY
     assert tuple(indexes["ByBrandStatus"]["Projection"]["NonKeyAttributes"]) == CASE_FILTERS
     for name in ("ByOpenAuthor", "BySlaDue"):
         assert indexes[name]["Projection"]["ProjectionType"] == "KEYS_ONLY"

@@ -11,15 +11,13 @@ Table design (one item per mention, ``pk`` = ``Mention.key`` such as ``x:1849``)
 |--------------------------------------------------|----------------------------------------------|
 | store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
 | get one mention                                  | GetItem ``pk``                               |
-| a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
+| every case, newest first                         | GSI ``Feed``: feed = "mention", sort_key     |
+| a brand's cases, by priority, closed status, ... | ``Feed`` with a filter on its summary        |
 | a brand's open cases in a status, newest first   | GSI ``ByBrandStatus`` (sparse): "acme#new"   |
-| a brand's cases by priority or closed status     | ``ByBrand`` with a filter on its summary     |
-| other inbox filters (several statuses, platform, | a filter on the index's projection; ``since``|
-| intent, assignee, overdue), since a date         | is a sort_key condition                      |
-| open cases by their first SLA deadline           | every ``ByBrandStatus`` partition of the     |
-|                                                  | listing, ordered with the brands' policies   |
-| every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
-| cases created in a window (/stats)               | ``ByBrand`` / ``Feed``, sort_key BETWEEN     |
+| the open case of a conversation                  | GSI ``ByOpenAuthor`` (sparse, keys only)     |
+| the cases whose SLA needs a look                 | GSI ``BySlaDue`` (sparse, keys only)         |
+| cases created in a window, for /stats            | ``Feed`` sort_key BETWEEN, the summary       |
+|                                                  | projected: no item reads                     |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
 ``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. No index projects the whole

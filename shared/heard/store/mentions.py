@@ -4,15 +4,16 @@
 |--------------------------------------------------|----------------------------------------------|
 | store a mention once, whatever the retries       | PutItem with ``attribute_not_exists(pk)``    |
 | get one mention                                  | GetItem ``pk``                               |
-| a brand's mentions, newest first                 | GSI ``ByBrand``: brand, sort_key desc        |
+| every case, newest first                         | GSI ``Feed``: feed = "mention", sort_key     |
+| a brand's cases, by priority, closed status, ... | ``Feed`` with a filter on its summary        |
 | a brand's open cases in a status, newest first   | GSI ``ByBrandStatus`` (sparse): "acme#new"   |
-| a brand's cases by priority or closed status     | ``ByBrand`` with a filter on its summary     |
-| every brand, newest first                        | GSI ``Feed``: feed = "mention", sort_key     |
-| a brand's (every brand's) cases created in a     | ``ByBrand`` (``Feed``) sort_key BETWEEN, the |
-| window, for /stats                               | summary projected: no item reads             |
+| the open case of a conversation                  | GSI ``ByOpenAuthor`` (sparse, keys only)     |
+| the cases whose SLA needs a look                 | GSI ``BySlaDue`` (sparse, keys only)         |
+| cases created in a window, for /stats            | ``Feed`` sort_key BETWEEN, the summary       |
+|                                                  | projected: no item reads                     |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
-``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. The index keys hold the
+``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. ``brand`` holds the
 case-folded brand, so ``?brand=acme`` finds Acme's mentions; ``brand_name`` keeps "Acme".
 A removal that arrives before its mention leaves a tombstone (no index attributes), and the
 late mention is then refused. Every change to what a mention says or where it stands (a
@@ -121,6 +122,10 @@ def filter_expression(listing: Listing) -> Expression:
             placeholders.append(f":{name}{i}")
         return f"#{name} IN ({', '.join(placeholders)})"
 
+    if f.brand and listing.index == "Feed":
+        names["#br"] = "brand"
+        values[":br"] = brand_key(f.brand)
+        parts.append("#br = :br")
     if f.statuses and listing.index != "ByBrandStatus":
         parts.append(one_of("status", "st", [s.value for s in f.statuses]))
     if f.priorities:
@@ -396,20 +401,20 @@ class MentionStore:
     def created_between(
         self, start: datetime, end: datetime, *, brand: str | None = None
     ) -> Iterator[CaseSummary]:
-        """The cases created in ``[start, end)``, oldest first, as ``ByBrand`` (``brand``, in
-        any case) or ``Feed`` (every brand) project them: every page, no item read."""
-        if brand:
-            index, name, value = "ByBrand", "brand", brand_key(brand)
-        else:
-            index, name, value = "Feed", "feed", FEED
+        """The cases created in ``[start, end)``, oldest first, as ``Feed`` projects them (a
+        ``brand``'s, in any case, through a filter): every page, no item read."""
         # sort_key is "<created_at ISO>#<pk>": "<start ISO>" sorts before every key created at
         # start or later, "<end ISO>" after every key created before end and before end's own.
         kwargs: dict[str, Any] = {
-            "IndexName": index,
+            "IndexName": "Feed",
             "KeyConditionExpression": "#k = :v AND sort_key BETWEEN :start AND :end",
-            "ExpressionAttributeNames": {"#k": name},
-            "ExpressionAttributeValues": {":v": value, ":start": iso(start), ":end": iso(end)},
+            "ExpressionAttributeNames": {"#k": "feed"},
+            "ExpressionAttributeValues": {":v": FEED, ":start": iso(start), ":end": iso(end)},
         }
+        if brand:
+            kwargs["FilterExpression"] = "#br = :br"
+            kwargs["ExpressionAttributeNames"]["#br"] = "brand"
+            kwargs["ExpressionAttributeValues"][":br"] = brand_key(brand)
         while True:
             response = self._table.query(**kwargs)
             for entry in response.get("Items", []):

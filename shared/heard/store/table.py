@@ -69,8 +69,9 @@ INDEX_ATTRIBUTES = (
 # The one partition of the BySlaDue index: open cases whose SLA next needs a look, by when.
 SLA_SHARD = "due"
 
-# What ByBrand and Feed project besides their keys (template.yaml says the same; a test checks).
+# What Feed projects besides its keys (template.yaml says the same; a test checks).
 SUMMARY = (
+    "brand",
     "brand_name",
     "received_at",
     "status",
