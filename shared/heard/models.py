@@ -342,7 +342,7 @@ class MentionRecord(HeardModel):
 
 
 class CaseSummary(HeardModel):
-    """What /stats counts of a case: the summary ``ByBrand`` and ``Feed`` project (with the
+    """What /stats counts of a case: the summary ``Feed`` projects (with the
     platform and creation time their keys hold), or ``of`` a full record. ``created_at`` is the
     case's first message on its platform (the window selects on it); ``received_at`` is when
     Heard received it, where its SLA clocks and response times start (a late delivery is not

@@ -238,7 +238,7 @@ def test_generic_mention_is_stored(running: RunningStack) -> None:
     item = running.wait_for_item(f"generic:feedback-form:{native}")
     assert item is not None
     assert item["brand_name"]["S"] == "Acme"
-    assert item["brand"]["S"] == "acme"  # the ByBrand index key, case-folded
+    assert item["brand"]["S"] == "acme"  # case-folded: what a brand filter compares
 
 
 def test_x_crc_check(running: RunningStack) -> None:

@@ -6,7 +6,7 @@ hold the case-folded brand (``brand_key``), and ``brand_name`` holds the name as
 ("Acme"), which is what a record shows.
 
 No index projects the whole item (each projected attribute is written again to its index):
-``SUMMARY`` is what ``ByBrand`` and ``Feed`` hold besides their keys, enough to filter a
+``SUMMARY`` is what ``Feed`` holds besides its keys, enough to filter a
 listing and to count /stats; a listing reads its page's full items by key (``fetch``).
 """
 
