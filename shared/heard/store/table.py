@@ -83,15 +83,10 @@ SUMMARY = (
     "resolved_at",
     "sla_events",
 )
-# What the sparse ByBrandStatus projects: the escalator's filters, and what the inbox's filters
-# and its sla order read of an open case (the clocks start at ``received_at``).
+# What the sparse ByBrandStatus projects: what the inbox's filters and its sla order read of an
+# open case (the clocks start at ``received_at``).
 CASE_FILTERS = (
     "priority",
-    "alert_state",
-    "alerted_at",
-    "escalated_at",
-    "escalation_failed_at",
-    "deleted",
     "brand_name",
     "triage",
     "assignee",
