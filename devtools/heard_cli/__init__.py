@@ -1,4 +1,5 @@
-"""The ``heard`` command line: ``heard config validate FILE``, ``heard classify`` and friends."""
+"""The ``heard`` command line: ``heard config validate FILE``, ``heard classify``,
+``heard x rules`` and friends."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heard_cli import classify as triage_cli
 
     triage_cli.add_parser(commands)
+
+    from heard_cli import x_rules
+
+    x_rules.add_parser(commands)
     return parser
 
 

@@ -395,3 +395,26 @@ def test_a_conversation_is_one_case_with_one_alert(queue, store, run_triage, cap
     assert {store.get(k).case_id for k in case.message_keys} == {"x:700"}
     assert [r.id for r in store.list(brand="Acme").items] == ["x:700"]
     assert len(alerts.drain(quiet_s=1.5)) == 1
+
+
+def test_an_edited_filtered_stream_post_replaces_the_first_version(
+    call_api, run_triage, store, event_json
+):
+    edited = event_json("webhooks/x-filtered-stream.json")
+    first = json.loads(json.dumps(edited))
+    first["data"].update(
+        id="1861000000000000210",
+        edit_history_tweet_ids=["1861000000000000210"],
+        text="@acme the replacement blender trips the breaker too.",
+    )
+    del first["data"]["note_tweet"]
+    for payload in (first, edited):
+        body = json.dumps(payload).encode()
+        assert call_api("POST", "/webhooks/x", body, x_headers(body)).status == 200
+        while (response := run_triage()) is not None:
+            assert response == {"batchItemFailures": []}
+    record = store.get_any("x:1861000000000000210")
+    assert record is not None and record.brand == "Acme"
+    assert record.mention.text.endswith("Is anyone at Acme actually reading these?")
+    assert record.edited_at is not None
+    assert store.get_any("x:1861000000000000212") is None

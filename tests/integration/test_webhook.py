@@ -146,3 +146,48 @@ def test_an_unreachable_queue_is_503_so_the_platform_redelivers(call_api, body_o
     response = call_api("POST", "/webhooks/x", body, signing.x_headers(body))
     assert response.status == 503
     assert json.loads(response.body)["error"] == "unavailable"
+
+
+@pytest.mark.parametrize(
+    ("name", "native_id", "edited"),
+    [
+        ("webhooks/x-filtered-stream.json", "1861000000000000210", True),
+        ("webhooks/x-activity-post-create.json", "1861000000000000301", False),
+    ],
+)
+def test_signed_x_v2_delivery_is_queued_with_its_brand(
+    call_api, sqs_messages, body_of, name, native_id, edited
+):
+    body = body_of(name)
+    response = call_api("POST", "/webhooks/x", body, signing.x_headers(body))
+    assert response.status == 200
+    assert json.loads(response.body) == {"accepted": 1}
+    [message] = queued(sqs_messages)
+    assert isinstance(message, MentionMessage)
+    assert message.mention.native_id == native_id
+    assert message.edited is edited
+    assert message.brand == "Acme"
+    assert message.mention.account_id is None
+    forged = signing.x_headers(body, consumer_secret="not-the-secret")
+    assert call_api("POST", "/webhooks/x", body, forged).status == 401
+
+
+def test_x_activity_event_that_is_no_post_is_accepted_and_queues_nothing(
+    call_api, sqs_messages, body_of
+):
+    body = body_of("webhooks/x-activity-follow.json")
+    response = call_api("POST", "/webhooks/x", body, signing.x_headers(body))
+    assert response.status == 200
+    assert json.loads(response.body) == {"accepted": 0}
+    assert queued(sqs_messages) == []
+
+
+def test_malformed_x_v2_delivery_is_400_naming_the_field(call_api, sqs_messages, event_json):
+    payload = event_json("webhooks/x-filtered-stream.json")
+    del payload["data"]["edit_history_tweet_ids"]
+    payload["data"]["created_at"] = "not a date"
+    body = json.dumps(payload).encode()
+    response = call_api("POST", "/webhooks/x", body, signing.x_headers(body))
+    assert response.status == 400
+    assert json.loads(response.body)["field"] == "data.created_at"
+    assert queued(sqs_messages) == []

@@ -1,7 +1,10 @@
 """A fake X API v2 for replies: ``POST /2/tweets`` (a reply: ``reply.in_reply_to_tweet_id``
 required), ``POST /2/dm_conversations/with/{participant_id}/messages`` and the OAuth 2.0 token
-refresh ``POST /2/oauth2/token``. Answers as X does: ``201`` with ``{"data": ...}``, problem
-JSON on errors, ``x-rate-limit-*`` headers on every answer.
+refresh ``POST /2/oauth2/token``; and the Filtered Stream rules, ``GET`` and ``POST
+/2/tweets/search/stream/rules`` (``add`` or ``delete``, ``dry_run``; rules longer than 1,024
+characters and duplicate values are refused as X does). ``rules`` holds them by id and
+``add_rule`` puts one there, as another tool would. Answers as X does: ``201`` with
+``{"data": ...}``, problem JSON on errors, ``x-rate-limit-*`` headers on every answer.
 
 ``restrict(tweet_id)`` makes replies to that post answer X's 403 for replies the author does not
 allow. Refresh tokens rotate: each is good once, as on X.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
 import time
 from typing import Any
 
@@ -19,7 +23,9 @@ from heard_local.fakes._server import Answer, Failure, FakeApi, OnReply, Request
 # Snowflake-sized ids, counting up from here.
 FIRST_ID = 1_900_000_000_000_000_000
 WINDOW_S = 15 * 60
-LIMITS = {"tweets": 100, "dm": 200, "token": 1000}
+LIMITS = {"tweets": 100, "dm": 200, "token": 1000, "rules": 450}
+RULES_PATH = "/2/tweets/search/stream/rules"
+MAX_RULE_LENGTH = 1024
 RESTRICTED_DETAIL = (
     "Reply to this conversation is not allowed because you have not been mentioned or "
     "otherwise engaged by the author of the post you are replying to."
@@ -57,6 +63,14 @@ class FakeXApi(FakeApi):
         self.spent_refresh_tokens: set[str] = set()
         self._used: dict[str, int] = {}
         self._window_start = time.time()
+        self.rules: dict[str, dict[str, str]] = {}
+        self._rules_lock = threading.Lock()
+
+    def add_rule(self, value: str, tag: str | None = None) -> str:
+        """Put a rule on the stream directly; its id."""
+        rule_id = str(FIRST_ID + self.next_id())
+        self.rules[rule_id] = {"id": rule_id, "value": value, **({"tag": tag} if tag else {})}
+        return rule_id
 
     def restrict(self, tweet_id: str) -> None:
         """Replies to ``tweet_id`` are answered with X's 403 for a restricted conversation."""
@@ -67,6 +81,8 @@ class FakeXApi(FakeApi):
     def handle(self, request: Request) -> Answer:
         if request.method == "POST" and request.path == "/2/oauth2/token":
             return self._token(request)
+        if request.path == RULES_PATH and request.method in ("GET", "POST"):
+            return self._authorised(request, "rules", self._rules)
         if request.method == "POST" and request.path == "/2/tweets":
             return self._authorised(request, "tweets", self._tweet)
         match = _DM_PATH.match(request.path)
@@ -105,6 +121,85 @@ class FakeXApi(FakeApi):
         return Answer(
             201, {"data": {"id": tweet_id, "text": text, "edit_history_tweet_ids": [tweet_id]}}
         )
+
+    def _rules(self, request: Request) -> Answer:
+        sent = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+        with self._rules_lock:
+            if request.method == "GET":
+                data = list(self.rules.values())
+                body: dict[str, Any] = {"meta": {"sent": sent, "result_count": len(data)}}
+                if data:
+                    body["data"] = data
+                return Answer(200, body)
+            payload = request.body if isinstance(request.body, dict) else {}
+            dry_run = request.query.get("dry_run") == "true"
+            if isinstance(payload.get("add"), list):
+                return self._add_rules(payload["add"], dry_run, sent)
+            delete = payload.get("delete")
+            if isinstance(delete, dict) and isinstance(delete.get("ids"), list):
+                return self._delete_rules(delete["ids"], dry_run, sent)
+        return Answer(400, invalid_request("add", "the body must hold add or delete"))
+
+    def _add_rules(self, items: list[Any], dry_run: bool, sent: str) -> Answer:
+        created, errors = [], []
+        values = {rule["value"]: rule["id"] for rule in self.rules.values()}
+        for item in items:
+            value = item.get("value") if isinstance(item, dict) else None
+            tag = item.get("tag") if isinstance(item, dict) else None
+            if not isinstance(value, str) or not value.strip():
+                errors.append({"value": value, "title": "Invalid Rule", "details": ["empty"]})
+            elif len(value) > MAX_RULE_LENGTH:
+                errors.append(
+                    {
+                        "value": value,
+                        "title": "RuleTooLong",
+                        "details": [f"Rule is longer than {MAX_RULE_LENGTH} characters"],
+                    }
+                )
+            elif value in values:
+                errors.append(
+                    {
+                        "value": value,
+                        "id": values[value],
+                        "title": "DuplicateRule",
+                        "type": "https://api.twitter.com/2/problems/duplicate-rules",
+                    }
+                )
+            else:
+                rule_id = str(FIRST_ID + self.next_id())
+                rule = {"id": rule_id, "value": value, **({"tag": tag} if tag else {})}
+                values[value] = rule_id
+                created.append(rule)
+                if not dry_run:
+                    self.rules[rule_id] = rule
+        summary = {
+            "created": 0 if dry_run else len(created),
+            "not_created": len(errors) + (len(created) if dry_run else 0),
+            "valid": len(created),
+            "invalid": len(errors),
+        }
+        body: dict[str, Any] = {"meta": {"sent": sent, "summary": summary}}
+        if created:
+            body["data"] = created
+        if errors:
+            body["errors"] = errors
+        return Answer(201, body)
+
+    def _delete_rules(self, ids: list[Any], dry_run: bool, sent: str) -> Answer:
+        deleted, errors = 0, []
+        for rule_id in ids:
+            if str(rule_id) in self.rules:
+                deleted += 1
+                if not dry_run:
+                    del self.rules[str(rule_id)]
+            else:
+                errors.append({"id": str(rule_id), "title": "Rule not found"})
+        body: dict[str, Any] = {
+            "meta": {"sent": sent, "summary": {"deleted": deleted, "not_deleted": len(errors)}}
+        }
+        if errors:
+            body["errors"] = errors
+        return Answer(200, body)
 
     def _dm(self, request: Request, participant: str) -> Answer:
         body = request.body if isinstance(request.body, dict) else {}

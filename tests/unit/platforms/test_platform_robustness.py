@@ -22,6 +22,8 @@ EVENTS = Path(__file__).resolve().parents[3] / "events" / "webhooks"
 SAMPLES = [
     (x, "x-tweet-create.json"),
     (x, "x-direct-message.json"),
+    (x, "x-filtered-stream.json"),
+    (x, "x-activity-post-create.json"),
     (meta, "meta-page-feed.json"),
     (meta, "meta-messenger.json"),
     (meta, "instagram-comments-mentions.json"),

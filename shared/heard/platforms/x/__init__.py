@@ -1,6 +1,9 @@
-"""X: the Account Activity webhook (CRC check, ``x-twitter-webhooks-signature``, tweets and
-direct messages) and replies (a reply post, or a direct message to the author). The protocol
-and payload shapes are in ``webhook``, replying and the token refresh in ``reply``."""
+"""X: the webhook (CRC check, ``x-twitter-webhooks-signature``) for the three products X's V2
+webhooks deliver: Account Activity (tweets and direct messages), Filtered Stream and the X
+Activity API; and replies (a reply post, or a direct message to the author). The protocol and
+the Account Activity shapes are in ``webhook``, the V2 shapes and how a delivery's product is
+told from its shape in ``v2``, Filtered Stream rules in ``rules``, replying and the token
+refresh in ``reply``."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from heard.models import Platform, QueueMessage
+from heard.models import MentionMessage, Platform, QueueMessage
 from heard.platforms.base import (
     Challenge,
     Credentials,
@@ -22,7 +25,8 @@ from heard.platforms.base import (
     WebhookRequest,
 )
 from heard.platforms.errors import PayloadError
-from heard.platforms.x.webhook import SIGNATURE_HEADER, crc_response, parse, verify_signature
+from heard.platforms.x import v2, webhook
+from heard.platforms.x.webhook import SIGNATURE_HEADER, crc_response, verify_signature
 from heard.secrets import SecretRef
 
 if TYPE_CHECKING:
@@ -48,6 +52,13 @@ USER_REFRESH_TOKEN = SecretRef(
 USER_TOKEN_EXPIRES_AT = SecretRef(
     "HEARD_X_USER_TOKEN_EXPIRES_AT", "X_SECRET_NAME", "user_token_expires_at", ""
 )
+
+
+def parse(payload: Any) -> list[MentionMessage]:
+    """The mentions in one delivery, whichever product sent it (``v2.kind`` tells)."""
+    if v2.kind(payload) == "account_activity":
+        return webhook.parse(payload)
+    return v2.parse(payload)
 
 
 class XAdapter(PlatformAdapter):
