@@ -98,7 +98,7 @@ def recorded(
     notices: list[SlaNotice],
     policy: SlaPolicy,
     now: datetime,
-    skipped: list[SlaNotice] = (),  # type: ignore[assignment]
+    skipped: Sequence[SlaNotice] = (),
 ) -> MentionRecord:
     """The case with ``notices`` (sent) and ``skipped`` (refused for good, or overtaken)
     recorded: in ``sla_events``, in its history, and ``escalated_at`` at the first breach."""
