@@ -10,6 +10,7 @@ per escalation level, each recorded in ``sla_events``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
