@@ -473,6 +473,61 @@ class ReplyTemplates(Strict):
         return None
 
 
+# ---------------------------------------------------------------------------------------------
+# Listening: the scheduled sources (heard.ingest.polling) and what each brand asks of them.
+# ---------------------------------------------------------------------------------------------
+
+SOURCE_NAMES = ("reddit", "bluesky", "mastodon", "hackernews", "rss", "youtube", "x")
+DEFAULT_POLL_MINUTES = 5
+_Url = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^https?://[^\s]+$")]
+
+
+class SourceSettings(Strict):
+    """One scheduled source, for every brand: how often, where, and how much it may spend.
+
+    ``budget_per_day`` is in the source's own unit (requests for most; quota units for YouTube;
+    post reads for X, which bills each one); unset means the source's default. ``base_url``
+    points the source at another host: a Mastodon instance, a Bluesky AppView or PDS, a proxy
+    (and, in the tests and the local stack, a fake). ``options`` are the source's own settings
+    (e.g. Reddit's ``app_id`` and ``username`` for its User-Agent); the README lists them."""
+
+    enabled: bool = True
+    every_minutes: Annotated[int, Field(ge=1, le=1440)] = DEFAULT_POLL_MINUTES
+    base_url: _Url | None = None
+    budget_per_day: Annotated[int, Field(ge=1)] | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class BrandListening(Strict):
+    """What one brand asks of one source; each field is read by the sources it names.
+
+    ``queries`` replace the search terms otherwise made from the brand's keywords, hashtags and
+    handles (every source that searches). ``subreddits`` (Reddit: their new comments),
+    ``tags`` (Mastodon hashtag timelines; default: the brand's hashtags), ``instances``
+    (Mastodon: which instances; default: the source's ``base_url``), ``feeds`` (RSS/Atom URLs),
+    ``channel_ids`` and ``video_ids`` (YouTube comment threads)."""
+
+    queries: list[_Term] = Field(default_factory=list)
+    subreddits: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_]{2,21}$")]] = Field(
+        default_factory=list
+    )
+    tags: list[_Term] = Field(default_factory=list)
+    instances: list[_Url] = Field(default_factory=list)
+    feeds: list[_Url] = Field(default_factory=list)
+    channel_ids: list[_Term] = Field(default_factory=list)
+    video_ids: list[_Term] = Field(default_factory=list)
+
+    @field_validator("subreddits", "tags", mode="before")
+    @classmethod
+    def _strip_prefix(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            return value
+        return [
+            v.removeprefix("/").removeprefix("r/").lstrip("#") if isinstance(v, str) else v
+            for v in value
+        ]
+
+
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
@@ -491,6 +546,19 @@ class Brand(Strict):
     sla: SlaPolicy = Field(default_factory=SlaPolicy)
     # Reply templates for the drafts the inbox offers; see ReplyTemplates and heard.cases.drafts.
     replies: ReplyTemplates = Field(default_factory=ReplyTemplates)
+    # What this brand asks of each scheduled source (see ``HeardConfig.sources``).
+    listen: dict[Literal[SOURCE_NAMES], BrandListening] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+    def listening(self, source: str) -> BrandListening:
+        return self.listen.get(source) or BrandListening()
+
+    def search_terms(self, platform: Platform | None = None) -> list[str]:
+        """What a search for this brand looks for: its keywords, #hashtags, and its handles on
+        ``platform`` (as @handle), without duplicates, in that order."""
+        terms = list(self.keywords) + [f"#{t}" for t in self.hashtags]
+        if platform is not None:
+            terms += [f"@{h}" for h in self.handles.get(platform, [])]
+        return list(dict.fromkeys(terms))
 
     @field_validator("handles")
     @classmethod
@@ -511,6 +579,13 @@ class Brand(Strict):
 
 class HeardConfig(Strict):
     brands: Annotated[list[Brand], Field(min_length=1)]
+    # The scheduled sources Heard polls; one not named here is not polled.
+    sources: dict[Literal[SOURCE_NAMES], SourceSettings] = Field(default_factory=dict)  # type: ignore[valid-type]
+
+    def source(self, name: str) -> SourceSettings | None:
+        """The source's settings, or None when it is not configured or not enabled."""
+        found = self.sources.get(name)
+        return found if found is not None and found.enabled else None
 
     @model_validator(mode="after")
     def _unique_names(self) -> HeardConfig:

@@ -18,6 +18,13 @@ class Platform(StrEnum):
     FACEBOOK = "facebook"
     INSTAGRAM = "instagram"
     GENERIC = "generic"
+    # Heard polls these on a schedule (heard.ingest.polling); X is polled too (recent search).
+    REDDIT = "reddit"
+    BLUESKY = "bluesky"
+    MASTODON = "mastodon"
+    HACKERNEWS = "hackernews"
+    RSS = "rss"  # RSS and Atom feeds: blogs, review sites, Google Alerts
+    YOUTUBE = "youtube"
 
 
 class MentionKind(StrEnum):

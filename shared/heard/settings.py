@@ -120,6 +120,29 @@ class PlatformApiSettings(Settings):
     meta_graph_url: _Optional = Field(None, alias="HEARD_META_GRAPH_URL")
 
 
+def _json_object(value: Any) -> Any:
+    if isinstance(value, str):
+        import json
+
+        return json.loads(value) if value.strip() else {}
+    return value
+
+
+class PollSettings(ConfigSettings):
+    poll_state_table: _Name = Field(alias="POLL_STATE_TABLE")
+    ingest_queue_url: _Name = Field(alias="INGEST_QUEUE_URL")
+    # Where the schedule's tick queues one run per (source, brand); unset: the tick runs them.
+    poll_queue_url: _Optional = Field(None, alias="POLL_QUEUE_URL")
+    # Operational alerts (a source that keeps failing): flags in the idempotency table.
+    idempotency_table: _Optional = Field(None, alias="IDEMPOTENCY_TABLE")
+    ops_topic_arn: _Optional = Field(None, alias="OPS_TOPIC_ARN")
+    # {"reddit": "http://127.0.0.1:8123", ...}: base URLs over the config's (the local stack's
+    # fakes); a JSON object.
+    source_urls: Annotated[dict[str, str], BeforeValidator(_json_object)] = Field(
+        default_factory=dict, alias="HEARD_POLL_URLS"
+    )
+
+
 class ReplySettings(PlatformApiSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")

@@ -43,8 +43,9 @@ class Request:
 @dataclass
 class Answer:
     status: int
-    body: Any
+    body: Any  # JSON; or bytes/str sent as they are with ``content_type`` (a feed's XML)
     headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json; charset=utf-8"
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Failure:
     retry_after: int | None = None
     code: int | None = None
     message: str | None = None
+    skip: int = 0  # platform requests answered normally first: a failure mid-run
 
 
 class FakeApi:
@@ -131,10 +133,12 @@ class FakeApi:
         retry_after: int | None = None,
         code: int | None = None,
         message: str | None = None,
+        skip: int = 0,
     ) -> None:
-        """Answer the next ``times`` platform requests with ``status`` in the platform's shape."""
+        """Answer ``times`` platform requests with ``status`` in the platform's shape, after
+        answering the next ``skip`` as usual (a 500 on the third page: ``skip=2``)."""
         with self._lock:
-            self._failures.append(Failure(status, times, retry_after, code, message))
+            self._failures.append(Failure(status, times, retry_after, code, message, skip))
 
     def received(self, path_contains: str = "") -> list[dict[str, Any]]:
         with self._lock:
@@ -181,9 +185,15 @@ class FakeApi:
             answer = self._control(request)
         else:
             answer = self._platform(request)
-        payload = json.dumps(answer.body).encode()
+        if isinstance(answer.body, bytes | str) and not answer.content_type.startswith(
+            "application/json"
+        ):
+            body: bytes | str = answer.body
+            payload = body.encode() if isinstance(body, str) else body
+        else:
+            payload = json.dumps(answer.body).encode()
         http.send_response(answer.status)
-        http.send_header("Content-Type", "application/json; charset=utf-8")
+        http.send_header("Content-Type", answer.content_type)
         http.send_header("Content-Length", str(len(payload)))
         for name, value in answer.headers.items():
             http.send_header(name, value)
@@ -193,7 +203,10 @@ class FakeApi:
     def _platform(self, request: Request) -> Answer:
         with self._lock:
             fail = self._failures[0] if self._failures else None
-            if fail is not None:
+            if fail is not None and fail.skip > 0:
+                fail.skip -= 1
+                fail = None
+            elif fail is not None:
                 fail.times -= 1
                 if fail.times <= 0:
                     self._failures.pop(0)
@@ -207,7 +220,11 @@ class FakeApi:
             "headers": _redacted(request.headers),
             "body": request.body,
             "status": answer.status,
-            "response": answer.body,
+            "response": (
+                answer.body.decode(errors="replace")[:2000]
+                if isinstance(answer.body, bytes)
+                else answer.body
+            ),
             "injected": fail is not None,
         }
         with self._lock:
@@ -230,19 +247,21 @@ class FakeApi:
                 times = int(spec.get("times", 1))
                 after = spec.get("retry_after")
                 code = spec.get("code")
+                skip = int(spec.get("skip", 0))
                 failure = Failure(
                     status=status,
                     times=times,
                     retry_after=None if after is None else int(after),
                     code=None if code is None else int(code),
                     message=spec.get("message"),
+                    skip=skip,
                 )
             except (KeyError, TypeError, ValueError):
                 return Answer(
                     400,
                     {
                         "error": 'send {"status": 429|500|401|403|..., "times": N, '
-                        '"retry_after": S, "code": C}'
+                        '"retry_after": S, "code": C, "skip": K}'
                     },
                 )
             if not 400 <= status <= 599 or times < 1:

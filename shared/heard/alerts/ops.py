@@ -42,6 +42,20 @@ class OpsAlarm:
         log.warning("operational alert %s: %s", key, message)
         return True
 
+    def resolve(self, key: str, subject: str, message: str) -> bool:
+        """Clear the flag and, if it was raised, publish that the condition is over (one
+        recovery notice for one alert, however many instances see the recovery)."""
+        old = self._ddb.delete_item(
+            TableName=self._table,
+            Key={"id": {"S": FLAG_PREFIX + key}},
+            ReturnValues="ALL_OLD",
+        ).get("Attributes")
+        if not old:
+            return False
+        self._sns.publish(TopicArn=self._topic, Subject=subject[:100], Message=message)
+        log.warning("operational alert %s cleared: %s", key, message)
+        return True
+
     def clear(self, key: str) -> None:
         # Unconditional: another instance may have raised it since this one last looked.
         self._ddb.delete_item(TableName=self._table, Key={"id": {"S": FLAG_PREFIX + key}})

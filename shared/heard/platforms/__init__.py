@@ -20,6 +20,7 @@ from functools import cache
 from heard.models import Platform
 from heard.platforms.base import (
     Challenge,
+    Forbidden,
     NoChallenge,
     PlatformAdapter,
     SecretReader,
@@ -30,10 +31,39 @@ from heard.platforms.errors import PayloadError, SignatureError, VerificationErr
 # Adapter name (its webhook route /webhooks/<name>) -> package under heard.platforms.
 PACKAGES = ("x", "meta", "generic")
 
+# Scheduled sources (``heard poll SOURCE``, the poll function's schedule input) -> package under
+# heard.platforms whose ``poll`` module holds ``SOURCE`` (a ``heard.ingest.polling.Source``).
+SOURCES = ("reddit", "bluesky", "mastodon", "hackernews", "rss", "youtube", "x")
+
+# How people write the platforms that only a poller hears (the others: their adapter's labels).
+POLLED_LABELS = {
+    Platform.REDDIT: "Reddit",
+    Platform.BLUESKY: "Bluesky",
+    Platform.MASTODON: "Mastodon",
+    Platform.HACKERNEWS: "Hacker News",
+    Platform.RSS: "Web feed",
+    Platform.YOUTUBE: "YouTube",
+}
+
 
 class UnknownPlatform(LookupError):
-    def __init__(self, name: str):
-        super().__init__(f"no platform {name!r}; known: {', '.join(PACKAGES)}")
+    def __init__(self, name: str, known: tuple[str, ...] = PACKAGES, what: str = "platform"):
+        super().__init__(f"no {what} {name!r}; known: {', '.join(known)}")
+
+
+class NoAdapter(Forbidden, LookupError):
+    """The platform is only polled: no webhook, and Heard cannot reply there (a reply is
+    refused as the platform's rules refuse one: ``Forbidden``)."""
+
+    def __init__(self, platform: Platform | str):
+        self.platform = Platform(platform)
+        super().__init__(
+            f"Heard hears {label(self.platform)} by polling and cannot reply there: "
+            "answer on the platform itself"
+        )
+
+    def __reduce__(self):
+        return (type(self), (self.platform.value,))
 
 
 @cache
@@ -55,18 +85,35 @@ def _by_platform() -> dict[Platform, PlatformAdapter]:
 
 
 def adapter_for(platform: Platform | str) -> PlatformAdapter:
-    """The adapter that delivers mentions of ``platform`` (Instagram: Meta's)."""
-    return _by_platform()[Platform(platform)]
+    """The adapter that delivers mentions of ``platform`` (Instagram: Meta's); ``NoAdapter``
+    for a platform that is only polled."""
+    found = _by_platform().get(Platform(platform))
+    if found is None:
+        raise NoAdapter(Platform(platform))
+    return found
 
 
 def label(platform: Platform | str) -> str:
-    """The platform's name as people write it ("X", "Facebook")."""
-    return adapter_for(platform).labels[Platform(platform)]
+    """The platform's name as people write it ("X", "Facebook", "Reddit")."""
+    platform = Platform(platform)
+    if platform in POLLED_LABELS:
+        return POLLED_LABELS[platform]
+    return adapter_for(platform).labels[platform]
+
+
+def source_module(name: str) -> str:
+    """The module holding the poller ``name`` (``UnknownPlatform`` if there is none)."""
+    if name not in SOURCES:
+        raise UnknownPlatform(name, SOURCES, "source")
+    return f"heard.platforms.{name}.poll"
 
 
 __all__ = [
     "PACKAGES",
+    "POLLED_LABELS",
+    "SOURCES",
     "Challenge",
+    "NoAdapter",
     "NoChallenge",
     "PayloadError",
     "PlatformAdapter",
@@ -79,4 +126,5 @@ __all__ = [
     "adapter_for",
     "adapters",
     "label",
+    "source_module",
 ]
