@@ -18,9 +18,12 @@ def hn():
         yield fake
 
 
-def seed(fake: FakeHackerNews, n: int, start: float, text: str = "Acme support is slow") -> None:
+def seed(
+    fake: FakeHackerNews, n: int, start: float, text: str = "Acme support is slow", first: int = 0
+) -> None:
     for i in range(n):
-        fake.add_comment(f"<p>{text} #{i}</p>", created_at=start + i, object_id=50_000_000 + i)
+        oid = 50_000_000 + first + i
+        fake.add_comment(f"<p>{text} #{i}</p>", created_at=start + i, object_id=oid)
 
 
 def test_first_run_stores_every_hit_once_and_a_second_run_stores_nothing(poll, hn):
@@ -146,7 +149,7 @@ def test_a_source_that_keeps_failing_alerts_once_and_recovers_once(poll, hn, cap
 
 def test_a_timeout_stops_between_pages_and_the_next_run_resumes(poll, hn):
     seed(hn, 50, NOW - 80_000)
-    seed(hn, 50, NOW - 10_000, text="Acme billing is wrong")
+    seed(hn, 50, NOW - 10_000, text="Acme billing is wrong", first=1000)
     config = """
 sources:
   hackernews: {options: {lookback_hours: 24}}
