@@ -323,7 +323,13 @@ class PollContext:
 
 
 class Source(Protocol):
-    """A scheduled source; ``heard.platforms.<name>.poll.SOURCE`` is one."""
+    """A scheduled source; ``heard.platforms.<name>.poll.SOURCE`` is one.
+
+    Its credentials are ``heard.secrets.SecretRef``s listed in the module's ``SECRETS`` tuple
+    (keys of the ListenSecret, or of the platform's own secret for X), read with
+    ``heard.secrets.get_secret`` (Powertools Parameters; an env var wins, as in the local
+    stack, whose values are each ref's ``local_default``); a missing or refused one is
+    ``AuthFailed``."""
 
     name: str  # the config key, the CLI's and the schedule's name: "reddit"
     platform: Platform
