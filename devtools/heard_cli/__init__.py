@@ -1,5 +1,5 @@
 """The ``heard`` command line: ``heard config validate FILE``, ``heard classify``,
-``heard x rules`` and friends."""
+``heard x rules``, ``heard poll`` and friends."""
 
 from __future__ import annotations
 
@@ -45,6 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heard_cli import x_rules
 
     x_rules.add_parser(commands)
+
+    from heard_cli import poll
+
+    poll.add_parser(commands)
     return parser
 
 

@@ -169,6 +169,8 @@ def run(args: argparse.Namespace) -> int:
                 code = 1
             elif not args.no_respond:
                 code = respond(stack) or code
+            if code == 0:
+                code = listen(stack)
         if args.once:
             drained = stack.wait_drained(timeout_s=args.timeout)
             if stack.alerts is not None:
@@ -215,6 +217,41 @@ def respond(stack: LocalStack) -> int:
     except WalkthroughError as exc:
         print(f"  respond  FAILED: {exc}", flush=True)
         return 1
+    return 0
+
+
+def listen(stack: LocalStack) -> int:
+    """One tick of the poll schedule now, rather than a minute after start: every scheduled
+    source polls its fake, and the mentions it finds go through triage and alerts."""
+    from heard.models import Platform
+    from heard_local.schedules import scheduled_event
+
+    if stack.stack is None or "PollFunction" not in stack.pools:
+        return 0
+    print("Polling the scheduled sources (their fakes) once:", flush=True)
+    ticked = stack.invoke("PollFunction", {**scheduled_event("poll"), "tick": True})
+    runs = ticked.get("queued", []) if isinstance(ticked, dict) else []
+    if not stack.wait_drained(timeout_s=90):
+        print("  listen  FAILED: the polled mentions did not drain", flush=True)
+        return 1
+    ddb = stack.stack.client("dynamodb")
+    table = stack.stack.table_name("MentionsTable")
+    keys: list[str] = []
+    scan: dict[str, Any] = {"TableName": table, "ProjectionExpression": "pk"}
+    while True:
+        page = ddb.scan(**scan)
+        keys += [item["pk"]["S"] for item in page["Items"]]
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    for run in runs:
+        platform = Platform.X.value if run["source"] == "x" else run["source"]
+        stored = sum(1 for k in keys if k.startswith(f"{platform}:"))
+        print(
+            f"  listen  {run['source']:<10} {run['brand']}: {stored} {platform} mention(s) "
+            "in the store",
+            flush=True,
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ read them from these env vars, and a value the user exported wins over the defau
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,15 +23,29 @@ HOST = "127.0.0.1"
 # The demo brand Acme: what the local stack tracks unless HEARD_CONFIG names your own file.
 DEMO_CONFIG = Path(__file__).parent / "demo_config.yaml"
 
+
 # Env var -> local default: every platform adapter's secrets (the webhooks' and the reply
 # tokens, which the fake platform APIs accept), and the local API token. The handlers use
 # these instead of Secrets Manager when set.
+def _poll_secrets() -> dict[str, str]:
+    """The scheduled sources' credentials (``SECRETS`` of each ``poll`` module)."""
+    found: dict[str, str] = {}
+    for name in platforms.SOURCES:
+        try:  # XXX-REMOVE
+            module = importlib.import_module(platforms.source_module(name))
+        except ModuleNotFoundError:  # XXX-REMOVE
+            continue  # XXX-REMOVE
+        found.update({ref.env_var: ref.local_default for ref in getattr(module, "SECRETS", ())})
+    return found
+
+
 LOCAL_SECRETS: dict[str, str] = {
     **{
         ref.env_var: ref.local_default
         for a in platforms.adapters()
         for ref in (*a.secrets, *a.reply_secrets)
     },
+    **_poll_secrets(),
     "HEARD_API_TOKEN": "local-api-token",
 }
 

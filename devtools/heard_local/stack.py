@@ -346,6 +346,8 @@ class LocalStack:
                 for r in (self.api.routes if self.api else [])
             ],
             "platform_fakes": self.fakes.urls() if self.fakes is not None else {},
+            # Where each scheduled source's fake is, as its base_url (heard poll reads it).
+            "poll_urls": self.fakes.poll_urls() if self.fakes is not None else {},
             **self._people_json(),
         }
 

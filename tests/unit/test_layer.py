@@ -23,6 +23,8 @@ IMPORT_NAMES = {
     "httpx": "httpx",
     "pyyaml": "yaml",
     "tzdata": "tzdata",
+    "nh3": "nh3",
+    "feedparser": "feedparser",
 }
 
 

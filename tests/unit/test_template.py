@@ -789,7 +789,7 @@ def test_the_reply_function_gives_up_on_the_delivery_that_goes_to_the_dlq(templa
     assert function["Events"]["Replies"]["Properties"]["BatchSize"] == 1
 
 
-def test_only_the_reply_function_reaches_the_platforms_tokens_and_the_api_only_queues(template):
+def test_only_reply_and_poll_write_secrets_each_its_own_and_the_api_only_queues(template):
     resources = template["Resources"]
     api = json.dumps(resources["ApiFunction"]["Properties"]["Policies"])
     assert "ReplyQueue" in api and "Secret" not in api
@@ -798,4 +798,47 @@ def test_only_the_reply_function_reaches_the_platforms_tokens_and_the_api_only_q
         for lid, function in resources_of(template, FUNCTION).items()
         if "secretsmanager:PutSecretValue" in json.dumps(function["Properties"].get("Policies"))
     ]
-    assert writers == ["ReplyFunction"]
+    assert sorted(writers) == ["PollFunction", "ReplyFunction"]
+
+    def written(lid: str) -> list[object]:
+        statements = [
+            st
+            for policy in resources[lid]["Properties"]["Policies"]
+            if isinstance(policy, dict)
+            for st in policy.get("Statement", [])
+        ]
+        return [
+            st["Resource"] for st in statements if st["Action"] == "secretsmanager:PutSecretValue"
+        ]
+
+    # The reply function renews the X user token; the poll function keeps the Bluesky session.
+    assert written("ReplyFunction") == [{"Ref": "XSecret"}]
+    assert written("PollFunction") == [{"Ref": "ListenSecret"}]
+
+
+def test_the_poll_schedule_queue_and_dead_letters_are_wired(template):
+    resources = template["Resources"]
+    poll = resources["PollFunction"]["Properties"]
+    tick = poll["Events"]["Tick"]
+    assert tick["Type"] == "ScheduleV2"
+    assert tick["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    assert tick["Properties"]["DeadLetterConfig"]["Arn"] == {
+        "Fn::GetAtt": ["PollDeadLetterQueue", "Arn"]
+    }
+    runs = poll["Events"]["Runs"]["Properties"]
+    assert runs["Queue"] == {"Fn::GetAtt": ["PollQueue", "Arn"]} and runs["BatchSize"] == 1
+    queue = resources["PollQueue"]["Properties"]
+    # A run in flight keeps its message invisible: at least six times the function's timeout.
+    assert queue["VisibilityTimeout"] >= 6 * poll["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["PollDeadLetterQueue", "Arn"]
+    }
+    alarmed = {
+        json.dumps(r["Properties"].get("Dimensions"))
+        for r in resources.values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert any("PollDeadLetterQueue" in d for d in alarmed)
+    assert any("PollFunction" in d for d in alarmed)
+    state = resources["PollStateTable"]["Properties"]
+    assert state["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}

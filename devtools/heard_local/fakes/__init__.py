@@ -5,49 +5,82 @@
 receive, answer in the platform's own shapes and headers, record every request
 (``GET /_heard/requests``; ``DELETE`` clears it) and fail on demand
 (``POST /_heard/fail`` with ``{"status": 429, "times": 2, "retry_after": 30, "code": 4}``).
-``PlatformFakes`` runs both for the local stack.
+``PlatformFakes`` runs both for the local stack, with a fake of every scheduled source
+(``heard_local.fakes.sources``), each seeded with a few demo posts about Acme; the X fake also
+serves recent search.
 """
 
 from __future__ import annotations
 
+import json
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from heard_local.fakes._server import Answer, Failure, FakeApi, OnReply, Request
 from heard_local.fakes.meta import FakeMetaGraph
+from heard_local.fakes.sources import FAKES, fake_class
 from heard_local.fakes.x import FakeXApi
 
 # The variables that carry the fakes' URLs to whatever sends replies in the local stack.
 X_API_URL_ENV = "HEARD_X_API_URL"
 META_GRAPH_URL_ENV = "HEARD_META_GRAPH_URL"
+# The scheduled sources' base URLs (a JSON object by source name; see heard.settings).
+POLL_URLS_ENV = "HEARD_POLL_URLS"
 
 
 class PlatformFakes:
     """Both fakes, started and stopped together; each reply received is printed to ``out``."""
 
-    def __init__(self, host: str = "127.0.0.1", out: TextIO | None = sys.stdout):
+    def __init__(
+        self, host: str = "127.0.0.1", out: TextIO | None = sys.stdout, demo_posts: bool = True
+    ):
         self.out = out
         self.x = FakeXApi(host, on_reply=self._print)
         self.meta = FakeMetaGraph(host, on_reply=self._print)
+        self.sources: dict[str, Any] = {
+            name: fake_class(name)(host, on_reply=self._print) for name in FAKES
+        }
+        self.demo_posts = demo_posts
+
+    def _all(self) -> list[FakeApi]:
+        return [self.x, self.meta, *self.sources.values()]
 
     def start(self) -> PlatformFakes:
-        self.x.start()
+        started: list[FakeApi] = []
         try:
-            self.meta.start()
+            for fake in self._all():
+                fake.start()
+                started.append(fake)
         except BaseException:
-            self.x.stop()
+            for fake in started:
+                fake.stop()
             raise
+        if self.demo_posts:
+            for fake in [self.x, *self.sources.values()]:
+                fake.seed_demo()
         return self
 
     def stop(self) -> None:
-        self.x.stop()
-        self.meta.stop()
+        for fake in self._all():
+            fake.stop()
 
     def urls(self) -> dict[str, str]:
-        return {"x": self.x.url, "meta": self.meta.url}
+        return {
+            "x": self.x.url,
+            "meta": self.meta.url,
+            **{name: fake.url for name, fake in self.sources.items()},
+        }
+
+    def poll_urls(self) -> dict[str, str]:
+        """Each scheduled source's base URL: its fake (X recent search: the X fake)."""
+        return {"x": self.x.base_url, **{n: f.base_url for n, f in self.sources.items()}}
 
     def environment(self) -> dict[str, str]:
-        return {X_API_URL_ENV: self.x.url, META_GRAPH_URL_ENV: self.meta.url}
+        return {
+            X_API_URL_ENV: self.x.url,
+            META_GRAPH_URL_ENV: self.meta.url,
+            POLL_URLS_ENV: json.dumps(self.poll_urls()),
+        }
 
     def _print(self, label: str, line: str) -> None:
         if self.out is not None:
@@ -56,6 +89,7 @@ class PlatformFakes:
 
 __all__ = [
     "META_GRAPH_URL_ENV",
+    "POLL_URLS_ENV",
     "X_API_URL_ENV",
     "Answer",
     "Failure",

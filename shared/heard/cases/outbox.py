@@ -264,10 +264,10 @@ class Outbox:
                 ),
             )
             return Processed(case.id, reply.id, failed)
-        adapter = adapter_for(case.mention.platform)
         request = request_for(case, reply.text, reply.visibility, reply.id)
         now = self._clock()
         try:
+            adapter = adapter_for(case.mention.platform)  # NoAdapter: a polled platform
             adapter.check_reply(request, now)
         except Forbidden as exc:
             state = self._finish(case.id, reply.id, OutboxState.FAILED, error=exc.reason)

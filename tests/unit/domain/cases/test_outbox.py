@@ -148,6 +148,25 @@ def test_the_platform_rules_are_checked_before_anything_is_stored(inbox, store, 
     assert accepted.reply.visibility is Visibility.PRIVATE
 
 
+def test_a_reply_on_a_platform_heard_only_by_polling_is_refused_with_the_reason(
+    inbox, store, queue
+):
+    from heard.models import Platform as Platforms
+
+    polled = record(5)
+    polled.mention.platform = Platforms.REDDIT
+    polled.mention.native_id = "t3_abc"
+    polled.id = "reddit:t3_abc"
+    store.put_new(polled)
+    with pytest.raises(ApiError) as refused:
+        post(inbox, target="reddit:t3_abc")
+    assert refused.value.status == 422
+    assert refused.value.message == (
+        "Heard hears Reddit by polling and cannot reply there: answer on the platform itself"
+    )
+    assert store.get("reddit:t3_abc").replies == [] and queue.sent == []
+
+
 @pytest.mark.parametrize(
     "body", [{"text": ""}, {"text": "hi", "visibility": "secret"}, {"text": "hi", "x": 1}, []]
 )
