@@ -418,3 +418,22 @@ def test_an_edited_filtered_stream_post_replaces_the_first_version(
     assert record.mention.text.endswith("Is anyone at Acme actually reading these?")
     assert record.edited_at is not None
     assert store.get_any("x:1861000000000000212") is None
+
+
+def test_filtered_stream_and_activity_api_deliveries_are_stored_and_alerted_like_any_other(
+    call_api, run_triage, store, event_json, capture_topic
+):
+    alerts = capture_topic("AlertsTopic")
+    for name in ("webhooks/x-filtered-stream.json", "webhooks/x-activity-post-create.json"):
+        body = json.dumps(event_json(name)).encode()
+        assert call_api("POST", "/webhooks/x", body, x_headers(body)).status == 200
+    while (response := run_triage()) is not None:
+        assert response == {"batchItemFailures": []}
+    stream = store.get("x:1861000000000000210")  # the first id of its edit history
+    activity = store.get("x:1861000000000000301")
+    assert stream.brand == activity.brand == "Acme"
+    assert stream.triage.complaint and stream.triage.priority.value in ("high", "critical")
+    assert activity.triage.priority.value in ("low", "normal")  # a question: inbox, no alert
+    [alert] = alerts.drain(quiet_s=1.5)
+    assert alert.attributes["platform"] == "x"
+    assert "x.com" in alert.message and "1861000000000000210" in alert.message

@@ -43,7 +43,8 @@ from heard.store.pollstate import Health, PollState, StaleCursor
 log = logging.getLogger(__name__)
 
 VERSION = "1.0"
-DEFAULT_USER_AGENT = f"Heard/{VERSION} (social listening; +https://github.com/heard-social)"
+# Operators add how to reach them with a source's ``options.user_agent`` (an email, a URL).
+DEFAULT_USER_AGENT = f"Heard/{VERSION} (social listening)"
 FAILURES_BEFORE_ALERT = 3
 MAX_BACKOFF = timedelta(hours=1)
 MIN_BACKOFF = timedelta(minutes=1)
