@@ -142,7 +142,7 @@ def _dead_letters(stack: LocalStack) -> dict[str, int]:
 def run(args: argparse.Namespace) -> int:
     _configure_logging()
     stop = threading.Event()
-    stack = LocalStack(port=args.port)
+    stack = LocalStack(port=args.port, demo_posts=not args.no_demo)
 
     def _on_signal(signum: int, _frame: Any) -> None:
         if stop.is_set():

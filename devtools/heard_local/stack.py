@@ -113,6 +113,7 @@ class LocalStack:
         moto_in_process: bool = True,
         drain_timeout_s: float = 10.0,
         platform_fakes: bool = True,
+        demo_posts: bool = True,
     ):
         self.template_path = Path(template_path) if template_path else default_template()
         env_port = os.environ.get("PORT")
@@ -145,7 +146,10 @@ class LocalStack:
         # Fake X and Meta APIs that receive replies (started first: the functions' environment
         # carries their URLs).
         self.fakes: PlatformFakes | None = (
-            PlatformFakes(defaults.HOST, out=self.out) if platform_fakes else None
+            # Without demo traffic, the scheduled sources' fakes start empty too.
+            PlatformFakes(defaults.HOST, out=self.out, demo_posts=demo_posts)
+            if platform_fakes
+            else None
         )
 
     # --- lifecycle ----------------------------------------------------------------------------
