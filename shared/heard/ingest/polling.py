@@ -51,6 +51,8 @@ MIN_BACKOFF = timedelta(minutes=1)
 # Stop this long before the deadline: one more page must not run past the function's timeout.
 DEADLINE_MARGIN_S = 15.0
 REQUEST_TIMEOUT_S = 10.0
+# No request is sent this close to the deadline: it could not finish in time.
+REQUEST_MARGIN_S = REQUEST_TIMEOUT_S + 2.0
 
 
 # --- what a run can end with ---------------------------------------------------------------
@@ -86,6 +88,12 @@ class BadResponse(PollError):
 
 class BudgetExhausted(PollError):
     """The next request would pass the source's daily budget: not sent."""
+
+    failure = False
+
+
+class OutOfTime(PollError):
+    """The run's deadline is too near to send another request: it ends as after a page."""
 
     failure = False
 
@@ -202,10 +210,13 @@ class PollHttp:
         budget: Budget,
         user_agent: str = DEFAULT_USER_AGENT,
         clock: Callable[[], datetime] = utcnow,
+        deadline: float | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ):
         self.client, self.source, self.budget = client, source, budget
         self.user_agent = user_agent
         self._clock = clock
+        self.deadline, self._monotonic = deadline, monotonic
         self.requests = 0
         self.limit = RateLimit()
 
@@ -224,6 +235,8 @@ class PollHttp:
     ) -> httpx.Response:
         """Send one request; the answer if its status is in ``ok`` (and 304, always),
         otherwise the ``PollError`` that ends the run."""
+        if self.deadline is not None and self.deadline - self._monotonic() < REQUEST_MARGIN_S:
+            raise OutOfTime(f"{self.source}: stopped before the function's timeout")
         self.budget.take(cost)
         sent_headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
         sent_headers.update(headers or {})
@@ -449,7 +462,9 @@ class Poller:
             return report
         budget = Budget(self.state, source.name, limit, source.budget_unit, self._clock)
         user_agent = str(settings.options.get("user_agent") or DEFAULT_USER_AGENT)
-        http = PollHttp(self.client, source.name, budget, user_agent, self._clock)
+        http = PollHttp(
+            self.client, source.name, budget, user_agent, self._clock, deadline, self._monotonic
+        )
         ctx = PollContext(
             source.name,
             brand,
@@ -536,11 +551,12 @@ class Poller:
         report.stopped = {
             RateLimited: "rate-limited",
             BudgetExhausted: "budget",
+            OutOfTime: "deadline",
             AuthFailed: "auth-failed",
             Misconfigured: "misconfigured",
         }.get(type(exc), "error")
-        if isinstance(exc, BudgetExhausted):
-            # Not a failure and no backoff: the budget itself says when (tomorrow, UTC).
+        if isinstance(exc, BudgetExhausted | OutOfTime):
+            # Not a failure and no backoff: the next run (or day, for the budget) goes on.
             log.warning("%s", exc)
             self.state.record_success(source.name, now, None)
             return
@@ -577,6 +593,7 @@ __all__ = [
     "Budget",
     "BudgetExhausted",
     "Misconfigured",
+    "OutOfTime",
     "Page",
     "PollContext",
     "PollError",

@@ -166,3 +166,11 @@ brands:
     rest = poll.run("hackernews", hn.base_url, config=config)
     assert rest.stopped == "done" and rest.queued == 50
     assert len(set(poll.drain())) == 100
+
+
+def test_no_request_is_sent_that_could_not_finish_before_the_deadline(poll, hn):
+    seed(hn, 5, NOW - 600)
+    report = poll.run("hackernews", hn.base_url, deadline=1011.0, monotonic=lambda: 1000.0)
+    assert (report.stopped, report.requests, report.error is not None) == ("deadline", 0, True)
+    assert hn.requests == []
+    assert poll.run("hackernews", hn.base_url).queued == 5
