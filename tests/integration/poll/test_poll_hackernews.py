@@ -159,7 +159,7 @@ brands:
 """
     # Two queries: the first one's page, then time is short: the second waits for the next run.
     poll_first = poll.run(
-        "hackernews", hn.base_url, config=config, deadline=1010.0, monotonic=lambda: 1000.0
+        "hackernews", hn.base_url, config=config, deadline=1014.0, monotonic=lambda: 1000.0
     )
     assert poll_first.stopped == "deadline"
     assert poll_first.queued == 50
