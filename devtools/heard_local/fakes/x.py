@@ -118,7 +118,7 @@ class FakeXApi(FakeApi):
         lang: str | None = "en",
         reply_to: str | None = None,
         retweet_of: str | None = None,
-        edit_history: list[str] | None = None,
+        edit_of: str | None = None,
         note: str | None = None,
         likes: int = 0,
         retweets: int = 0,
@@ -128,6 +128,11 @@ class FakeXApi(FakeApi):
         """A Post recent search can find (its author too); the v2 Post object."""
         created = created_at if created_at is not None else time.time()
         post_id = str(id) if id is not None else self.snowflake(created)
+        history = [post_id]
+        if edit_of is not None:  # a new version of that Post: its history, then this id
+            with self._posts_lock:
+                earlier = next(p for p in self.posts if p["id"] == str(edit_of))
+            history = [*earlier["edit_history_tweet_ids"], post_id]
         user_id = author_id or str(
             int(hashlib.sha256(author_username.lower().encode()).hexdigest()[:15], 16)
         )
@@ -152,7 +157,7 @@ class FakeXApi(FakeApi):
         post: dict[str, Any] = {
             "id": post_id,
             "text": text,
-            "edit_history_tweet_ids": list(edit_history or [post_id]),
+            "edit_history_tweet_ids": history,
             "author_id": user_id,
             "conversation_id": str(reply_to or post_id),
             "created_at": datetime.fromtimestamp(created, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
