@@ -8,6 +8,7 @@ import time
 
 import pytest
 from heard_local import signing
+from heard_local.fakes import x as fake_x
 from heard_local.fakes.x import APP_TOKEN, FakeXApi
 
 from heard.ingest.runs import load_source
@@ -174,6 +175,19 @@ def test_a_500_mid_walk_keeps_since_id_and_the_next_run_resumes(poll, x):
     assert sorted(set(poll.drain())) == sorted(f"x:{i}" for i in ids)
     assert cursor(poll, SMALL_PAGES) == {"since_id": ids[-1]}
     assert poll.run("x", x.base_url, config=SMALL_PAGES).queued == 0
+
+
+def test_an_exhausted_rate_limit_window_stops_after_the_page(poll, x, monkeypatch):
+    monkeypatch.setitem(fake_x.LIMITS, "search", 2)
+    ids = seed(x, 35, NOW - 5000)
+    report = poll.run("x", x.base_url, config=SMALL_PAGES)
+    assert (report.stopped, report.queued, report.requests) == ("rate-limit-window", 20, 2)
+    assert 0 < report.backoff_until.timestamp() - time.time() <= 901
+    assert cursor(poll, SMALL_PAGES)["walk"]["until_id"] == ids[15]
+    monkeypatch.setitem(fake_x.LIMITS, "search", 450)
+    rest = poll.run("x", x.base_url, config=SMALL_PAGES)
+    assert (rest.stopped, rest.queued) == ("done", 15)
+    assert sorted(set(poll.drain())) == sorted(f"x:{i}" for i in ids)
 
 
 def test_a_429_ends_the_run_and_the_source_backs_off_as_asked(poll, x):

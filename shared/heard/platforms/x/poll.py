@@ -175,8 +175,8 @@ class XRecentSearch:
             body = self._search(ctx, params, token)
             meta = body.get("meta")
             meta = meta if isinstance(meta, dict) else {}
-            newest = newest or meta.get("newest_id")
             next_token, oldest = meta.get("next_token"), meta.get("oldest_id")
+            newest = newest or meta.get("newest_id") or oldest
             mentions = mentions_from_page(body)
             if next_token and oldest:
                 # More to read: since_id stays; a walk cut short resumes below ``until_id``.
