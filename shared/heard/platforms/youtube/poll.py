@@ -187,6 +187,7 @@ class YouTube:
         top = _time(walk.get("top"))
         top_ids = set(walk.get("top_ids") or [])
         restarted = False
+        heard: set[str] = set()  # a thread served again on a later page is queued once
         while True:
             body = self._list(ctx, query, key, walk.get("token"))
             if body is None:
@@ -213,7 +214,9 @@ class YouTube:
                 ):
                     reached = True
                     continue
-                mentions.append(mention)
+                if mention.native_id not in heard:
+                    heard.add(mention.native_id)
+                    mentions.append(mention)
             token = body.get("nextPageToken")
             if reached or not token:
                 if top is not None and (mark is None or top > mark):
