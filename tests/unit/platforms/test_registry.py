@@ -3,6 +3,7 @@ the one its verifier accepts."""
 
 from __future__ import annotations
 
+import importlib
 import json
 
 import pytest
@@ -16,12 +17,28 @@ from heard.platforms import SignatureError, WebhookRequest
 BODY = json.dumps({"for_user_id": "1", "object": "page", "entry": []}).encode()
 
 
-def test_every_platform_is_delivered_by_exactly_one_adapter() -> None:
+def test_every_platform_is_delivered_by_one_adapter_or_heard_by_polling_alone() -> None:
     owners = [p for a in platforms.adapters() for p in a.labels]
-    assert sorted(owners) == sorted(Platform)
-    for platform in Platform:
+    assert len(owners) == len(set(owners))
+    assert sorted(owners + list(platforms.POLLED_LABELS)) == sorted(Platform)
+    for platform in owners:
         assert platform in platforms.adapter_for(platform).labels
         assert platforms.label(platform)
+    for platform in platforms.POLLED_LABELS:
+        with pytest.raises(platforms.NoAdapter, match="by polling and cannot reply there"):
+            platforms.adapter_for(platform)
+        assert platforms.label(platform) == platforms.POLLED_LABELS[platform]
+
+
+def test_every_source_has_a_poller_whose_secrets_the_local_stack_supplies() -> None:
+    from heard.ingest.runs import load_source
+
+    for name in platforms.SOURCES:
+        source = load_source(name)
+        assert source.name == name
+        module = importlib.import_module(platforms.source_module(name))
+        for ref in getattr(module, "SECRETS", ()):
+            assert defaults.LOCAL_SECRETS[ref.env_var] == ref.local_default
 
 
 def test_adapter_names_are_the_registry_names_and_unknown_names_are_refused() -> None:
