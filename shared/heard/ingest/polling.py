@@ -312,10 +312,13 @@ class Query:
 
 @dataclass
 class Page:
-    """Mentions to queue, then the cursor to store (None: leave it as it is)."""
+    """Mentions to queue, then the cursor to store (None: leave it as it is). ``edited``: the
+    native ids of mentions the platform says were edited (the store replaces the text of one
+    already there and triages it again, as for a webhook's edit)."""
 
     mentions: list[Mention]
     cursor: dict[str, Any] | None = None
+    edited: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -510,7 +513,14 @@ class Poller:
                 wanted = [m for m in page.mentions if not excluded(ctx.brand, m.text)]
                 report.excluded += len(page.mentions) - len(wanted)
                 if wanted:
-                    self.queue.send([MentionMessage(mention=m, brand=brand) for m in wanted])
+                    self.queue.send(
+                        [
+                            MentionMessage(
+                                mention=m, brand=brand, edited=m.native_id in page.edited
+                            )
+                            for m in wanted
+                        ]
+                    )
                     report.queued += len(wanted)
                 if page.cursor is not None:
                     try:

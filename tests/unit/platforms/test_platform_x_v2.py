@@ -244,3 +244,20 @@ def test_v2_deliveries_are_verified_and_parsed_by_the_adapter(name):
     with pytest.raises(SignatureError, match="mismatch"):
         x.ADAPTER.verify(WebhookRequest(body.replace(b"Acme", b"Acne", 1), headers), secret)
     assert x.ADAPTER.challenge({"crc_token": "t"}, secret).body == x.crc_response(SECRET, "t")
+
+
+def test_the_text_is_what_the_author_wrote_not_x_s_escaped_form():
+    from heard.platforms.x import v2
+
+    body = {
+        "data": {
+            "id": "1861000000000000999",
+            "text": "@acme fees &amp; charges &lt;again&gt; &amp;amp; nothing else",
+            "author_id": "1",
+            "created_at": "2026-11-30T10:00:00.000Z",
+            "edit_history_tweet_ids": ["1861000000000000999"],
+        },
+        "includes": {"users": [{"id": "1", "username": "a", "name": "A"}]},
+    }
+    [message] = v2.parse(body)
+    assert message.mention.text == "@acme fees & charges <again> &amp; nothing else"

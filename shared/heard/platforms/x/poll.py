@@ -51,7 +51,7 @@ from heard.ingest.polling import (
     PollError,
     Query,
 )
-from heard.models import Mention, Platform
+from heard.models import Mention, MentionMessage, Platform
 from heard.platforms.errors import PayloadError
 from heard.platforms.x import v2
 from heard.platforms.x.rules import RETWEETS, RuleError, build_rules
@@ -92,15 +92,20 @@ def _iso(value: datetime) -> str:
 
 
 def mentions_from_page(body: Mapping[str, Any]) -> list[Mention]:
-    """The mentions in one recent-search answer, read as Filtered Stream Posts are. A Post
-    Heard cannot read is logged and skipped (one bad Post must not hold the cursor back)."""
+    return [m.mention for m in messages_from_page(body)]
+
+
+def messages_from_page(body: Mapping[str, Any]) -> list[MentionMessage]:
+    """The mentions in one recent-search answer, read as Filtered Stream Posts are (an edited
+    Post is marked edited, under the first id of its edit history). A Post Heard cannot read is
+    logged and skipped (one bad Post must not hold the cursor back)."""
     data = body.get("data") or []
     if not isinstance(data, list):
         raise BadResponse("x: recent search answered data that is not a list")
     includes = body.get("includes")
     includes = includes if isinstance(includes, dict) else {}
     users = [u for u in includes.get("users") or [] if isinstance(u, dict)]
-    mentions: list[Mention] = []
+    mentions: list[MentionMessage] = []
     for post in data:
         if not isinstance(post, dict):
             continue
@@ -109,7 +114,11 @@ def mentions_from_page(body: Mapping[str, Any]) -> list[Mention]:
         except PayloadError as exc:
             log.warning("x: skipped a post Heard cannot read (%s): %s", post.get("id"), exc)
             continue
-        mentions += [m.mention.model_copy(update={"source": "x"}) for m in messages]
+        mentions += [
+            m.model_copy(update={"mention": m.mention.model_copy(update={"source": "x"})})
+            for m in messages
+            if isinstance(m, MentionMessage)
+        ]
     return mentions
 
 
@@ -177,15 +186,17 @@ class XRecentSearch:
             meta = meta if isinstance(meta, dict) else {}
             next_token, oldest = meta.get("next_token"), meta.get("oldest_id")
             newest = newest or meta.get("newest_id") or oldest
-            mentions = mentions_from_page(body)
+            messages = messages_from_page(body)
+            mentions = [m.mention for m in messages]
+            edited = frozenset(m.mention.native_id for m in messages if m.edited)
             if next_token and oldest:
                 # More to read: since_id stays; a walk cut short resumes below ``until_id``.
                 walk.update(newest_id=str(newest), until_id=str(oldest))
-                yield Page(mentions, {**base, "walk": dict(walk)})
+                yield Page(mentions, {**base, "walk": dict(walk)}, edited)
                 params["next_token"] = str(next_token)
                 continue
             # The walk reached the cursor: the next one starts from its newest Post.
-            yield Page(mentions, {"since_id": str(newest)} if newest else base)
+            yield Page(mentions, {"since_id": str(newest)} if newest else base, edited)
             return
 
     def _search(self, ctx: PollContext, params: dict[str, Any], token: str) -> dict[str, Any]:

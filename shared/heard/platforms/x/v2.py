@@ -28,6 +28,7 @@ store to replace the text and triage again. Reposts (``referenced_tweets`` of ty
 
 from __future__ import annotations
 
+import html
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -203,7 +204,8 @@ def _message(
         platform=Platform.X,
         native_id=native_id,
         kind=MentionKind.REPLY if parent else MentionKind.POST,
-        text=post.note_tweet.text if post.note_tweet else post.text,
+        # X escapes &, < and > in a Post's text: the mention holds what the author wrote.
+        text=html.unescape(post.note_tweet.text if post.note_tweet else post.text),
         author=Author(
             id=post.author_id,
             handle=handle,

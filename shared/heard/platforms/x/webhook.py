@@ -20,6 +20,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import html
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -185,12 +186,13 @@ def parse(payload: dict[str, Any]) -> list[MentionMessage]:
 
 
 def _tweet_text(tweet: _Tweet, path: str) -> str:
+    """The tweet's whole text as its author wrote it (X escapes &, < and >)."""
     if tweet.truncated and tweet.extended_tweet is not None:
-        return tweet.extended_tweet.full_text
+        return html.unescape(tweet.extended_tweet.full_text)
     text = tweet.full_text if tweet.full_text is not None else tweet.text
     if text is None:
         raise PayloadError(f"{path}.text", "field required")
-    return text
+    return html.unescape(text)
 
 
 def _tweet_mention(tweet: _Tweet, account: str, path: str) -> Mention | None:
