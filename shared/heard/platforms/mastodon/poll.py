@@ -142,6 +142,7 @@ class Mastodon:
         limit = min(int(ctx.option("page_size", PAGE_SIZE)), PAGE_SIZE)
         newest = _id(cursor.get("min_id"))
         first = newest is None
+        queued: set[str] = set()  # a status and a reblog of it in one walk: one mention
         while True:
             params = {**base, "limit": limit}
             if newest is not None:
@@ -162,7 +163,11 @@ class Mastodon:
                 yield Page([], None)
                 return
             newest = max(int(s["id"]) for s in fresh)
-            mentions = [m for m in map(mention_from_status, fresh) if m is not None]
+            mentions = []
+            for mention in map(mention_from_status, fresh):
+                if mention is not None and mention.native_id not in queued:
+                    queued.add(mention.native_id)
+                    mentions.append(mention)
             yield Page(mentions, {"min_id": str(newest)})
             if first or len(statuses) < limit:
                 return  # the first run starts from the newest page; or nothing newer is left
