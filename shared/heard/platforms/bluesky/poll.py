@@ -93,10 +93,14 @@ def iso(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def sort_at(post: Mapping[str, Any]) -> datetime | None:
     """When search sorts the post: the earlier of its creation and its indexing (a post
     claiming a future ``createdAt`` sorts when it was indexed)."""
-    record = post.get("record") if isinstance(post.get("record"), dict) else {}
+    record = _obj(post.get("record"))
     times = [
         t for t in (parse_time(record.get("createdAt")), parse_time(post.get("indexedAt"))) if t
     ]
@@ -112,12 +116,11 @@ def mention_from_post(post: Mapping[str, Any]) -> Mention | None:
     text = str(record.get("text") or "").strip()
     if not text:
         return None
-    author = post.get("author") if isinstance(post.get("author"), dict) else {}
+    author = _obj(post.get("author"))
     handle = str(author.get("handle") or "") or None
     did = str(author.get("did") or "") or None
     rkey = uri.rsplit("/", 1)[-1]
-    reply = record.get("reply") if isinstance(record.get("reply"), dict) else None
-    parent = reply.get("parent") if reply and isinstance(reply.get("parent"), dict) else None
+    parent = _obj(_obj(record.get("reply")).get("parent")) or None
     langs = record.get("langs")
     lang = langs[0] if isinstance(langs, list) and langs and isinstance(langs[0], str) else None
     created = parse_time(record.get("createdAt")) or sort_at(post) or datetime.now(UTC)
@@ -235,7 +238,12 @@ class Bluesky:
     def queries(self, brand: Brand, settings: SourceSettings) -> list[Query]:
         own = brand.listening(self.name).queries
         terms = own or [t.lstrip("@") for t in brand.search_terms(Platform.BLUESKY)]
-        return [Query(f"search:{t.lower()}", {"q": t}) for t in dict.fromkeys(terms) if t]
+        found: dict[str, Query] = {}
+        for term in terms:
+            key = f"search:{term.lower()}"
+            if term and key not in found:  # search ignores case: one query per term
+                found[key] = Query(key, {"q": term})
+        return list(found.values())
 
     def pages(self, ctx: PollContext, query: Query, cursor: Mapping[str, Any]) -> Iterator[Page]:
         overlap = timedelta(

@@ -39,7 +39,10 @@ from heard.models import Author, Mention, MentionKind, Platform
 from heard.platforms._html import html_to_text
 from heard.secrets import SecretRef, get_optional_secret
 
-TOKEN = SecretRef("HEARD_MASTODON_TOKEN", "LISTEN_SECRET_NAME", "mastodon_token", "")
+# Optional: a user token (scope read:search) of an account on the source's own instance.
+TOKEN = SecretRef(
+    "HEARD_MASTODON_TOKEN", "LISTEN_SECRET_NAME", "mastodon_token", "local-mastodon-token"
+)
 SECRETS: tuple[SecretRef, ...] = (TOKEN,)
 
 PAGE_SIZE = 40
@@ -70,7 +73,8 @@ def mention_from_status(status: Mapping[str, Any]) -> Mention | None:
     text = "\n\n".join(t for t in (warning, body.text) if t)
     if not text:
         return None
-    account = status.get("account") if isinstance(status.get("account"), dict) else {}
+    found = status.get("account")
+    account: dict[str, Any] = found if isinstance(found, dict) else {}
     created = status.get("created_at")
     try:
         created_at = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
@@ -121,9 +125,9 @@ class Mastodon:
                 found.append(Query(f"tag:{host}:{tag}", {"tag": tag, "instance": instance}))
         own = listening.queries
         terms = own or [t.lstrip("@") for t in brand.search_terms(Platform.MASTODON)]
-        for term in dict.fromkeys(terms):
-            if term:
-                key = f"search:{_host(home)}:{term.lower()}"
+        for term in terms:
+            key = f"search:{_host(home)}:{term.lower()}"
+            if term and key not in {q.key for q in found}:
                 found.append(Query(key, {"q": term, "instance": None}))
         return found
 
