@@ -263,14 +263,14 @@ class Bluesky:
             session, body = self._search(ctx, session, query, low, api_cursor)
             posts = [p for p in body["posts"] if isinstance(p, dict)]
             mentions: list[Mention] = []
-            reached = False
+            older = 0  # posts from before the walk's lower bound (a host that ignored since)
             for post in posts:
                 at = sort_at(post)
                 uri = str(post.get("uri") or "")
                 if at is None or not uri:
                     continue
                 if at < low:
-                    reached = True
+                    older += 1
                     continue
                 if uri in seen or uri in found:
                     continue
@@ -280,7 +280,12 @@ class Bluesky:
                 if mention is not None:
                     mentions.append(mention)
             next_cursor = body.get("cursor")
-            done = reached or not posts or not isinstance(next_cursor, str) or not next_cursor
+            done = (
+                not posts
+                or older == len(posts)
+                or not isinstance(next_cursor, str)
+                or not next_cursor
+            )
             if not done:
                 yield Page(mentions)  # the watermark moves only once the walk is complete
                 api_cursor = next_cursor
