@@ -246,7 +246,7 @@ def test_exclusions_drop_what_is_about_something_else(poll, rd):
 def test_a_timeout_stops_between_pages_and_the_next_run_resumes(poll, rd):
     seed(rd, 150, NOW - 8000)
     first = poll.run(
-        "reddit", rd.base_url, config=one_query(), deadline=1010.0, monotonic=lambda: 1000.0
+        "reddit", rd.base_url, config=one_query(), deadline=1014.0, monotonic=lambda: 1000.0
     )
     assert (first.stopped, first.queued) == ("deadline", 100)
     rest = poll.run("reddit", rd.base_url, config=one_query())
