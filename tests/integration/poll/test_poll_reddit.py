@@ -260,3 +260,12 @@ def test_the_rate_limit_window_stops_the_run_after_the_page(poll, rd):
     report = poll.run("reddit", rd.base_url, config=one_query())
     assert report.stopped == "rate-limit-window" and report.queued == 100
     assert report.backoff_until is not None
+
+
+def test_the_demo_seed_is_heard(poll, rd):
+    rd.seed_demo()
+    report = poll.run("reddit", rd.base_url)  # the demo config: acme, acmefail, r/acme
+    assert (report.stopped, report.queries) == ("done", 3)
+    keys = poll.drain()
+    assert len(keys) == len(set(keys)) == 3
+    assert sum(k.startswith("reddit:t1_") for k in keys) == 1
