@@ -126,6 +126,13 @@ def run(args: argparse.Namespace) -> int:
     return 0 if all(r.stopped in OK_STOPS for r in reports) else 1
 
 
+def _local_session(region: str) -> boto3.session.Session:
+    """A session of its own for moto (any credentials do), leaving boto3's default alone."""
+    return boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=region
+    )
+
+
 def _wire(
     args: argparse.Namespace, stack: ExitStack
 ) -> tuple[PollState, IngestQueue, dict[str, str], str]:
@@ -152,21 +159,17 @@ def _wire(
     from heard_local.motoserver import start_moto
     from heard_local.provision import provision
 
-    for name, value in {
-        **defaults.secrets(),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }.items():
+    for name, value in defaults.secrets().items():
         os.environ.setdefault(name, value)
     moto = start_moto(in_process=True)
     stack.callback(moto.stop)
     template = Path(__file__).resolve().parents[2] / "template.yaml"
     provisioned = provision(template, moto.endpoint_url, region=defaults.REGION)
-    kwargs = {"endpoint_url": moto.endpoint_url, "region_name": defaults.REGION}
-    state = PollState(
-        boto3.resource("dynamodb", **kwargs).Table(provisioned.table_name("PollStateTable"))
-    )
-    queue = IngestQueue(boto3.client("sqs", **kwargs), provisioned.queue_url("IngestQueue"))
+    session = _local_session(defaults.REGION)
+    kwargs = {"endpoint_url": moto.endpoint_url}
+    table = session.resource("dynamodb", **kwargs).Table(provisioned.table_name("PollStateTable"))
+    queue = IngestQueue(session.client("sqs", **kwargs), provisioned.queue_url("IngestQueue"))
+    state = PollState(table)
     return state, queue, base, "a throwaway moto stack: nothing is kept"
 
 

@@ -31,10 +31,7 @@ def _poll_secrets() -> dict[str, str]:
     """The scheduled sources' credentials (``SECRETS`` of each ``poll`` module)."""
     found: dict[str, str] = {}
     for name in platforms.SOURCES:
-        try:  # XXX-REMOVE
-            module = importlib.import_module(platforms.source_module(name))
-        except ModuleNotFoundError:  # XXX-REMOVE
-            continue  # XXX-REMOVE
+        module = importlib.import_module(platforms.source_module(name))
         found.update({ref.env_var: ref.local_default for ref in getattr(module, "SECRETS", ())})
     return found
 

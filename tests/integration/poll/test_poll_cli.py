@@ -9,6 +9,7 @@ import time
 
 import pytest
 from heard_cli import main
+from heard_local import defaults
 from heard_local.fakes.hackernews import FakeHackerNews
 
 CONFIG = """
@@ -24,7 +25,10 @@ brands:
 
 @pytest.fixture
 def cli_env(tmp_path, monkeypatch):
-    monkeypatch.setattr(os, "environ", os.environ.copy())  # what the command sets stays here
+    # The command sets the local secrets it needs when they are unset: set them here, so they
+    # are unset again after the test.
+    for name, value in defaults.secrets().items():
+        monkeypatch.setenv(name, os.environ.get(name, value))
     monkeypatch.setenv("HEARD_STATE_DIR", str(tmp_path / "no-stack"))
     config = tmp_path / "brands.yaml"
     config.write_text(CONFIG)

@@ -11,6 +11,8 @@ import httpx
 import pytest
 from heard_local.fakes import FakeMetaGraph, FakeXApi, PlatformFakes
 
+from heard import platforms
+
 AUTH = {"Authorization": "Bearer token-1234"}
 
 
@@ -153,8 +155,18 @@ def test_platform_fakes_print_replies_and_name_their_urls():
     out = io.StringIO()
     fakes = PlatformFakes(out=out).start()
     try:
-        assert fakes.urls() == {"x": fakes.x.url, "meta": fakes.meta.url}
+        sources = {name: fake.url for name, fake in fakes.sources.items()}
+        assert fakes.urls() == {"x": fakes.x.url, "meta": fakes.meta.url, **sources}
+        assert set(sources) == set(platforms.SOURCES) - {"x"}  # X search: the X fake
         assert fakes.environment()["HEARD_X_API_URL"] == fakes.x.url
+        poll_urls = json.loads(fakes.environment()["HEARD_POLL_URLS"])
+        assert poll_urls["x"] == fakes.x.base_url
+        assert poll_urls["hackernews"] == fakes.sources["hackernews"].base_url
+        # Each fake serves its demo posts: Hacker News answers a search with Acme's.
+        found = httpx.get(
+            f"{poll_urls['hackernews']}/search_by_date", params={"query": "acme"}
+        ).json()
+        assert found["nbHits"] == 3
         httpx.post(f"{fakes.x.url}/2/tweets", json=REPLY, headers=AUTH)
     finally:
         fakes.stop()
