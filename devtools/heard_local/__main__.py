@@ -229,30 +229,38 @@ def listen(stack: LocalStack) -> int:
     if stack.stack is None or "PollFunction" not in stack.pools:
         return 0
     print("Polling the scheduled sources (their fakes) once:", flush=True)
+    before = _stored_keys(stack)
     ticked = stack.invoke("PollFunction", {**scheduled_event("poll"), "tick": True})
     runs = ticked.get("queued", []) if isinstance(ticked, dict) else []
     if not stack.wait_drained(timeout_s=90):
         print("  listen  FAILED: the polled mentions did not drain", flush=True)
         return 1
-    ddb = stack.stack.client("dynamodb")
-    table = stack.stack.table_name("MentionsTable")
-    keys: list[str] = []
-    scan: dict[str, Any] = {"TableName": table, "ProjectionExpression": "pk"}
-    while True:
-        page = ddb.scan(**scan)
-        keys += [item["pk"]["S"] for item in page["Items"]]
-        if "LastEvaluatedKey" not in page:
-            break
-        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    new = _stored_keys(stack) - before
     for run in runs:
         platform = Platform.X.value if run["source"] == "x" else run["source"]
-        stored = sum(1 for k in keys if k.startswith(f"{platform}:"))
+        found = sorted(k for k in new if k.startswith(f"{platform}:"))
         print(
-            f"  listen  {run['source']:<10} {run['brand']}: {stored} {platform} mention(s) "
-            "in the store",
+            f"  listen  {run['source']:<10} {run['brand']}: {len(found)} new mention(s)"
+            + (f", e.g. {found[0]}" if found else ""),
             flush=True,
         )
     return 0
+
+
+def _stored_keys(stack: LocalStack) -> set[str]:
+    assert stack.stack is not None
+    ddb = stack.stack.client("dynamodb")
+    keys: set[str] = set()
+    scan: dict[str, Any] = {
+        "TableName": stack.stack.table_name("MentionsTable"),
+        "ProjectionExpression": "pk",
+    }
+    while True:
+        page = ddb.scan(**scan)
+        keys |= {item["pk"]["S"] for item in page["Items"]}
+        if "LastEvaluatedKey" not in page:
+            return keys
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def _read_body(file: Path) -> bytes:

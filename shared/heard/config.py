@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from heard.models import Intent, Platform, Priority, Sentiment
+from heard.platforms import SOURCES
 from heard.settings import ConfigSettings
 
 log = logging.getLogger(__name__)
@@ -477,7 +478,8 @@ class ReplyTemplates(Strict):
 # Listening: the scheduled sources (heard.ingest.polling) and what each brand asks of them.
 # ---------------------------------------------------------------------------------------------
 
-SOURCE_NAMES = ("reddit", "bluesky", "mastodon", "hackernews", "rss", "youtube", "x")
+# The scheduled sources, as heard.platforms registers them (one list: the registry's).
+SOURCE_NAMES = SOURCES
 DEFAULT_POLL_MINUTES = 5
 _Url = Annotated[str, Field(min_length=1, max_length=2000, pattern=r"^https?://[^\s]+$")]
 

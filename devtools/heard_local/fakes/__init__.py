@@ -38,7 +38,7 @@ class PlatformFakes:
         self.x = FakeXApi(host, on_reply=self._print)
         self.meta = FakeMetaGraph(host, on_reply=self._print)
         self.sources: dict[str, Any] = {
-            name: fake_class(name)(host, on_reply=self._print) for name in FAKES
+            name: fake_class(name)(host, on_reply=self._print_served) for name in FAKES
         }
         self.demo_posts = demo_posts
 
@@ -81,6 +81,10 @@ class PlatformFakes:
             META_GRAPH_URL_ENV: self.meta.url,
             POLL_URLS_ENV: json.dumps(self.poll_urls()),
         }
+
+    def _print_served(self, label: str, line: str) -> None:
+        if self.out is not None:
+            print(f"  fake   {label:<8} {line}", file=self.out, flush=True)
 
     def _print(self, label: str, line: str) -> None:
         if self.out is not None:

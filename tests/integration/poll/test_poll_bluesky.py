@@ -8,6 +8,8 @@ import time
 import pytest
 from heard_local.fakes.bluesky import IDENTIFIER, PASSWORD, FakeBluesky
 
+from heard.platforms._keys import at_uri_key
+
 NOW = time.time()
 CONFIG = """
 sources:
@@ -45,6 +47,11 @@ def run(poll, fake, **kwargs):
     return poll.run("bluesky", fake.base_url, config=kwargs.pop("config", CONFIG), **kwargs)
 
 
+def key(post: dict) -> str:
+    """The mention key of a post: ``bluesky:<did>:<rkey>`` (its at:// URI, path-safe)."""
+    return f"bluesky:{at_uri_key(post['uri'])}"
+
+
 def test_first_run_stores_every_post_once_and_keeps_the_session(poll, bsky):
     angry = bsky.add_post(
         "Acme's router update bricked my network <b>again</b> & support hung up",
@@ -67,14 +74,15 @@ def test_first_run_stores_every_post_once_and_keeps_the_session(poll, bsky):
     report = run(poll, bsky)
     assert (report.stopped, report.queued, report.error) == ("done", 2, None)
     assert poll.deliver() == 2
-    assert poll.stored("bluesky") == sorted([f"bluesky:{angry['uri']}", f"bluesky:{reply['uri']}"])
-    first = poll.record(f"bluesky:{angry['uri']}")["mention"]
-    assert first["text"] == angry["record"]["text"]  # plain text, used as it is
+    assert poll.stored("bluesky") == sorted([key(angry), key(reply)])
     rkey = angry["uri"].rsplit("/", 1)[-1]
+    assert key(angry) == f"bluesky:{angry['author']['did']}:{rkey}"
+    first = poll.record(key(angry))["mention"]
+    assert first["text"] == angry["record"]["text"]  # plain text, used as it is
     assert first["url"] == f"https://bsky.app/profile/dana.bsky.social/post/{rkey}"
     assert first["author"]["handle"] == "dana.bsky.social" and first["engagement"] == 8
-    second = poll.record(f"bluesky:{reply['uri']}")["mention"]
-    assert second["kind"] == "reply" and second["in_reply_to"] == angry["uri"]
+    second = poll.record(key(reply))["mention"]
+    assert second["kind"] == "reply" and second["in_reply_to"] == at_uri_key(angry["uri"])
     assert second["lang"] == "en"
 
     # Logged in once; the session is in the ListenSecret for the next run.
@@ -103,7 +111,7 @@ def test_new_posts_and_late_indexed_ones_are_picked_up_by_the_next_run(poll, bsk
     report = run(poll, bsky)
     assert (report.stopped, report.queued) == ("done", 2)
     keys = poll.drain()
-    assert sorted(keys) == sorted([f"bluesky:{newer['uri']}", f"bluesky:{late['uri']}"])
+    assert sorted(keys) == sorted([key(newer), key(late)])
     assert run(poll, bsky).queued == 0
 
 
@@ -200,7 +208,7 @@ def test_exclusions_drop_what_is_about_something_else(poll, bsky):
     kept = bsky.add_post("Acme router died", created_at=NOW - 800)
     report = run(poll, bsky)
     assert report.excluded == 1
-    assert poll.drain() == [f"bluesky:{kept['uri']}"]
+    assert poll.drain() == [key(kept)]
 
 
 def test_the_demo_seed_is_heard(poll, bsky):

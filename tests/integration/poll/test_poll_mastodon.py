@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from heard_local.fakes.mastodon import TOKEN, FakeMastodon
 
+from heard.platforms._keys import activitypub_key
+
 NOW = time.time()
 CONFIG = """
 sources:
@@ -36,7 +38,8 @@ def run(poll, fake, **kwargs):
 
 
 def key(status: dict) -> str:
-    return f"mastodon:{status['uri']}"
+    """The mention key of a status: ``mastodon:<host>:<id>`` (its URI, path-safe)."""
+    return f"mastodon:{activitypub_key(status['uri'])}"
 
 
 def test_first_run_stores_every_status_once_as_text_and_a_second_run_stores_nothing(poll, masto):
@@ -62,6 +65,7 @@ def test_first_run_stores_every_status_once_as_text_and_a_second_run_stores_noth
     assert (report.stopped, report.queued, report.error) == ("done", 2, None)
     assert poll.deliver() == 2
     assert poll.stored("mastodon") == sorted([key(angry), key(reply)])
+    assert key(angry) == f"mastodon:mastodon.example:{angry['id']}"
     first = poll.record(key(angry))["mention"]
     assert first["text"] == "Two weeks waiting on an #acme refund & nothing.\nproof"
     assert first["url"] == angry["url"]

@@ -45,9 +45,11 @@ POST = {
 def test_a_post_view_becomes_a_reply_mention_with_its_bsky_app_url() -> None:
     mention = mention_from_post(POST)
     assert mention is not None
-    assert mention.platform is Platform.BLUESKY and mention.native_id == POST["uri"]
+    # The at:// URI as "<did>:<rkey>": a key a URL path keeps as it is.
+    assert mention.platform is Platform.BLUESKY
+    assert mention.native_id == "did:plc:z72i7hdynmk6r22z27h6tvur:3l6oveex3ii2l"
     assert mention.kind is MentionKind.REPLY
-    assert mention.in_reply_to == "at://did:plc:abc/app.bsky.feed.post/3l6ov0000000a"
+    assert mention.in_reply_to == "did:plc:abc:3l6ov0000000a"  # the parent, not the root
     assert mention.text == POST["record"]["text"]  # plain text: not decoded, not stripped
     assert mention.url == "https://bsky.app/profile/dana.bsky.social/post/3l6oveex3ii2l"
     assert mention.author.handle == "dana.bsky.social" and mention.author.name == "Dana 🌻"

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import feedparser  # type: ignore[import-untyped]
 
 from heard.models import MentionKind, Platform
+from heard.platforms._keys import path_safe
 from heard.platforms.rss.poll import entry_key, feed_url, mention_from_entry, unwrap_link
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
@@ -58,8 +59,10 @@ def test_an_rss_item_becomes_a_post_with_its_content_as_text():
     mention = mention_from_entry(parsed.entries[0], feed, NOW, "Acme reviews")
     assert mention is not None
     assert mention.platform == Platform.RSS and mention.kind == MentionKind.POST
-    # A bare guid is unique only in its feed: prefixed with the feed's URL.
-    assert mention.native_id == f"{feed}#1"
+    # A bare guid is unique only in its feed: prefixed with the feed's URL (then a digest,
+    # as that holds "/" and "#").
+    assert mention.native_id == path_safe(f"{feed}#1")
+    assert mention.native_id.startswith("sha256-") and len(mention.native_id) == 47
     assert mention.text.startswith("1/5: Acme blender died\n\nMotor burnt out.")
     assert "Support ignored me & my emails." in mention.text
     assert "<" not in mention.text and "alert(1)" not in mention.text
@@ -72,7 +75,8 @@ def test_a_google_alert_is_unwrapped_and_its_bold_tags_dropped():
     parsed = parse(ALERTS)
     mention = mention_from_entry(parsed.entries[0], "https://www.google.com/alerts/x", NOW)
     assert mention is not None
-    assert mention.native_id == "tag:google.com,2013:googlealerts/feed:5555555555555555555"
+    alert_id = "tag:google.com,2013:googlealerts/feed:5555555555555555555"
+    assert mention.native_id == path_safe(alert_id) != alert_id  # the id holds a "/"
     assert mention.url == "https://news.example/acme-recall?ref=rss"
     assert mention.text == "Acme recalls toasters\n\nRegulators said Acme received 42 reports ..."
     assert mention.author.handle == "news.example"
@@ -92,11 +96,30 @@ def test_unwrap_link_leaves_other_links_alone():
 
 def test_entry_keys_prefer_the_id_then_the_link_and_are_capped():
     assert entry_key({"id": "urn:uuid:1", "link": "https://a.example/1"}, "f") == "urn:uuid:1"
-    assert entry_key({"link": "https://a.example/1"}, "f") == "https://a.example/1"
+    assert entry_key({"link": "https://a.example/1"}, "f") == path_safe("https://a.example/1")
+    assert entry_key({"link": "https://a.example/1"}, "f") != entry_key(
+        {"link": "https://a.example/2"}, "f"
+    )
     long = "https://a.example/" + "x" * 400
     key = entry_key({"id": long}, "f")
     assert key is not None and len(key) == 64
+    assert key != entry_key({"id": long + "y"}, "f")
     assert entry_key({}, "f") is None
+
+
+def test_entry_keys_are_path_safe_and_the_same_entry_gets_the_same_key():
+    for entry in (
+        {"id": "https://a.example/p?id=1#top"},
+        {"id": "tag:blog.example,2026:post/1 2%"},
+        {"guid": "1"},
+        {"title": "no id at all"},
+    ):
+        key = entry_key(entry, "https://a.example/feed")
+        assert key is not None and "/" not in key and "?" not in key and "#" not in key
+        assert key == entry_key(dict(entry), "https://a.example/feed")
+    assert entry_key({"guid": "1"}, "https://a.example/feed") != entry_key(
+        {"guid": "1"}, "https://b.example/feed"
+    )
 
 
 def test_feed_urls_go_through_the_base_url_by_host_and_path():

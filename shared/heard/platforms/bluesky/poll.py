@@ -38,6 +38,7 @@ import httpx
 from heard.config import Brand, SourceSettings
 from heard.ingest.polling import AuthFailed, BadResponse, Page, PollContext, Query
 from heard.models import Author, Mention, MentionKind, Platform
+from heard.platforms._keys import at_uri_key
 from heard.secrets import (
     SecretRef,
     SecretUnavailable,
@@ -129,14 +130,14 @@ def mention_from_post(post: Mapping[str, Any]) -> Mention | None:
     )
     return Mention(
         platform=Platform.BLUESKY,
-        native_id=uri,
+        native_id=at_uri_key(uri),
         kind=MentionKind.REPLY if parent else MentionKind.POST,
         text=text,
         author=Author(id=did, handle=handle, name=author.get("displayName") or None),
         url=POST_URL.format(handle or did, rkey) if (handle or did) else None,
         created_at=created,
         lang=lang,
-        in_reply_to=str(parent.get("uri")) if parent and parent.get("uri") else None,
+        in_reply_to=at_uri_key(str(parent["uri"])) if parent and parent.get("uri") else None,
         source="bluesky",
         engagement=engagement,
     )

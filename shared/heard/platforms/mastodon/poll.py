@@ -37,6 +37,7 @@ from heard.config import Brand, SourceSettings
 from heard.ingest.polling import BadResponse, Page, PollContext, Query
 from heard.models import Author, Mention, MentionKind, Platform
 from heard.platforms._html import html_to_text
+from heard.platforms._keys import activitypub_key
 from heard.secrets import SecretRef, get_optional_secret
 
 # Optional: a user token (scope read:search) of an account on the source's own instance.
@@ -86,7 +87,7 @@ def mention_from_status(status: Mapping[str, Any]) -> Mention | None:
     )
     return Mention(
         platform=Platform.MASTODON,
-        native_id=uri[:256],
+        native_id=activitypub_key(uri),
         kind=MentionKind.REPLY if parent else MentionKind.POST,
         text=text,
         author=Author(

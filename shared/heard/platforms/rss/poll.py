@@ -47,6 +47,7 @@ from heard.config import Brand, SourceSettings
 from heard.ingest.polling import Page, PollContext, Query
 from heard.models import Author, Mention, MentionKind, Platform
 from heard.platforms._html import html_to_text
+from heard.platforms._keys import path_safe
 from heard.secrets import SecretRef
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ def unwrap_link(link: str | None) -> str | None:
 
 
 def entry_key(entry: Mapping[str, Any], feed: str) -> str | None:
-    """The entry's stable id (its guid/atom:id, else its link), at most 256 characters."""
+    """The entry's stable id (its guid/atom:id, else its link), as a key a URL path keeps
+    (``heard.platforms._keys.path_safe``: most ids are URLs, which become their digest)."""
     raw = str(entry.get("id") or entry.get("guid") or entry.get("link") or "").strip()
     if not raw:
         title = str(entry.get("title") or "") + str(entry.get("summary") or "")
@@ -95,7 +97,7 @@ def entry_key(entry: Mapping[str, Any], feed: str) -> str | None:
         raw = f"{feed}#{raw}"  # a bare guid ("123") is only unique within its feed
     if len(raw) > MAX_ID:
         raw = hashlib.sha256(raw.encode()).hexdigest()
-    return raw
+    return path_safe(raw)
 
 
 def _seen_hash(key: str) -> str:
