@@ -31,7 +31,7 @@ from heard_local.capture import TopicCapture
 from heard_local.signing import generic_headers, x_headers
 
 from heard.models import MentionKind, Platform
-from heard.platforms import adapter
+from heard.platforms import SOURCES, adapter
 from heard.platforms.base import Credentials, ReplyRequest, ReplyState
 
 pytestmark = pytest.mark.e2e
@@ -304,7 +304,8 @@ def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 
 def test_a_reply_reaches_the_fake_x_api_and_the_console(running: RunningStack) -> None:
     fakes = running.info["platform_fakes"]
-    assert set(fakes) == {"x", "meta"}
+    # X and Meta take replies; every scheduled source has its own fake (X search: X's).
+    assert set(fakes) == {"x", "meta", *SOURCES}
     request = ReplyRequest(
         reply_id="e2e-reply",
         platform=Platform.X,

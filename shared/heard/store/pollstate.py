@@ -146,15 +146,8 @@ class PollState:
     # --- health ---------------------------------------------------------------------------
 
     def health(self, source: str) -> Health:
-        item = self.table.get_item(Key={"pk": f"health#{source}"}, ConsistentRead=True).get("Item")
-        if not item:
-            return Health()
-        return Health(
-            failures=int(item.get("failures", 0)),
-            last_error=item.get("last_error"),
-            backoff_until=_when(item.get("backoff_until")),
-            last_success=_when(item.get("last_success")),
-        )
+        key = {"pk": f"health#{source}"}
+        return self._health(self.table.get_item(Key=key, ConsistentRead=True).get("Item"))
 
     def record_success(self, source: str, now: datetime, backoff_until: datetime | None) -> Health:
         """A run that ended well (``backoff_until``: the platform's rate limit says wait);
