@@ -75,6 +75,12 @@ bench-cost: $(STAMP) ## DynamoDB write units per mention and AWS cost per millio
 bench-triage: $(STAMP) ## Triage quality and speed vs VADER and TextBlob (DATA=../shared/data)
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	$(BIN)/python bench/triage.py $(DATA)
+	$(BIN)/python bench/triage_eval.py
+
+.PHONY: bench-triage-eval
+bench-triage-eval: $(STAMP) ## Triage on Heard's own evaluation set (bench/data/triage_eval), per label and per kind
+	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
+	$(BIN)/python bench/triage_eval.py --kinds
 
 .PHONY: train
 train: $(STAMP) ## Retrain the shipped triage model from DATA=../shared/data
