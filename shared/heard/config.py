@@ -62,7 +62,7 @@ class PriorityRules(Strict):
     critical_reach_followers: Annotated[int, Field(ge=0)] = 100_000
     # Intents that are at least ``high`` whoever says them.
     escalate_intents: list[Intent] = Field(
-        default_factory=lambda: [Intent.LEGAL, Intent.SAFETY, Intent.PRIVACY]
+        default_factory=lambda: [Intent.LEGAL, Intent.SAFETY, Intent.PRIVACY, Intent.PUBLIC]
     )
     vip_handles: list[_Term] = Field(default_factory=list)
 

@@ -68,6 +68,7 @@ class Intent(StrEnum):
     PRAISE = "praise"
     PURCHASE = "purchase"  # purchase intent
     CRISIS = "crisis"  # a brand's own crisis word
+    PUBLIC = "public"  # a threat to go public: the press, a video of the call, "going viral"
 
 
 class Status(StrEnum):

@@ -30,6 +30,7 @@ MAX_DRAFTS = 3
 INTENT_ORDER = (
     Intent.SAFETY,
     Intent.LEGAL,
+    Intent.PUBLIC,
     Intent.PRIVACY,
     Intent.ACCOUNT,
     Intent.BILLING,

@@ -5,8 +5,9 @@ The ladder, lowest first:
 - chatter, praise and neutral mentions are ``low`` (stored, nobody woken);
 - a complaint (or a negative mention about a problem), a question or a purchase intent is
   ``normal``; negative chatter that is no complaint ("I hate Mondays") stays ``low``;
-- a churn threat with a complaint, or an intent the brand escalates (legal, safety, privacy by
-  default), is at least ``high``; so is a concern raised by a VIP handle or a verified author;
+- a churn threat with a complaint, or an intent the brand escalates (legal, safety, privacy and
+  a threat to go public by default), is at least ``high``; so is a concern raised by a VIP
+  handle or a verified author;
 - reach raises a ``normal``-or-above mention one step at the brand's ``high_reach_followers``
   and two at ``critical_reach_followers``; high engagement raises it one step (a question or
   purchase intent that is no complaint rises one step at most);

@@ -145,6 +145,35 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
     ],
 }
 
+INTENT_PHRASES[Intent.PUBLIC] = [
+    # The press and the consumer shows.
+    r"(contact\w*|call\w*|tell\w*|email\w*|writ\w* to|tip\w* off|going to|go to) "
+    r"(the |a |an |some |our |my )?(local |national )?"
+    r"(press|media|news|newspapers?|papers|journalists?|reporters?|tv|watchdog|bbc)",
+    r"(send\w*|forward\w*|tak\w*|giv\w*) (this|it|my story|the (whole )?(thread|story|"
+    r"emails?|recording|video|screenshots?)) to (the|a)? ?(local |national )?(press|media|news|"
+    r"newspapers?|paper|journalists?|reporters?|tv|bbc)",
+    r"(consumer (show|programme|program|rights show)|watchdog programme|rip ?off britain)",
+    r"(journalists?|reporters?|the press|the media) (will|would|are going to|gonna) "
+    r"(love|hear|know)",
+    # Going viral, being told to everyone.
+    r"(is|about to|will|gonna|going to|this could) (go|going) viral",
+    r"(make|making) (this|it|sure this) (public|go viral|known)",
+    r"name and shame|naming and shaming",
+    r"(tell|telling|warn\w*|let) (all|every\w*|each)( one| single one)? (of )?(my|our)? ?"
+    r"(followers|friends|subscribers|viewers|family)",
+    r"my \d+k? ?(followers|subscribers) (will|are going to|gonna|should|need to)",
+    # The call, the video, the screenshots, posted for everyone.
+    r"(recorded|recording|filmed|filming) (the |this |our |my |your )?(whole |entire )?"
+    r"(call|conversation|chat|interaction|exchange|agent)",
+    r"(post\w*|shar\w*|upload\w*|put\w*) (this|it|the (whole |entire )?(video|recording|"
+    r"footage|call|conversation|screenshots?|photos?|pics?|receipts?|thread))( \w+){0,2} "
+    r"(online|everywhere|(on|to) (tiktok|youtube|twitter|x|facebook|instagram|reddit|"
+    r"social( media)?))",
+    r"(leave|leaving|write|writing|post\w*) (a )?(bad|terrible|1[- ]star|one[- ]star|scathing)"
+    r" reviews? (everywhere|on every)",
+]
+
 # What a reason calls each intent ("legal threat: 'my lawyer'").
 INTENT_LABELS: dict[Intent, str] = {
     Intent.CANCEL: "churn threat",
@@ -159,6 +188,7 @@ INTENT_LABELS: dict[Intent, str] = {
     Intent.PRAISE: "praise",
     Intent.PURCHASE: "purchase intent",
     Intent.CRISIS: "crisis word",
+    Intent.PUBLIC: "threat to go public",
 }
 
 # A phrase right after one of these (with only FILLER words between) is negated.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from heard.models import Intent
-from heard.triage import intents
+from heard.models import Intent, Priority
+from heard.triage import Triager, intents
 
 
 @pytest.mark.parametrize(
@@ -118,3 +118,36 @@ def test_sincere_praise_is_not_sarcasm() -> None:
     found = intents.find("thanks @acme, the refund arrived today, great service")
     assert found.sarcasm is None
     assert Intent.PRAISE in found.set
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@acme if this isn't sorted by friday I'm sending the whole thread to the local paper",
+        "recorded the entire call with your 'supervisor'. uploading it to tiktok tonight",
+        "keep ignoring me @acme, this post is about to go viral and you know it",
+        "Emailing a journalist at the Herald about how you treat pensioners",
+        "I'll be telling every one of my followers to avoid @acme",
+        "naming and shaming @acme until someone calls me back",
+    ],
+)
+def test_a_threat_to_go_public_is_an_intent_of_its_own_and_escalates(text: str) -> None:
+    assert Intent.PUBLIC in intents.find(text, None).set, text
+    triage = Triager().triage(text, followers=500)
+    assert Intent.PUBLIC in triage.intents
+    assert triage.priority.rank >= Priority.HIGH.rank
+    assert any(r.startswith("threat to go public") for r in triage.reasons)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "saw @acme in the press this week, nice write-up",
+        "the new acme ad went viral lol, love it",  # went viral, but no threat
+        "not going to the press, just want my refund @acme",
+    ],
+)
+def test_the_press_and_virality_without_a_threat_are_not_one(text: str) -> None:
+    triage = Triager().triage(text, followers=500)
+    assert Intent.PUBLIC not in triage.intents, text
+    assert triage.priority.rank < Priority.HIGH.rank
