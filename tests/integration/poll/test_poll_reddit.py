@@ -121,7 +121,24 @@ def test_pages_are_walked_back_to_the_watermark_and_a_duplicate_across_pages_is_
 
     rd.add_post("Acme is back", created_at=NOW - 1, post_id="z1")
     later = poll.run("reddit", rd.base_url, config=one_query())
-    assert later.queued == 1 and later.pages == 1
+    # Back to the watermark less the 10-minute overlap: every page again, one new post.
+    assert later.queued == 1 and later.pages == 3
+    rd.add_post("Acme again", created_at=NOW, post_id="z2")
+    narrow = poll.run("reddit", rd.base_url, config=one_query(", overlap_minutes: 0"))
+    assert narrow.queued == 1 and narrow.pages == 1  # no overlap: the first page reaches it
+
+
+def test_a_post_search_indexes_late_is_heard_once_within_the_overlap(poll, rd):
+    rd.add_post("Acme refund still pending", created_at=NOW - 60, post_id="new")
+    assert poll.run("reddit", rd.base_url, config=one_query()).queued == 1
+    # Indexed only now, though written five minutes before the newest post heard.
+    rd.add_post("Acme charged me twice", created_at=NOW - 360, post_id="late")
+    # And one older than the overlap, which the first run's walk had already passed.
+    rd.add_post("Acme from long ago", created_at=NOW - 3600, post_id="old")
+    again = poll.run("reddit", rd.base_url, config=one_query())
+    assert again.queued == 1
+    assert poll.run("reddit", rd.base_url, config=one_query()).queued == 0
+    assert sorted(poll.drain()) == ["reddit:t3_late", "reddit:t3_new"]
 
 
 def test_a_walk_cut_short_by_max_pages_resumes_where_it_stopped(poll, rd):

@@ -212,10 +212,15 @@ def test_the_token_comes_from_www_reddit_com_and_the_listings_from_oauth(monkeyp
     reddit.forget_tokens()
 
 
-def test_the_watermark_moves_only_up() -> None:
-    assert reddit.Reddit._watermark(10.0, {"a"}, None, set()) == {"watermark": 10.0, "seen": ["a"]}
-    assert reddit.Reddit._watermark(10.0, {"a"}, 10.0, {"b"}) == {
+def test_the_watermark_moves_only_up_and_keeps_what_it_heard_within_the_overlap() -> None:
+    mark = reddit.Reddit._watermark
+    assert mark(10.0, {"a": 10.0}, None, {}, 0) == {"watermark": 10.0, "seen": {"a": 10.0}}
+    assert mark(10.0, {"a": 10.0}, 10.0, {"b": 10.0}, 0) == {
         "watermark": 10.0,
-        "seen": ["a", "b"],
+        "seen": {"a": 10.0, "b": 10.0},
     }
-    assert reddit.Reddit._watermark(10.0, {"a"}, 12.0, {"c"}) == {"watermark": 12.0, "seen": ["c"]}
+    assert mark(10.0, {"a": 10.0}, 12.0, {"c": 12.0}, 0) == {"watermark": 12.0, "seen": {"c": 12.0}}
+    assert mark(1000.0, {"a": 990.0, "old": 300.0}, 1200.0, {"c": 1200.0, "d": 700.0}, 600) == {
+        "watermark": 1200.0,
+        "seen": {"a": 990.0, "c": 1200.0, "d": 700.0},
+    }

@@ -14,9 +14,11 @@ each time, and a 401 on an API call asks for a new one once before the run ends 
 Both are listings, newest first, paged with ``after`` (a fullname, ``t3_…``/``t1_…``, which
 is also the mention's ``native_id``). A query's cursor is a watermark: the newest
 ``created_utc`` already walked and the fullnames seen at that second. A run walks from the
-newest back to the watermark (or to the end of the listing, which Reddit stops at about 1,000
-items), queueing each page; only when the walk gets there does the watermark move up to the
-newest item of the walk. A walk cut short (``max_pages`` pages a run, the deadline, a rate
+newest back to the watermark less ``overlap_minutes`` (default 10: a post Reddit's search
+indexes late, with a time before the watermark, is still heard; the fullnames heard within the
+overlap are kept, so none is queued twice), or to the end of the listing, which Reddit stops at
+about 1,000 items, queueing each page; only when the walk gets there does the watermark move
+up to the newest item of the walk. A walk cut short (``max_pages`` pages a run, the deadline, a rate
 limit) stores its position (``walk``) and the next run resumes it; a 429 or a 5xx leaves the
 cursor where it was. The first run of a query looks back ``lookback_hours`` (default 24).
 
@@ -55,6 +57,7 @@ from heard.secrets import SecretRef, SecretUnavailable, get_secret
 
 PAGE_LIMIT = 100
 DEFAULT_MAX_PAGES = 10
+DEFAULT_OVERLAP_MINUTES = 10
 DEFAULT_LOOKBACK = timedelta(hours=24)
 DEFAULT_AUTH_URL = "https://www.reddit.com"
 SITE = "https://www.reddit.com"
@@ -312,11 +315,12 @@ class Reddit:
             hours=float(ctx.option("lookback_hours", DEFAULT_LOOKBACK.total_seconds() / 3600))
         )
         mark = float(cursor.get("watermark", (ctx.now - lookback).timestamp()))
-        seen = set(cursor.get("seen") or [])
+        overlap = 60 * float(ctx.option("overlap_minutes", DEFAULT_OVERLAP_MINUTES))
+        seen = _times(cursor.get("seen"), mark)
         walk = cursor.get("walk") if isinstance(cursor.get("walk"), Mapping) else None
         after: str | None = str(walk["after"]) if walk and walk.get("after") else None
         top: float | None = float(walk["top"]) if walk and walk.get("top") is not None else None
-        top_seen: set[str] = set(walk.get("top_seen") or []) if walk else set()
+        recent = _times(walk.get("recent", walk.get("top_seen")), top or mark) if walk else {}
         resumed = after is not None
         queued: set[str] = set()  # this run: a post that moved to the next page is queued once
         params = {
@@ -338,39 +342,57 @@ class Reddit:
             reached = False
             mentions: list[Mention] = []
             for name, created, mention in listing.things:
-                if created < mark or (created == mark and name in seen):
+                if created < mark - overlap:
                     reached = True
                     continue
+                if name in seen:  # heard by an earlier walk
+                    continue
                 if top is None or created > top:
-                    top, top_seen = created, {name}
-                elif created == top:
-                    top_seen.add(name)
+                    top = created
+                if created >= top - overlap:
+                    recent[name] = created
                 if mention is not None and name not in queued:
                     queued.add(name)
                     mentions.append(mention)
             after = listing.after
             if reached or after is None:
-                yield Page(mentions, self._watermark(mark, seen, top, top_seen))
+                yield Page(mentions, self._watermark(mark, seen, top, recent, overlap))
                 return
             yield Page(
                 mentions,
                 {
                     "watermark": mark,
-                    "seen": sorted(seen),
-                    "walk": {"after": after, "top": top, "top_seen": sorted(top_seen)},
+                    "seen": seen,
+                    "walk": {"after": after, "top": top, "recent": recent},
                 },
             )
 
     @staticmethod
     def _watermark(
-        mark: float, seen: set[str], top: float | None, top_seen: set[str]
+        mark: float,
+        seen: dict[str, float],
+        top: float | None,
+        recent: dict[str, float],
+        overlap: float,
     ) -> dict[str, Any]:
-        """The walk got to the old watermark (or to the listing's end): move it up."""
-        if top is None or top < mark:
-            return {"watermark": mark, "seen": sorted(seen)}
-        if top == mark:
-            return {"watermark": mark, "seen": sorted(seen | top_seen)}
-        return {"watermark": top, "seen": sorted(top_seen)}
+        """The walk got back to the old watermark, less the overlap (or to the listing's end):
+        move it up to the walk's newest item, and remember what was heard within the overlap
+        before it, so a post search indexes late is heard and one heard already is not again."""
+        new_mark = mark if top is None or top < mark else top
+        merged = {**seen, **recent}
+        return {
+            "watermark": new_mark,
+            "seen": {n: c for n, c in merged.items() if c >= new_mark - overlap},
+        }
+
+
+def _times(value: Any, at: float) -> dict[str, float]:
+    """Fullnames heard, with their times (an older cursor kept a list, all at the watermark)."""
+    if isinstance(value, Mapping):
+        return {str(k): float(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return {str(n): at for n in value}
+    return {}
 
 
 SOURCE = Reddit()
