@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from heard.alerts.ops import OpsAlarm
 from heard.config import ConfigSource
-from heard.ingest import IngestQueue
+from heard.ingest import SQS_BATCH, IngestQueue
 from heard.ingest.polling import Poller, RunReport
 from heard.ingest.runs import BadRun, PollRun, due_runs, load_source
 from heard.models import utcnow
@@ -92,8 +92,16 @@ def _tick(context: Any) -> dict[str, Any]:
     settings = _settings()
     runs = list(due_runs(_config_source().get(), state, utcnow()))
     if settings.poll_queue_url:
-        for run in runs:
-            sqs.send_message(QueueUrl=settings.poll_queue_url, MessageBody=run.to_json())
+        for start in range(0, len(runs), SQS_BATCH):
+            entries = [
+                {"Id": str(i), "MessageBody": run.to_json()}
+                for i, run in enumerate(runs[start : start + SQS_BATCH])
+            ]
+            failed = sqs.send_message_batch(QueueUrl=settings.poll_queue_url, Entries=entries).get(
+                "Failed"
+            )
+            if failed:  # claimed but not queued: the run comes again when next due
+                logger.warning("poll runs not queued", extra={"failed": failed})
         logger.info("poll tick", extra={"queued": len(runs)})
         return {"queued": [r.__dict__ for r in runs]}
     reports = [_run(r, _deadline(context)) for r in runs]

@@ -13,19 +13,22 @@ from heard.ingest.polling import (
     RateLimit,
     backoff_for,
     excluded,
-    parse_retry_after,
 )
 from heard.ingest.runs import BadRun, PollRun
+from heard.platforms._reply import retry_after
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():
-    assert parse_retry_after("120", NOW) == timedelta(seconds=120)
-    assert parse_retry_after("Mon, 30 Nov 2026 12:05:00 GMT", NOW) == timedelta(minutes=5)
-    assert parse_retry_after("Mon, 30 Nov 2026 11:00:00 GMT", NOW) == timedelta(0)
-    assert parse_retry_after("soon", NOW) is None
-    assert parse_retry_after(None, NOW) is None
+    def parse(value: str | None) -> float | None:
+        return retry_after(httpx.Headers({"retry-after": value} if value else {}), NOW)
+
+    assert parse("120") == 120
+    assert parse("Mon, 30 Nov 2026 12:05:00 GMT") == 300
+    assert parse("Mon, 30 Nov 2026 11:00:00 GMT") == 0
+    assert parse("soon") is None
+    assert parse(None) is None
 
 
 @pytest.mark.parametrize(

@@ -24,7 +24,6 @@ every source:
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 import time
@@ -38,6 +37,7 @@ import httpx
 
 from heard.config import Brand, HeardConfig, SourceSettings
 from heard.models import Mention, MentionMessage, Platform, utcnow
+from heard.platforms._reply import retry_after
 from heard.store.pollstate import Health, PollState, StaleCursor
 
 log = logging.getLogger(__name__)
@@ -103,22 +103,6 @@ class Misconfigured(PollError):
 
 
 # --- HTTP ------------------------------------------------------------------------------------
-
-
-def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
-    """``Retry-After`` as seconds or as an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(when - now, timedelta(0))
 
 
 _REMAINING = ("x-ratelimit-remaining", "x-rate-limit-remaining", "ratelimit-remaining")
@@ -261,7 +245,8 @@ class PollHttp:
         status = response.status_code
         if status in ok or status == 304:
             return response
-        wait = parse_retry_after(response.headers.get("retry-after"), now)
+        asked = retry_after(response.headers, now)
+        wait = timedelta(seconds=asked) if asked is not None else None
         what = f"{self.source}: {method} {_path(url)} answered {status}"
         if status == 429:
             if wait is None and self.limit.reset_at is not None:
@@ -617,5 +602,4 @@ __all__ = [
     "Unavailable",
     "backoff_for",
     "excluded",
-    "parse_retry_after",
 ]
