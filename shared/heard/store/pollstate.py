@@ -177,10 +177,11 @@ class PollState:
             ":at": iso(now),
             ":one": 1 if failed else 0,
         }
-        update = "SET last_error = :error, last_error_at = :at ADD failures :one"
+        sets = ["last_error = :error", "last_error_at = :at"]
         if backoff_until is not None:
-            update = update.replace(" ADD", ", backoff_until = :until ADD")
+            sets.append("backoff_until = :until")
             values[":until"] = iso(backoff_until)
+        update = f"SET {', '.join(sets)} ADD failures :one"
         new = self.table.update_item(
             Key={"pk": f"health#{source}"},
             UpdateExpression=update,
