@@ -83,9 +83,19 @@ bench-triage-eval: $(STAMP) ## Triage on Heard's own evaluation set (bench/data/
 	$(BIN)/python bench/triage_eval.py --kinds
 
 .PHONY: train
-train: $(STAMP) ## Retrain the shipped triage model from DATA=../shared/data
+train: train-fast train-contextual ## Retrain both shipped triage models from DATA=../shared/data
+
+.PHONY: train-fast
+train-fast: $(STAMP) ## Retrain the pure-Python triage model (a minute)
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	$(BIN)/python scripts/train_triage.py $(DATA)
+
+# About 35 minutes on two CPU cores, a few on a GPU; TRAIN_ARGS="--cv 10" adds the complaint
+# cross-validation (ten more fine-tunes). Installs PyTorch (large) on first use.
+.PHONY: train-contextual
+train-contextual: $(STAMP) ## Fine-tune the contextual triage model (shared/heard_triage_model)
+	$(BIN)/python -m pip install --quiet -e '.[dev,finetune]'
+	$(BIN)/python scripts/train_contextual.py $(DATA) $(TRAIN_ARGS)
 
 .PHONY: clean
 clean: ## Remove build outputs and local state (keeps .venv)

@@ -113,10 +113,19 @@ def load_brands() -> HeardConfig:
 Predictor = Callable[[Item], Labels]
 
 
-def heard_local(config: HeardConfig) -> Predictor:
-    from heard.triage import Triager
+def heard(backend: str) -> Callable[[HeardConfig], Predictor]:
+    def make(config: HeardConfig) -> Predictor:
+        return _heard(config, backend)
 
-    triager = Triager()
+    return make
+
+
+def _heard(config: HeardConfig, backend: str) -> Predictor:
+    from heard.triage import get_triager
+
+    triager = get_triager(backend)
+    if backend == "local" and triager.contextual is None:
+        raise SystemExit("the contextual model is not installed: make install")
 
     def predict(item: Item) -> Labels:
         t = triager.triage(item.text, followers=item.followers, brand=config.brand(item.brand))
@@ -144,7 +153,8 @@ def vader(_: HeardConfig) -> Predictor:
 
 
 MODELS: dict[str, Callable[[HeardConfig], Predictor]] = {
-    "Heard (pure Python)": heard_local,
+    "Heard (contextual)": heard("local"),
+    "Heard (pure Python)": heard("local-fast"),
     "VADER": vader,
 }
 

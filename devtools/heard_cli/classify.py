@@ -50,7 +50,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--verified", action="store_true", help="author is verified (with TEXT)")
     parser.add_argument("--json", action="store_true", help="print TEXT's result as JSON")
     parser.add_argument(
-        "--backend", help="local | comprehend | bedrock (default: HEARD_TRIAGE_BACKEND)"
+        "--backend",
+        help="local | local-fast | comprehend | bedrock (default: HEARD_TRIAGE_BACKEND)",
     )
     parser.set_defaults(func=run)
     return parser

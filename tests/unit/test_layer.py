@@ -26,6 +26,9 @@ IMPORT_NAMES = {
     "nh3": "nh3",
     "feedparser": "feedparser",
 }
+# The triage function's model layer (TriageModelLayer), imported by heard.triage.contextual alone.
+MODEL_IMPORT_NAMES = {"onnxruntime": "onnxruntime", "numpy": "numpy", "tokenizers": "tokenizers"}
+MODEL_MODULES = {"heard/triage/contextual.py"}
 
 
 def _make(target: str, artifacts: Path) -> None:
@@ -92,6 +95,8 @@ def test_the_layer_imports_only_its_requirements_and_the_runtime(layer: Path) ->
     )
     strays = {}
     for path in (layer / "heard").rglob("*.py"):
+        here = path.relative_to(layer).as_posix()
+        extra = set(MODEL_IMPORT_NAMES.values()) if here in MODEL_MODULES else set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules = [alias.name for alias in node.names]
@@ -100,9 +105,26 @@ def test_the_layer_imports_only_its_requirements_and_the_runtime(layer: Path) ->
             else:
                 continue
             for module in modules:
-                if module.split(".")[0] not in allowed:
+                if module.split(".")[0] not in allowed | extra:
                     strays[f"{path.relative_to(layer)}:{node.lineno}"] = module
     assert strays == {}
+
+
+def test_the_model_layer_pins_the_projects_model_extra() -> None:
+    """TriageModelLayer installs shared/requirements-model.txt plus tokenizers (without its
+    download helpers): the same pins as pyproject's ``model`` extra."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    model = _requirement_names(extra["optional-dependencies"]["model"])
+    layer = _requirement_names((SHARED / "requirements-model.txt").read_text().splitlines())
+    installed_apart = re.findall(r"tokenizers==[\w.]+", MAKEFILE.read_text())
+    assert installed_apart == [model["tokenizers"]]
+    assert {**layer, "tokenizers": installed_apart[0]} == model
+    assert set(model) == set(MODEL_IMPORT_NAMES)
+
+
+def test_the_heard_layer_leaves_the_model_to_its_own_layer(layer: Path) -> None:
+    assert not (layer / "heard_triage_model").exists()
+    assert not list(layer.rglob("*.onnx"))
 
 
 def test_layer_requirements_match_the_projects_runtime_dependencies() -> None:

@@ -1,10 +1,15 @@
 """Triage: what one mention needs from the team (sentiment, complaint, intents, priority).
 
 Everything outside this package goes through ``Triager.triage`` / ``Triager.triage_mention``;
-the backend behind it (the local model, Comprehend, Bedrock) is chosen by configuration
-(``HEARD_TRIAGE_BACKEND``: local | comprehend | bedrock).
+the backend behind it is chosen by configuration (``HEARD_TRIAGE_BACKEND``):
 
-Importing this package is cheap (no pydantic, no model): the result models, the trained model,
+- ``local`` (the default): the contextual model (``contextual.py``, a fine-tuned MiniLM run with
+  onnxruntime) with the readable rules (``combine.py``); where the model or its runtime is not
+  installed, the pure-Python model answers and the result says ``backend: local-fast``;
+- ``local-fast``: the pure-Python linear model with the rules (``model.py``), always;
+- ``comprehend`` and ``bedrock``: a remote service, the local model for the rest.
+
+Importing this package is cheap (no pydantic, no model): the result models, the trained models,
 the rules and boto3 are loaded on first use.
 """
 
@@ -18,9 +23,10 @@ if TYPE_CHECKING:
     from heard.config import Brand
     from heard.models import Mention, Sentiment, Triage
     from heard.settings import TriageBackendSettings
+    from heard.triage.contextual import ContextualModel
     from heard.triage.model import Model
 
-BACKENDS = ("local", "comprehend", "bedrock")
+BACKENDS = ("local", "local-fast", "comprehend", "bedrock")
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,28 +48,42 @@ class _Runtime(NamedTuple):
     langid: Any
     priority: Any
     tokens: Any
+    merge: Any
 
 
 @cache
 def _runtime() -> _Runtime:
     from heard.models import Sentiment, Triage
     from heard.triage import intents, langid, priority
+    from heard.triage.combine import merge
     from heard.triage.features import tokens
 
-    return _Runtime(Sentiment, Triage, intents, langid, priority, tokens)
+    return _Runtime(Sentiment, Triage, intents, langid, priority, tokens, merge)
 
 
 COMPLAINT_THRESHOLD = 0.5
 
 
 class Triager:
-    """The local model: a linear classifier in pure Python plus readable intent rules."""
+    """The local models: the contextual model where installed, else the pure-Python one; and
+    the readable intent rules."""
 
     name = "local"
+    fast = "local-fast"
+    contextual_wanted = True
 
     def __init__(self, model_path: str | None = None):
         self._model_path = model_path
         self._model: Model | None = None
+
+    @property
+    def contextual(self) -> ContextualModel | None:
+        """The contextual model, or None (not wanted, not installed)."""
+        if not self.contextual_wanted:
+            return None
+        from heard.triage import contextual
+
+        return contextual.load()
 
     @property
     def model(self) -> Model:
@@ -103,12 +123,15 @@ class Triager:
         backend: str | None = None,
     ) -> Triage:
         """The local decision; ``sentiment`` overrides the model's (a remote backend's answer)."""
-        Sentiment, Triage, intents, langid, priority, tokens = _runtime()
+        Sentiment, Triage, intents, langid, priority, tokens, merge = _runtime()
 
         toks = tokens(text)
         code = langid.detect(text, lang, toks)
-        model = self.model
-        version = model.version
+        ctx = self.contextual
+        if ctx is not None:
+            version, decided = ctx.version, self.name
+        else:
+            version, decided = self.model.version, self.fast
         if not langid.supported(code):
             level, reasons = priority.unknown_language(code, brand)
             return Triage(
@@ -121,15 +144,20 @@ class Triager:
                 reasons=reasons,
                 lang=code,
                 lang_supported=False,
-                backend=backend or self.name,
+                backend=backend or decided,
                 model_version=version,
             )
-        scores = model.score_tokens(toks)
-        label, score = (
-            sentiment if sentiment else (Sentiment(scores.sentiment), scores.sentiment_score)
-        )
         found = intents.find(text, brand)
-        p_complaint = scores.complaint_probability
+        if ctx is not None:
+            read = ctx.predict(text)
+            found = merge(found, read, intents.normalise(text))
+            own = (Sentiment(read.sentiment), read.sentiment_score)
+            p_complaint = read.complaint_probability
+        else:
+            scores = self.model.score_tokens(toks)
+            own = (Sentiment(scores.sentiment), scores.sentiment_score)
+            p_complaint = scores.complaint_probability
+        label, score = sentiment if sentiment else own
         if found.sarcasm:
             # Praise words about a bad experience: the words say positive, the author is not.
             label, score = Sentiment.NEGATIVE, min(score, -0.5)
@@ -147,7 +175,7 @@ class Triager:
             reasons=reasons,
             lang=code,
             lang_supported=True,
-            backend=backend or self.name,
+            backend=backend or decided,
             model_version=version,
         )
 
@@ -163,11 +191,18 @@ class Triager:
         )
 
 
+class FastTriager(Triager):
+    """The pure-Python model and the rules only: no onnxruntime, microseconds a mention."""
+
+    name = "local-fast"
+    contextual_wanted = False
+
+
 def get_triager(
     backend: str | None = None, settings: TriageBackendSettings | None = None
 ) -> Triager:
     """The triager named by ``backend``, else by the settings (``HEARD_TRIAGE_BACKEND``, read
-    from the environment when no settings are given): local, comprehend or bedrock."""
+    from the environment when no settings are given): local, local-fast, comprehend or bedrock."""
     if settings is None:
         from heard.settings import TriageBackendSettings
 
@@ -175,6 +210,8 @@ def get_triager(
     name = (backend or settings.backend).strip().lower()
     if name == "local":
         return Triager()
+    if name == "local-fast":
+        return FastTriager()
     if name == "comprehend":
         from heard.triage.backends import ComprehendTriager
 
@@ -186,4 +223,4 @@ def get_triager(
     raise ValueError(f"triage backend {name!r} is not one of {', '.join(BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "Reach", "Triager", "get_triager"]
+__all__ = ["BACKENDS", "FastTriager", "Reach", "Triager", "get_triager"]

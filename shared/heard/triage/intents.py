@@ -9,7 +9,14 @@ from typing import Any
 
 from heard.config import Brand
 from heard.models import Intent
-from heard.triage.rules import FILLER, INTENT_PHRASES, NEGATORS, SARCASM_PHRASES
+from heard.triage.rules import (
+    CRISIS_OTHER_SENSES,
+    FILLER,
+    INTENT_PHRASES,
+    NEGATORS,
+    SARCASM_PHRASES,
+    TAKEOVER_PHRASES,
+)
 
 # Python 3.11+ keeps the regex parser in these private modules; only used once, at import.
 _c: Any = importlib.import_module("re._constants")
@@ -163,12 +170,16 @@ _BUILTIN: dict[Intent, _Rule] = {
     intent: rule for intent, phrases in INTENT_PHRASES.items() if (rule := _compile(phrases))
 }
 _SARCASM = _compile(SARCASM_PHRASES)
+_TAKEOVER = _compile(TAKEOVER_PHRASES)
+_OTHER_SENSES = re.compile("|".join(f"(?:{p})" for p in CRISIS_OTHER_SENSES))
 
 
 @dataclass(frozen=True)
 class Hit:
     intent: Intent
-    phrase: str  # the words that matched, as written in the text (lower case)
+    phrase: str  # the words that matched, as written in the text (lower case); "": a model's
+    brand: bool = False  # one of the brand's own terms or crisis words
+    p: float | None = None  # the contextual model's probability, when it was asked
 
 
 @dataclass
@@ -176,15 +187,20 @@ class Found:
     intents: list[Hit] = field(default_factory=list)
     sarcasm: str | None = None
     crisis: str | None = None
+    takeover: str | None = None  # words saying an account was taken over ("new payee")
 
     @property
     def set(self) -> set[Intent]:
         return {h.intent for h in self.intents}
 
     def phrase(self, intent: Intent) -> str | None:
+        hit = self.hit(intent)
+        return None if hit is None else hit.phrase
+
+    def hit(self, intent: Intent) -> Hit | None:
         for hit in self.intents:  # rarely more than one or two: a loop beats a lookup table
             if hit.intent is intent:
-                return hit.phrase
+                return hit
         return None
 
 
@@ -213,6 +229,19 @@ def _brand_rules(brand: Brand | None) -> _BrandRules | None:
         _brand_cache.clear()
     _brand_cache[id(brand)] = (brand, rules)
     return rules
+
+
+def other_sense(low: str, word: str) -> bool:
+    """Whether every use of the crisis ``word`` in ``low`` is in another sense ("as I recall")."""
+    uses = [m.start() for m in re.finditer(re.escape(word), low)]
+    idioms = [(m.start(), m.end()) for m in _OTHER_SENSES.finditer(low)]
+    return bool(uses) and all(any(a <= u < b for a, b in idioms) for u in uses)
+
+
+def mentioned(low: str, intent: Intent) -> bool:
+    """Whether a built-in phrase for ``intent`` occurs in ``low`` at all, negated or not."""
+    rule = _BUILTIN.get(intent)
+    return rule is not None and rule.pattern.search(low) is not None
 
 
 def normalise(text: str) -> str:
@@ -287,6 +316,7 @@ def _screen() -> tuple[re.Pattern[str], dict[str, frozenset[str]], frozenset[str
 _SCREEN, _OWNERS, _ALWAYS = _screen()
 # (intent, its name, its built-in rule) in Intent order; iterating an Enum is slow.
 _ORDER = tuple((i, i.value, _BUILTIN.get(i)) for i in Intent)
+_RANK = {i: n for n, i in enumerate(Intent)}
 
 
 def candidates(low: str) -> set[str]:
@@ -310,18 +340,27 @@ def find(text: str, brand: Brand | None = None) -> Found:
         phrase = None
         if builtin is not None and name in worth:
             phrase = builtin.first(low, screened=True)
+        own = False
         if phrase is None and rules is not None and intent in rules.extra:
             phrase = rules.extra[intent].first(low)
+            own = phrase is not None
         if phrase is None and intent is Intent.QUESTION and "?" in low:
             phrase = _is_question(low)
         if phrase is not None:
-            found.intents.append(Hit(intent, phrase))
+            found.intents.append(Hit(intent, phrase, own))
     if _SARCASM is not None and "sarcasm" in worth:
         found.sarcasm = _SARCASM.first(low, check_negation=False, screened=True)
     if found.sarcasm:
         found.intents = [h for h in found.intents if h.intent is not Intent.PRAISE]
+    if _TAKEOVER is not None:
+        found.takeover = _TAKEOVER.first(low)
+        if found.takeover and Intent.ACCOUNT not in found.set:  # a takeover is about an account
+            found.intents.append(Hit(Intent.ACCOUNT, found.takeover))
+            found.intents.sort(key=lambda h: _RANK[h.intent])
     if rules is not None and rules.crisis is not None:
         found.crisis = rules.crisis.first(low)
+        if found.crisis and other_sense(low, found.crisis):
+            found.crisis = None
         if found.crisis:
-            found.intents.append(Hit(Intent.CRISIS, found.crisis))
+            found.intents.append(Hit(Intent.CRISIS, found.crisis, True))
     return found

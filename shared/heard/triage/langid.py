@@ -15,7 +15,8 @@ _STOPWORDS: dict[str, frozenset[str]] = {
     lang: frozenset(words.split())
     for lang, words in {
         "en": "the and is are you your my to of for it this that with not was have has be "
-        "what why how i me we they but just on in at so can don't can't it's i'm",
+        "what why how i me we they but just on in at so can don't can't it's i'm "
+        "no our from by all if or will there out up about been get got had made",
         "es": "el la los las de del que y en un una por para con no es mi su al lo pero más "
         "muy ya está este esta son como qué porque tengo hay",
         "fr": "le la les de des du et est un une pour pas que qui dans sur avec je mon ma mes "

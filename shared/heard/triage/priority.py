@@ -6,8 +6,8 @@ The ladder, lowest first:
 - a complaint (or a negative mention about a problem), a question or a purchase intent is
   ``normal``; negative chatter that is no complaint ("I hate Mondays") stays ``low``;
 - a churn threat with a complaint, or an intent the brand escalates (legal, safety, privacy and
-  a threat to go public by default), is at least ``high``; so is a concern raised by a VIP
-  handle or a verified author;
+  a threat to go public by default), is at least ``high``; so are an account taken over (not
+  merely hard to get into) and a concern raised by a VIP handle or a verified author;
 - reach raises a ``normal``-or-above mention one step at the brand's ``high_reach_followers``
   and two at ``critical_reach_followers``; high engagement raises it one step (a question or
   purchase intent that is no complaint rises one step at most);
@@ -44,9 +44,14 @@ _PROBLEMS = frozenset(
 _DEFAULT_ROUTING = Routing()
 
 
-def _said(intent: Intent, phrase: str) -> str:
-    """``legal threat: 'my lawyer'`` (just the label when a remote model gave no phrase)."""
-    return f"{INTENT_LABELS[intent]}: '{phrase}'" if phrase else INTENT_LABELS[intent]
+def _said(found: Found, intent: Intent) -> str:
+    """``legal threat: 'my lawyer'``; ``legal threat (model, p=0.83)`` when the contextual model
+    saw it without a rule's words; just the label when a remote model said so."""
+    hit = found.hit(intent)
+    label = INTENT_LABELS[intent]
+    if hit is None or not hit.phrase:
+        return f"{label} (model, p={hit.p:.2f})" if hit is not None and hit.p else label
+    return f"{label}: '{hit.phrase}'"
 
 
 @dataclass
@@ -82,11 +87,14 @@ def decide(
         phrase = s.found.phrase(intent)
         if phrase is not None:
             at_least(Priority.HIGH)
-            reasons.append(_said(intent, phrase))
+            reasons.append(_said(s.found, intent))
+    if s.found.takeover and Intent.ACCOUNT in intents:
+        at_least(Priority.HIGH)
+        reasons.append(f"account taken over: '{s.found.takeover}'")
     cancel = s.found.phrase(Intent.CANCEL)
     if cancel is not None and Intent.CANCEL not in rules.escalate_intents:
         at_least(Priority.HIGH if concern else Priority.NORMAL)
-        reasons.append(_said(Intent.CANCEL, cancel))
+        reasons.append(_said(s.found, Intent.CANCEL))
     if s.found.sarcasm:
         reasons.append(f"sarcasm: '{s.found.sarcasm}'")
     if s.complaint:
@@ -100,7 +108,7 @@ def decide(
     for intent in (Intent.OUTAGE, Intent.BILLING, Intent.DELIVERY, Intent.ACCOUNT):
         phrase = s.found.phrase(intent)
         if phrase is not None and concern and intent not in rules.escalate_intents:
-            reasons.append(_said(intent, phrase))
+            reasons.append(_said(s.found, intent))
     for intent in (Intent.QUESTION, Intent.PURCHASE):
         if intent in intents and intent not in rules.escalate_intents:
             at_least(Priority.NORMAL)

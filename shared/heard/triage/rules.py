@@ -300,4 +300,48 @@ SARCASM_PHRASES: list[str] = [
 ]
 
 # Followers and engagement that count as "reach" when the brand sets no number.
+# An account taken over, not merely hard to get into: a care lead escalates it (money and data
+# are moving while the customer waits). Matched where the mention is about an account.
+TAKEOVER_PHRASES: list[str] = [
+    r"(got|been|was|were|has been|have been|is) hacked",
+    r"hack(ed|er|ers)",
+    r"(someone|somebody|some ?one|a stranger|they) (has |have )?"
+    r"(got|get|gotten|broke|logged|log|signed) (in ?to|into) my",
+    r"(someone|somebody|a stranger) (has |have )?(accessed|used|taken over|emptied|drained) my",
+    r"(changed|changing|reset) (the|my) (e-?mail|password|phone( number)?|number|pin|address)"
+    r"( (on|of|for) my)?",
+    r"new payees?",
+    r"unauthori[sz]ed (log ?ins?|access|transactions?|payments?|orders?|purchases?|transfers?)",
+    r"(compromised|hijacked|taken over|took over)",
+    r"(orders?|purchases?|payments?|transactions?|transfers?) (that )?i (didn'?t|did not|never) "
+    r"(make|place|made|placed|authori[sz]e|authori[sz]ed|order)",
+    r"spent (all )?my (points|miles|balance|credit|vouchers)",
+    r"(moved|sent|transferred|took) [^.!?]{0,20}out of my account",
+]
+
+# A brand's crisis word in another sense: "as I recall", "an explosion of colour", "crashed on
+# the sofa". Where one of these holds the crisis word that matched, it is not the brand's crisis.
+CRISIS_OTHER_SENSES: list[str] = [
+    r"(as|if) (i|we|you|u) (can |do |might )?recall",
+    r"(can'?t|cannot|don'?t|do not|didn'?t) recall",
+    r"(i|you|u) (\w+ )?recall(ed)? (that|how|when|what|the time|seeing|reading|him|her|them)",
+    r"total recall",
+    r"(an |a |pure |total )?explosion of (colou?rs?|flavou?rs?|taste|sound|joy|fun|love|emotions?)",
+    r"(flavou?r|taste|colou?r|confetti|glitter) explosion",
+    r"crash(ed|ing)? (out )?(on|at) (the|my|a|his|her|their) "
+    r"(sofa|couch|bed|floor|friend'?s?|mate'?s?|place)",
+    r"crash(ed|ing)? (my|the) (budget|diet|sleep schedule|party)",
+    r"crash landing for",
+    r"crash course",
+    r"(sugar|caffeine) crash",
+    r"blackout (curtains?|blinds?|drunk|dates?|poetry|tuesday|challenge)",
+    r"black(ed)? out (drunk|at the)",
+    r"(is|was|are|were|looks?|sounds?) (straight |absolute |pure )?(fire|lit)( ?🔥)?"
+    r"(?! (alarm|brigade|service|exit|door|damage|risk|hazard|safety))",
+    r"on fire (today|tonight|this (season|week|year)|lately)",
+    r"(leaked|leaks?) (trailer|album|track|song|(photos?|pics?|footage) of the new)",
+    r"(emergency landing|evacuated) (in|on) (the )?(game|film|movie|show|episode|book)",
+    r"(frozen|froze) (accounts? )?(in|on) (the )?(game|app store)",
+]
+
 HIGH_ENGAGEMENT = 100

@@ -15,6 +15,9 @@ SPANISH = "El servicio de @acme es muy malo y no funciona desde hace una semana"
     [
         ("@acme my parcel is late again", "en"),
         ("@acme down again", "en"),
+        # "no" is English too: three of them are no Spanish.
+        ("No queues, no fuss, no hidden charges. Acme made moving house painless.", "en"),
+        ("no es mi culpa, no tengo la app de @acme", "es"),
         ("😡😡 @acme", "en"),
         (SPANISH, "es"),
         ("Le service de @acme est vraiment nul, je ne suis pas content", "fr"),

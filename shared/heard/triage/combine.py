@@ -1,0 +1,85 @@
+"""How the contextual model and the readable rules decide intents together.
+
+- A rule's phrase stands, except where its words are often meant otherwise (a hazard, an
+  outage, money, an order, a question, praise, a purchase) and the model is sure it is not
+  meant (below ``RULE_VETO``): "zero problems" is no problem, "this album is fire" no hazard.
+  The specific threats (churn, legal, account, privacy, going public) always stand: their
+  phrases say what they mean, and missing one costs more than a false alarm.
+- A brand's own intent terms always stand: the brand asked for them.
+- The model adds an intent the rules did not see at ``MODEL_INTENT`` or more (``MODEL_ESCALATING``
+  for the intents that raise a mention to high); its reason says
+  it was the model, with the probability. Where the rules saw the intent's words only negated
+  ("not cancelling, love the service", "not going to the press") the model adds nothing: the
+  rules' negation is explicit, and the model reads negation poorly. Nor does it add praise to
+  what the rules read as sarcasm ("great, another outage").
+- A brand's crisis word stands unless its rule found it in another sense ("as I recall",
+  ``rules.CRISIS_OTHER_SENSES``) or the model reads the mention as praise with no incident and
+  no complaint ("the new flavour is an explosion!").
+- Without a crisis word the model alone never calls a crisis: a crisis pages someone at night,
+  and the brand's words say what its crises are. What it reads as an incident still counts as
+  the safety, outage or privacy it is.
+"""
+
+from __future__ import annotations
+
+from heard.models import Intent
+from heard.triage.contextual import Prediction
+from heard.triage.intents import Found, Hit, mentioned
+
+MODEL_INTENT = 0.5
+# An intent that raises a mention to high (or pages someone) needs more from the model alone.
+MODEL_ESCALATING = 0.65
+_ESCALATING = frozenset(
+    {Intent.CANCEL, Intent.LEGAL, Intent.SAFETY, Intent.PRIVACY, Intent.PUBLIC, Intent.ACCOUNT}
+)
+RULE_VETO = 0.1
+CRISIS_SENSE = 0.25
+_VETOABLE = frozenset(
+    {
+        Intent.SAFETY,
+        Intent.OUTAGE,
+        Intent.BILLING,
+        Intent.DELIVERY,
+        Intent.QUESTION,
+        Intent.PRAISE,
+        Intent.PURCHASE,
+    }
+)
+_ORDER = {intent: n for n, intent in enumerate(Intent)}
+
+
+def merge(found: Found, prediction: Prediction, low: str) -> Found:
+    """``found`` (the rules, on the lower-cased text ``low``) and the model's reading, merged."""
+    p = prediction.intents
+    sarcasm = found.sarcasm if prediction.sentiment != "positive" else None
+    kept: list[Hit] = []
+    for hit in found.intents:
+        if hit.intent is Intent.CRISIS:
+            continue
+        chance = p.get(hit.intent.value, 1.0)
+        # Sarcasm misleads the model as much as the words: then the rules' reading stands.
+        if hit.brand or sarcasm or hit.intent not in _VETOABLE or chance >= RULE_VETO:
+            kept.append(Hit(hit.intent, hit.phrase, hit.brand, round(chance, 2)))
+    seen = {h.intent for h in kept}
+    if sarcasm:
+        seen.add(Intent.PRAISE)
+    for intent in Intent:
+        if intent is Intent.CRISIS or intent in seen or mentioned(low, intent):
+            continue
+        chance = p.get(intent.value, 0.0)
+        if chance >= (MODEL_ESCALATING if intent in _ESCALATING else MODEL_INTENT):
+            kept.append(Hit(intent, "", False, round(chance, 2)))
+    crisis = found.crisis
+    if crisis is not None:
+        incident = p.get(Intent.CRISIS.value, 0.0)
+        praise = (
+            prediction.sentiment == "positive"
+            and incident < CRISIS_SENSE
+            and prediction.complaint_probability < 0.5
+        )
+        if praise:
+            crisis = None
+        else:
+            kept.append(Hit(Intent.CRISIS, crisis, True, round(incident, 2)))
+    kept.sort(key=lambda h: _ORDER[h.intent])
+    return Found(kept, sarcasm, crisis, found.takeover)
