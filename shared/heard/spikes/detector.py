@@ -12,11 +12,12 @@ robust:
   same time of day (and its neighbouring buckets) over the previous days, blended with the
   same time of week once a week of history exists; the level is an EWMA of how far today
   runs above or below the profile;
-- the residual (observed minus expected, in log) is taken as the median over the last 3 and
-  the last 6 buckets, so that a sustained rise is caught within 30 minutes while a
-  single-bucket blip is not, and scored against the median and MAD of the same medians over
-  the last day; the spread has floors (an absolute one, and the Poisson noise of the
-  expected count);
+- the residuals (observed minus expected, in log) of the last 3 and the last 6 buckets are
+  each reduced to an order statistic (the smallest of three: all three up; the third smallest
+  of six: four of six up), so that a sustained rise is caught within 30 minutes while a
+  single-bucket blip or a short cascade is not, and scored against the median and MAD of the
+  same statistic over the last day; the spread has floors (an absolute one, and the Poisson
+  noise of the expected count);
 - a bucket enters the baseline winsorised (its residual clipped to a few spreads), so a spike
   neither inflates the profile of the days after nor the spread;
 - an alert also needs a minimum volume and a minimum ratio over the expected count, comes
@@ -75,14 +76,15 @@ SPREAD_FLOOR = 0.10
 MAD_TO_SIGMA = 1.4826
 
 # --- volume: the decision -------------------------------------------------------------------
-# Windows (buckets) whose median residual is scored, and for each: the score and the ratio
-# over the expected count (exp of the median log residual) that an alert needs. The median of
-# three catches a short burst at its second bucket; the median of six catches a doubling
-# within 30 minutes; a single-bucket blip, or a cascade that decays within 15 minutes, moves
-# neither median much.
+# Windows (buckets) whose rise is scored; for each: the score and the ratio over the expected
+# count (exp of the rise) that an alert needs, and which residual of the window is its rise
+# (0: the smallest). Three buckets all up catch a short burst at its third bucket; the third
+# smallest of six (four of six up) catches a doubling within 30 minutes; a single-bucket blip,
+# or a cascade that decays within 15 minutes, lifts neither. Tuned on bench/spikes.py.
 WINDOWS = (3, 6)
-THRESHOLD = {3: 4.5, 6: 3.5}
+THRESHOLD = {3: 4.0, 6: 3.25}
 MIN_RATIO = {3: 3.0, 6: 1.6}
+RANK = {3: 0, 6: 2}
 # Fewest mentions per bucket (mean over the window) for an alert: below it a doubling is noise
 # to the people who would be paged.
 MIN_VOLUME = 5.0
@@ -271,11 +273,17 @@ class VolumeState:
         return profile
 
 
+def _rise(residuals: list[float], window: int) -> float:
+    """How far a window runs above expectation: its RANK[window]-th smallest residual (the
+    smallest of three: all three buckets up; the lower median of six: most of them up)."""
+    return sorted(residuals)[min(RANK.get(window, 0), len(residuals) - 1)]
+
+
 def _spread(residuals: list[float], window: int) -> list[float] | None:
-    """Median and MAD-sigma of the medians of ``window`` consecutive recent residuals."""
+    """Median and MAD-sigma of the rises of ``window`` consecutive recent residuals."""
     if len(residuals) < max(MIN_SPREAD_BUCKETS, window + 1):
         return None
-    medians = [_median(residuals[i - window : i]) for i in range(window, len(residuals) + 1)]
+    medians = [_rise(residuals[i - window : i], window) for i in range(window, len(residuals) + 1)]
     centre = _median(medians)
     mad = _median([abs(m - centre) for m in medians])
     return [round(centre, 6), round(MAD_TO_SIGMA * mad, 6)]
@@ -322,8 +330,8 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
             continue
         centre, sigma = spread
         sigma = max(sigma, SPREAD_FLOOR / math.sqrt(window), poisson / math.sqrt(window))
-        # The median, not the mean: one blip inside the window does not move it.
-        rise = _median([r[1] for r in inside])
+        # An order statistic, not the mean: a blip or a cascade inside the window moves it little.
+        rise = _rise([r[1] for r in inside], window)
         mean_value = sum(r[2] for r in inside) / len(inside)
         score = (rise - centre) / sigma
         best = max(best, score)
