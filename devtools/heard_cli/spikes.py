@@ -16,6 +16,7 @@ import argparse
 import csv
 import json
 import math
+import os
 import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -113,6 +114,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"heard spikes scan: {args.file}: {exc}", file=sys.stderr)
         return 2
     state = VolumeState()
+    try:
+        _scan(state, buckets)
+    except BrokenPipeError:  # the reader stopped early (| head): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return 0
+
+
+def _scan(state: VolumeState, buckets: list[Bucket]) -> None:
     for bucket in buckets:
         alert = step(state, bucket.start, bucket.value)
         if alert is not None:
@@ -128,4 +137,3 @@ def run(args: argparse.Namespace) -> int:
                 ),
                 flush=True,
             )
-    return 0
