@@ -71,6 +71,10 @@ bench: $(STAMP) ## Cold import times and the local stack's throughput and latenc
 bench-cost: $(STAMP) ## DynamoDB write units per mention and AWS cost per million, before/after the indexes
 	$(BIN)/python bench/cost.py
 
+.PHONY: bench-spikes
+bench-spikes: $(STAMP) ## Spike detector on synthetic streams: incidents found, delay, false alarms
+	$(BIN)/python bench/spikes.py
+
 .PHONY: bench-triage
 bench-triage: $(STAMP) ## Triage quality and speed vs VADER and TextBlob (DATA=../shared/data)
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'

@@ -1,0 +1,139 @@
+"""``heard spikes scan FILE.csv``: the volume spike detector over a recorded series.
+
+The file has the columns ``timestamp,value`` (a header line, then one 5-minute bucket per line,
+oldest first; timestamps such as ``2015-02-26 21:42:53``, taken as UTC). Each bucket goes
+through ``heard.spikes.step`` in order, exactly as the scheduled run would feed it; a gap in
+the timestamps leaves the buckets between absent, not zero. Each alert is printed as one JSON
+object per line: ``timestamp`` (as written in the file), ``score``, ``value``, ``expected`` and
+``window_minutes``. A file that cannot be read (missing column, unparsable timestamp or value,
+timestamps not increasing) exits with status 2 and a message naming the line, before any
+alert is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from heard.spikes import VolumeState, step
+
+COLUMNS = ("timestamp", "value")
+
+
+class BadFile(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Bucket:
+    raw: str
+    start: datetime
+    value: float
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser("spikes", help="spike detection over recorded mention counts")
+    spikes_commands = parser.add_subparsers(dest="spikes_command", required=True)
+    scan = spikes_commands.add_parser(
+        "scan", help="run the volume detector over a timestamp,value CSV; print its alerts"
+    )
+    scan.add_argument("file", metavar="FILE.csv")
+    scan.set_defaults(func=run)
+
+
+def read_buckets(path: str) -> list[Bucket]:
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            return _parse(csv.reader(handle))
+    except OSError as exc:
+        raise BadFile(f"cannot read it: {exc.strerror or exc}") from exc
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise BadFile(f"not a CSV text file: {exc}") from exc
+
+
+def _parse(rows: Any) -> list[Bucket]:
+    header = next(rows, None)
+    if header is None:
+        raise BadFile("empty file: expected a header line with timestamp,value")
+    names = [name.strip().lower() for name in header]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise BadFile(
+            f"line 1: missing column(s) {', '.join(missing)} (the header is {','.join(header)!r}; "
+            "expected timestamp,value)"
+        )
+    at_time, at_value = names.index("timestamp"), names.index("value")
+    buckets: list[Bucket] = []
+    for line, row in enumerate(rows, start=2):
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) <= max(at_time, at_value):
+            raise BadFile(f"line {line}: expected {len(header)} columns, found {len(row)}")
+        raw, text = row[at_time].strip(), row[at_value].strip()
+        try:
+            start = datetime.fromisoformat(raw)
+        except ValueError:
+            raise BadFile(
+                f"line {line}: unparsable timestamp {raw!r} (expected e.g. 2015-02-26 21:42:53)"
+            ) from None
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value) or value < 0:
+            raise BadFile(f"line {line}: unparsable value {text!r} (expected a count >= 0)")
+        if buckets and _epoch(start) <= _epoch(buckets[-1].start):
+            raise BadFile(
+                f"line {line}: timestamp {raw!r} is not after the previous one "
+                f"({buckets[-1].raw!r}); timestamps must be increasing"
+            )
+        buckets.append(Bucket(raw, start, value))
+    return buckets
+
+
+def _epoch(moment: datetime) -> float:
+    """Seconds since the epoch; a timestamp without an offset is UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _number(value: float) -> float | int:
+    return int(value) if value.is_integer() else value
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        buckets = read_buckets(args.file)
+    except BadFile as exc:
+        print(f"heard spikes scan: {args.file}: {exc}", file=sys.stderr)
+        return 2
+    state = VolumeState()
+    try:
+        _scan(state, buckets)
+    except BrokenPipeError:  # the reader stopped early (| head): not an error
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115
+    return 0
+
+
+def _scan(state: VolumeState, buckets: list[Bucket]) -> None:
+    for bucket in buckets:
+        alert = step(state, bucket.start, bucket.value)
+        if alert is not None:
+            print(
+                json.dumps(
+                    {
+                        "timestamp": bucket.raw,
+                        "score": alert.score,
+                        "value": _number(bucket.value),
+                        "expected": alert.expected,
+                        "window_minutes": alert.window_minutes,
+                    }
+                ),
+                flush=True,
+            )

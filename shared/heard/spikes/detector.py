@@ -1,0 +1,476 @@
+"""Streaming spike detectors over 5-minute mention counts.
+
+Two detectors, each a JSON-able state and a ``step`` that folds in one bucket and returns the
+alert that bucket raises, if any. A step sees only the buckets before it and its own: the
+alert for a bucket never depends on later buckets.
+
+Volume (``VolumeState``, ``step``). Mention counts are far burstier than Poisson (retweet
+cascades, time of day, weekends, news), so everything is on the log scale (``log1p``) and
+robust:
+
+- the expected value is a seasonal profile plus a level. The profile is the median of the
+  same time of day (and its neighbouring buckets) over the previous days, blended with the
+  same time of week once a week of history exists; the level is an EWMA of how far today
+  runs above or below the profile;
+- the residuals (observed minus expected, in log) of the last 3 and the last 6 buckets are
+  each reduced to an order statistic (the smallest of three: all three up; the third smallest
+  of six: four of six up), so that a sustained rise is caught within 30 minutes while a
+  single-bucket blip or a short cascade is not, and scored against the median and MAD of the
+  same statistic over the last day; the spread has floors (an absolute one, and the Poisson
+  noise of the expected count);
+- a bucket enters the baseline winsorised (its residual clipped to a few spreads), so a spike
+  neither inflates the profile of the days after nor the spread;
+- an alert also needs a minimum volume and a minimum ratio over the expected count, comes
+  only after a warm-up, and is followed by a cooldown that lasts while the rise lasts: one
+  spike, one alert, carrying the largest window score.
+
+Negative share (``NegativeShareState``, ``step_negative_share``): the share of negative
+mentions over the last 30 minutes against a slow, winsorised baseline share, scored as an
+overdispersed binomial, with a minimum volume and a minimum rise.
+
+Buckets are numbered from their start time: a bucket 5 minutes after the previous one is
+the next; a longer gap leaves the buckets between absent (not zero). Naive datetimes are
+taken as UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+BUCKET_SECONDS = 300
+DAY = 24 * 60 * 60 // BUCKET_SECONDS  # buckets in a day (288)
+WEEK = 7 * DAY  # buckets in a week (2016)
+
+# --- volume: the baseline -------------------------------------------------------------------
+# Previous days whose same time of day makes the daily profile (a median, so a weekend or a
+# bad day among them does not move it).
+SEASON_DAYS = 7
+# Buckets either side of the same time of day also sampled: smooths a noisy profile.
+NEIGHBOURS = 1
+# Days of history at a time of day before the profile is used (before that: the level alone).
+MIN_PROFILE_DAYS = 1
+# Weight of the same time of week in the profile, by how many past weeks are available.
+WEEKLY_WEIGHT = {1: 0.35, 2: 0.5}
+# Weeks of history kept for the time-of-week profile.
+SEASON_WEEKS = 2
+# Half-life (buckets) of the level: how fast the baseline follows today running above or
+# below the profile (2 hours: slower than a 30-minute incident, faster than a weekend).
+LEVEL_HALF_LIFE = 24
+# A bucket's residual enters the baseline clipped to this many spreads (winsorised).
+CLIP_SPREADS = 2.5
+
+# --- volume: the spread ---------------------------------------------------------------------
+# Recent (clipped) residuals whose median and MAD scale the score: one day.
+SPREAD_BUCKETS = DAY
+# The median and MAD are recomputed every this many buckets (an hour): they move slowly.
+SPREAD_REFRESH_BUCKETS = 12
+# Fewest residuals before the MAD is trusted (else the floor alone).
+MIN_SPREAD_BUCKETS = 24
+# Floor of the spread, log scale (about 10%): a series that has been very regular must still
+# move well over 10% to score.
+SPREAD_FLOOR = 0.10
+# MAD to standard deviation, for normal data.
+MAD_TO_SIGMA = 1.4826
+
+# --- volume: the decision -------------------------------------------------------------------
+# Windows (buckets) whose rise is scored; for each: the score and the ratio over the expected
+# count (exp of the rise) that an alert needs, and which residual of the window is its rise
+# (0: the smallest). Three buckets all up catch a short burst at its third bucket; the third
+# smallest of six (four of six up) catches a doubling within 30 minutes; a single-bucket blip,
+# or a cascade that decays within 15 minutes, lifts neither. Tuned on bench/spikes.py.
+WINDOWS = (3, 6)
+THRESHOLD = {3: 4.0, 6: 3.25}
+MIN_RATIO = {3: 3.0, 6: 1.6}
+RANK = {3: 0, 6: 2}
+# Fewest mentions per bucket (mean over the window) for an alert: below it a doubling is noise
+# to the people who would be paged.
+MIN_VOLUME = 5.0
+# Buckets observed before any alert: two days, so the profile has seen each time of day.
+WARMUP_BUCKETS = 2 * DAY
+# After an alert, none for this many buckets (3 hours) ...
+COOLDOWN_BUCKETS = 36
+# ... and while the score stays above this, the cooldown lasts at least this many buckets
+# more: a step that lasts all afternoon raises one alert.
+RESET_SCORE = 2.5
+RESET_BUCKETS = 12
+
+# --- negative share -------------------------------------------------------------------------
+# Buckets whose negative and total counts make the current share (30 minutes).
+SHARE_WINDOW = 6
+# Half-life (buckets) of the baseline share: a day.
+SHARE_HALF_LIFE = DAY
+# Fewest mentions in the window for an alert.
+SHARE_MIN_VOLUME = 30
+# Smallest rise of the share over the baseline (absolute) for an alert.
+SHARE_MIN_RISE = 0.15
+# Score (overdispersed binomial) for an alert.
+SHARE_THRESHOLD = 4.0
+# Variance of the share over a binomial's: mentions come in clusters (replies, retweets).
+SHARE_OVERDISPERSION = 3.0
+# A bucket enters the baseline with its share clipped to the baseline plus this.
+SHARE_CLIP_RISE = 0.10
+# Mentions seen (in total) before any alert: the baseline must have seen some traffic.
+SHARE_WARMUP_MENTIONS = 200
+# Baseline share is kept within these bounds (no division by zero, no certainty).
+SHARE_BOUNDS = (0.01, 0.99)
+# Cooldown after a share alert (buckets) and its extension while the share stays high.
+SHARE_COOLDOWN_BUCKETS = 36
+SHARE_RESET_SCORE = 2.0
+SHARE_RESET_BUCKETS = 12
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One spike: the bucket it was raised on, its score, what was seen and what was expected
+    (a count per bucket for volume; a share for the negative share)."""
+
+    kind: str  # "volume" or "negative_share"
+    bucket_start: datetime
+    score: float
+    value: float
+    expected: float
+    window_minutes: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "bucket_start": self.bucket_start.isoformat(),
+            "score": self.score,
+            "value": self.value,
+            "expected": self.expected,
+            "window_minutes": self.window_minutes,
+        }
+
+
+def _epoch(bucket_start: datetime) -> float:
+    if bucket_start.tzinfo is None:
+        bucket_start = bucket_start.replace(tzinfo=UTC)
+    return bucket_start.timestamp()
+
+
+def _advance(last_index: int | None, last_epoch: float | None, epoch: float) -> int:
+    """The bucket number of a bucket starting at ``epoch``, after the last one seen."""
+    if last_index is None or last_epoch is None:
+        return round(epoch / BUCKET_SECONDS)
+    if epoch <= last_epoch:
+        raise ValueError("buckets must come in increasing time order")
+    return last_index + max(1, round((epoch - last_epoch) / BUCKET_SECONDS))
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _alpha(half_life: float) -> float:
+    return 1.0 - 0.5 ** (1.0 / half_life)
+
+
+HISTORY_BUCKETS = SEASON_WEEKS * WEEK + NEIGHBOURS + 1
+LEVEL_ALPHA = _alpha(LEVEL_HALF_LIFE)
+SHARE_ALPHA = _alpha(SHARE_HALF_LIFE)
+
+
+@dataclass
+class VolumeState:
+    """What the volume detector remembers between buckets; ``to_dict`` / ``from_dict`` give a
+    JSON-able form. Floats are rounded as they are stored, so the state is compact and a round
+    trip through JSON changes no result."""
+
+    last_index: int | None = None
+    last_epoch: float | None = None
+    # Clean (winsorised) log1p values of the last HISTORY_BUCKETS buckets, the last one being
+    # last_index; None for an absent bucket.
+    history: list[float | None] = field(default_factory=list)
+    # Clipped residuals of the last SPREAD_BUCKETS observed buckets, oldest first.
+    residuals: list[float] = field(default_factory=list)
+    # [index, residual, value] of the observed buckets among the last max(WINDOWS).
+    recent: list[list[float]] = field(default_factory=list)
+    level: float = 0.0
+    has_profile: bool = False
+    observed: int = 0
+    quiet_until: int = -1
+    # Median and MAD-sigma of the recent residuals per window ("1", "2", ...; None while too
+    # few), and the buckets until they are recomputed.
+    spreads: dict[str, list[float] | None] = field(default_factory=dict)
+    spreads_age: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "last_index": self.last_index,
+            "last_epoch": self.last_epoch,
+            "history": list(self.history),
+            "residuals": list(self.residuals),
+            "recent": [list(r) for r in self.recent],
+            "level": self.level,
+            "has_profile": self.has_profile,
+            "observed": self.observed,
+            "quiet_until": self.quiet_until,
+            "spreads": {k: None if v is None else list(v) for k, v in self.spreads.items()},
+            "spreads_age": self.spreads_age,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> VolumeState:
+        if data.get("v") != 1:
+            raise ValueError(f"unknown volume state version: {data.get('v')!r}")
+        return cls(
+            last_index=data["last_index"],
+            last_epoch=data["last_epoch"],
+            history=list(data["history"]),
+            residuals=list(data["residuals"]),
+            recent=[list(r) for r in data["recent"]],
+            level=data["level"],
+            has_profile=data["has_profile"],
+            observed=data["observed"],
+            quiet_until=data["quiet_until"],
+            spreads={k: None if v is None else list(v) for k, v in data["spreads"].items()},
+            spreads_age=data["spreads_age"],
+        )
+
+    def _at(self, index: int) -> float | None:
+        """The clean log value of bucket ``index`` (before the current one is appended)."""
+        if self.last_index is None:
+            return None
+        back = self.last_index - index
+        if back < 0 or back >= len(self.history):
+            return None
+        return self.history[-1 - back]
+
+    def _profile(self, index: int) -> float | None:
+        daily: list[float] = []
+        days = 0
+        for d in range(1, SEASON_DAYS + 1):
+            found = [
+                v
+                for j in range(-NEIGHBOURS, NEIGHBOURS + 1)
+                if (v := self._at(index - d * DAY + j)) is not None
+            ]
+            days += bool(found)
+            daily.extend(found)
+        if days < MIN_PROFILE_DAYS:
+            return None
+        profile = _median(daily)
+        weekly: list[float] = []
+        weeks = 0
+        for w in range(1, SEASON_WEEKS + 1):
+            found = [
+                v
+                for j in range(-NEIGHBOURS, NEIGHBOURS + 1)
+                if (v := self._at(index - w * WEEK + j)) is not None
+            ]
+            weeks += bool(found)
+            weekly.extend(found)
+        if weeks:
+            weight = WEEKLY_WEIGHT[weeks]
+            profile = (1 - weight) * profile + weight * _median(weekly)
+        return profile
+
+
+def _rise(residuals: list[float], window: int) -> float:
+    """How far a window runs above expectation: its RANK[window]-th smallest residual (the
+    smallest of three: all three buckets up; the lower median of six: most of them up)."""
+    return sorted(residuals)[min(RANK.get(window, 0), len(residuals) - 1)]
+
+
+def _spread(residuals: list[float], window: int) -> list[float] | None:
+    """Median and MAD-sigma of the rises of ``window`` consecutive recent residuals."""
+    if len(residuals) < max(MIN_SPREAD_BUCKETS, window + 1):
+        return None
+    medians = [_rise(residuals[i - window : i], window) for i in range(window, len(residuals) + 1)]
+    centre = _median(medians)
+    mad = _median([abs(m - centre) for m in medians])
+    return [round(centre, 6), round(MAD_TO_SIGMA * mad, 6)]
+
+
+def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | None:
+    """Fold one bucket's mention count into ``state`` (in place); the alert it raises, if any.
+
+    Raises ValueError for a bucket not after the last one, or a negative or non-finite count.
+    """
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"a bucket's count must be a finite number >= 0, not {value!r}")
+    epoch = _epoch(bucket_start)
+    index = _advance(state.last_index, state.last_epoch, epoch)
+    observed = math.log1p(value)
+
+    profile = state._profile(index)
+    if profile is not None and not state.has_profile:
+        state.has_profile = True
+        state.level = 0.0
+    if profile is None:
+        # No time of day seen yet: the level is a plain EWMA of the log count.
+        if state.observed == 0:
+            state.level = observed
+        profile = 0.0
+    expected = profile + state.level
+    residual = observed - expected
+    expected_count = max(math.expm1(expected), 0.0)
+    poisson = math.sqrt(expected_count) / (expected_count + 1.0)
+
+    recent = [r for r in state.recent if r[0] > index - max(WINDOWS)]
+    recent.append([index, round(residual, 6), value])
+
+    alert: Alert | None = None
+    if state.spreads_age <= 0 or len(state.spreads) != len(WINDOWS) + 1:
+        state.spreads = {str(w): _spread(state.residuals, w) for w in (1, *WINDOWS)}
+        state.spreads_age = SPREAD_REFRESH_BUCKETS
+    state.spreads_age -= 1
+    best = -math.inf
+    for window in WINDOWS:
+        spread = state.spreads[str(window)]
+        inside = [r for r in recent if r[0] > index - window]
+        if spread is None or 2 * len(inside) < window:
+            continue
+        centre, sigma = spread
+        sigma = max(sigma, SPREAD_FLOOR / math.sqrt(window), poisson / math.sqrt(window))
+        # An order statistic, not the mean: a blip or a cascade inside the window moves it little.
+        rise = _rise([r[1] for r in inside], window)
+        mean_value = sum(r[2] for r in inside) / len(inside)
+        score = (rise - centre) / sigma
+        best = max(best, score)
+        if (
+            score >= THRESHOLD[window]
+            and rise >= math.log(MIN_RATIO[window])
+            and mean_value >= MIN_VOLUME
+            and state.observed >= WARMUP_BUCKETS
+            and state.has_profile
+            and index >= state.quiet_until
+            and (alert is None or score > alert.score)
+        ):
+            alert = Alert(
+                kind="volume",
+                bucket_start=bucket_start,
+                score=round(score, 2),
+                value=value,
+                expected=round(expected_count, 2),
+                window_minutes=window * BUCKET_SECONDS // 60,
+            )
+
+    if alert is not None:
+        state.quiet_until = index + COOLDOWN_BUCKETS
+    elif index < state.quiet_until and best >= RESET_SCORE:
+        state.quiet_until = max(state.quiet_until, index + RESET_BUCKETS)
+
+    # The bucket enters the baseline winsorised.
+    one = state.spreads["1"]
+    sigma1 = max(one[1] if one else 0.0, SPREAD_FLOOR, poisson)
+    clipped = min(max(residual, -CLIP_SPREADS * sigma1), CLIP_SPREADS * sigma1)
+    if state.last_index is not None:
+        gap = index - state.last_index
+        state.history.extend([None] * min(gap - 1, HISTORY_BUCKETS))
+    state.history.append(round(expected + clipped, 4))
+    del state.history[:-HISTORY_BUCKETS]
+    state.residuals.append(round(clipped, 4))
+    del state.residuals[:-SPREAD_BUCKETS]
+    state.recent = recent
+    state.level = round(state.level + LEVEL_ALPHA * clipped, 6)
+    state.observed += 1
+    state.last_index, state.last_epoch = index, epoch
+    return alert
+
+
+@dataclass
+class NegativeShareState:
+    """What the negative-share detector remembers between buckets (JSON-able via to_dict)."""
+
+    last_index: int | None = None
+    last_epoch: float | None = None
+    negative_base: float = 0.0  # EWMA of (winsorised) negative mentions per bucket
+    total_base: float = 0.0  # EWMA of all mentions per bucket
+    mentions: float = 0.0  # mentions seen in all
+    # [index, negative, total] of the observed buckets among the last SHARE_WINDOW.
+    recent: list[list[float]] = field(default_factory=list)
+    quiet_until: int = -1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": 1,
+            "last_index": self.last_index,
+            "last_epoch": self.last_epoch,
+            "negative_base": round(self.negative_base, 9),
+            "total_base": round(self.total_base, 9),
+            "mentions": self.mentions,
+            "recent": [[int(i), n, t] for i, n, t in self.recent],
+            "quiet_until": self.quiet_until,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NegativeShareState:
+        if data.get("v") != 1:
+            raise ValueError(f"unknown negative share state version: {data.get('v')!r}")
+        return cls(
+            last_index=data["last_index"],
+            last_epoch=data["last_epoch"],
+            negative_base=data["negative_base"],
+            total_base=data["total_base"],
+            mentions=data["mentions"],
+            recent=[list(r) for r in data["recent"]],
+            quiet_until=data["quiet_until"],
+        )
+
+    def baseline(self) -> float | None:
+        if self.total_base <= 0:
+            return None
+        low, high = SHARE_BOUNDS
+        return min(max(self.negative_base / self.total_base, low), high)
+
+
+def step_negative_share(
+    state: NegativeShareState, bucket_start: datetime, negative: float, total: float
+) -> Alert | None:
+    """Fold one bucket's negative and total mention counts into ``state`` (in place); the
+    negative-share alert it raises, if any."""
+    if not (math.isfinite(negative) and math.isfinite(total)) or not 0 <= negative <= total:
+        raise ValueError(f"need 0 <= negative <= total, not {negative!r} of {total!r}")
+    epoch = _epoch(bucket_start)
+    index = _advance(state.last_index, state.last_epoch, epoch)
+    recent = [r for r in state.recent if r[0] > index - SHARE_WINDOW]
+    recent.append([index, negative, total])
+    base = state.baseline()
+
+    alert: Alert | None = None
+    mentions = sum(r[2] for r in recent)
+    score = -math.inf
+    if base is not None and mentions > 0:
+        share = sum(r[1] for r in recent) / mentions
+        sigma = math.sqrt(base * (1 - base) * SHARE_OVERDISPERSION / mentions)
+        score = (share - base) / sigma
+        if (
+            score >= SHARE_THRESHOLD
+            and share - base >= SHARE_MIN_RISE
+            and mentions >= SHARE_MIN_VOLUME
+            and state.mentions >= SHARE_WARMUP_MENTIONS
+            and index >= state.quiet_until
+        ):
+            alert = Alert(
+                kind="negative_share",
+                bucket_start=bucket_start,
+                score=round(score, 2),
+                value=round(share, 4),
+                expected=round(base, 4),
+                window_minutes=SHARE_WINDOW * BUCKET_SECONDS // 60,
+            )
+    if alert is not None:
+        state.quiet_until = index + SHARE_COOLDOWN_BUCKETS
+    elif index < state.quiet_until and score >= SHARE_RESET_SCORE:
+        state.quiet_until = max(state.quiet_until, index + SHARE_RESET_BUCKETS)
+
+    # The bucket enters the baseline with its share clipped (an angry hour does not become
+    # the new normal at once).
+    clean = negative if base is None else min(negative, total * min(1.0, base + SHARE_CLIP_RISE))
+    if state.total_base <= 0 and base is None:
+        state.negative_base, state.total_base = clean, total
+    else:
+        state.negative_base += SHARE_ALPHA * (clean - state.negative_base)
+        state.total_base += SHARE_ALPHA * (total - state.total_base)
+    state.mentions += total
+    state.recent = recent
+    state.last_index, state.last_epoch = index, epoch
+    return alert

@@ -1,0 +1,190 @@
+"""The spike detectors' behaviour on seeded synthetic traffic: silence on steady traffic, one
+alert per spike, only the past, and a state that survives JSON."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+from datetime import datetime
+
+import pytest
+from spike_series import BUCKET, DAY, START, seasonal, timed
+
+from heard.spikes import Alert, NegativeShareState, VolumeState, detector, step, step_negative_share
+
+ONSET = 5 * DAY + 14 * 12  # day 5, 14:00
+
+
+def run(series: list[tuple[datetime, float]], state: VolumeState | None = None) -> list[Alert]:
+    state = VolumeState() if state is None else state
+    return [a for at, value in series if (a := step(state, at, value)) is not None]
+
+
+def with_step(counts: list[float], onset: int, buckets: int, factor: float) -> list[float]:
+    out = list(counts)
+    for t in range(onset, min(onset + buckets, len(out))):
+        out[t] = round(out[t] * factor)
+    return out
+
+
+def bucket_of(alert: Alert) -> int:
+    return int((alert.bucket_start - START) / BUCKET)
+
+
+def test_steady_seasonal_traffic_raises_nothing() -> None:
+    assert run(timed(seasonal(10))) == []
+
+
+def test_steady_traffic_at_low_volume_raises_nothing() -> None:
+    assert run(timed(seasonal(10, volume=4, seed=3))) == []
+
+
+def test_a_step_raises_exactly_one_alert_within_30_minutes() -> None:
+    counts = with_step(seasonal(7), ONSET, 4 * 12, 3.0)  # x3 for four hours
+    alerts = run(timed(counts))
+    assert len(alerts) == 1
+    alert = alerts[0]
+    assert ONSET <= bucket_of(alert) <= ONSET + 6
+    assert alert.kind == "volume"
+    assert alert.score >= min(detector.THRESHOLD.values())
+    assert alert.value > 2 * alert.expected
+
+
+def test_a_single_bucket_blip_raises_nothing() -> None:
+    counts = seasonal(7)
+    counts[ONSET] *= 4
+    assert run(timed(counts)) == []
+
+
+def test_a_short_burst_is_caught_within_15_minutes() -> None:
+    counts = with_step(seasonal(7), ONSET, 4, 8.0)  # x8 for 20 minutes
+    alerts = run(timed(counts))
+    assert [bucket_of(a) for a in alerts] in ([ONSET + 1], [ONSET + 2])
+
+
+def test_no_second_alert_within_the_cooldown_but_one_after_it() -> None:
+    counts = with_step(seasonal(8), ONSET, 4, 8.0)
+    counts = with_step(counts, ONSET + 24, 4, 8.0)  # again two hours later: cooldown
+    counts = with_step(counts, ONSET + DAY + 6 * 12, 4, 8.0)  # the next day: a new alert
+    alerts = [bucket_of(a) for a in run(timed(counts))]
+    assert len(alerts) == 2
+    assert ONSET <= alerts[0] <= ONSET + 3
+    assert ONSET + DAY + 72 <= alerts[1] <= ONSET + DAY + 75
+
+
+def test_an_earlier_spike_does_not_inflate_the_baseline() -> None:
+    counts = with_step(seasonal(8), ONSET, 12, 6.0)  # an hour at x6 ...
+    counts = with_step(counts, ONSET + DAY, 12, 6.0)  # ... and the same the next day
+    alerts = [bucket_of(a) for a in run(timed(counts))]
+    assert len(alerts) == 2
+    assert alerts[1] - DAY - ONSET <= 3
+
+
+def test_nothing_during_the_warm_up() -> None:
+    counts = with_step(seasonal(3), DAY + 12 * 12, 24, 10.0)
+    assert run(timed(counts)) == []
+
+
+def test_the_alert_for_a_bucket_does_not_depend_on_later_buckets() -> None:
+    counts = with_step(seasonal(7), ONSET, 4 * 12, 3.0)
+    (alert,) = run(timed(counts))
+    at = bucket_of(alert)
+    rng = random.Random(1)
+    for later in (
+        [0.0] * len(counts),
+        [c * 10 for c in counts],
+        [rng.uniform(0, 500) for _ in counts],
+    ):
+        changed = counts[: at + 1] + later[at + 1 : len(counts)]
+        alerts = run(timed(changed))
+        assert alerts[0] == alert
+
+
+def test_state_round_trips_through_json_mid_stream() -> None:
+    counts = with_step(seasonal(8), ONSET, 4 * 12, 3.0)
+    counts = with_step(counts, ONSET + 2 * DAY, 4, 9.0)
+    series = timed(counts)
+    whole = VolumeState()
+    expected = run(series, whole)
+    assert len(expected) == 2
+
+    # Stored and loaded between every run, as the scheduled function will, runs of any length.
+    state = VolumeState()
+    alerts: list[Alert] = []
+    cuts = [0, 3 * DAY + 7, ONSET + 2, ONSET + 3, ONSET + DAY, len(series)]
+    for begin, end in itertools.pairwise(cuts):
+        alerts += run(series[begin:end], state)
+        state = VolumeState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert alerts == expected
+    assert state.to_dict() == whole.to_dict()
+
+
+def test_gaps_are_absent_buckets_and_time_must_move_forward() -> None:
+    counts = with_step(seasonal(7), ONSET, 4 * 12, 3.0)
+    series = [item for t, item in enumerate(timed(counts)) if t % 7 != 3]  # every 7th missing
+    alerts = run(series)
+    assert len(alerts) == 1
+    assert ONSET <= bucket_of(alerts[0]) <= ONSET + 7
+
+    state = VolumeState()
+    step(state, START, 10)
+    with pytest.raises(ValueError, match="increasing"):
+        step(state, START, 10)
+    with pytest.raises(ValueError, match=">= 0"):
+        step(state, START + BUCKET, -1)
+
+
+def shares(days: int, total: float, share: float, seed: int = 5) -> list[tuple[float, float]]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(days * DAY):
+        n = max(0, round(rng.gauss(total, total**0.5)))
+        out.append((float(sum(rng.random() < share for _ in range(n))), float(n)))
+    return out
+
+
+def run_share(buckets: list[tuple[float, float]]) -> list[Alert]:
+    state = NegativeShareState()
+    alerts = []
+    for t, (negative, total) in enumerate(buckets):
+        alert = step_negative_share(state, START + t * BUCKET, negative, total)
+        if alert is not None:
+            alerts.append(alert)
+    return alerts
+
+
+def test_a_steady_negative_share_raises_nothing() -> None:
+    assert run_share(shares(4, 40, 0.12)) == []
+
+
+def test_a_rise_in_the_negative_share_raises_one_alert() -> None:
+    buckets = shares(4, 40, 0.12)
+    onset = 3 * DAY
+    angry = shares(1, 40, 0.5, seed=9)[: 3 * 12]  # three hours at 50% negative
+    buckets[onset : onset + len(angry)] = angry
+    alerts = run_share(buckets)
+    assert len(alerts) == 1
+    (alert,) = alerts
+    assert alert.kind == "negative_share"
+    assert onset <= bucket_of(alert) <= onset + 6
+    assert alert.value > 0.3 and alert.expected < 0.2
+
+
+def test_the_negative_share_needs_volume() -> None:
+    buckets = shares(4, 3, 0.12)
+    onset = 3 * DAY
+    buckets[onset : onset + 6] = [(2.0, 2.0)] * 6  # all negative, but 12 mentions in 30 min
+    assert run_share(buckets) == []
+
+
+def test_negative_share_state_round_trips_through_json() -> None:
+    buckets = shares(4, 40, 0.12)
+    buckets[3 * DAY : 3 * DAY + 36] = shares(1, 40, 0.5, seed=9)[:36]
+    state = NegativeShareState()
+    alerts = []
+    for t, (negative, total) in enumerate(buckets):
+        state = NegativeShareState.from_dict(json.loads(json.dumps(state.to_dict())))
+        if alert := step_negative_share(state, START + t * BUCKET, negative, total):
+            alerts.append(alert)
+    assert alerts == run_share(buckets)
