@@ -20,7 +20,7 @@ measures complaint macro-F1 by N-fold cross-validation over the complaints corpu
 fine-tunes, each fold's test tweets unseen) and records it in the card.
 
 Needs the ``finetune`` extra (torch, transformers, onnx, the base weights). Runs on CPU (about
-an hour on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
+45 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
 same device.
 """
 
