@@ -477,6 +477,10 @@ def export(trainer: Trainer, net: Any, out: Path, check: list[Row]) -> dict[str,
         same_s += int(int(np.argmax(qs[0])) == max(range(3), key=lambda k, s=s: s[k]))
         same_c += int((qc[0] >= 0.5) == (c[0] >= 0.5))
     return {
+        "sha256": {
+            name: hashlib.sha256((out / name).read_bytes()).hexdigest()
+            for name in ("model.onnx", "tokenizer.json")
+        },
         "int8_agrees_sentiment": round(same_s / len(check), 4),
         "int8_agrees_complaint": round(same_c / len(check), 4),
         "bytes": (out / "model.onnx").stat().st_size,
@@ -530,10 +534,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sentiment, test, complaints = (x[: args.limit] for x in (sentiment, test, complaints))
         written, held = written[: args.limit], held[: args.limit]
     trainer.encode([*sentiment, *test, *complaints, *written, *held])
-    if args.cv_only:
-        first, _, last = args.cv_only.partition("-")
-        folds = list(range(int(first), int(last or first) + 1))
-        result = complaint_cv(
+
+    def cv(only: list[int] | None = None) -> dict[str, Any]:
+        return complaint_cv(
             trainer,
             args.cv,
             sentiment,
@@ -543,8 +546,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             lr=args.lr,
             budget_s=args.cv_budget_s,
             seed=args.seed,
-            only=folds,
+            only=only,
         )
+
+    if args.cv_only:
+        first, _, last = args.cv_only.partition("-")
+        result = cv(list(range(int(first), int(last or first) + 1)))
         Path(args.out).mkdir(parents=True, exist_ok=True)
         (Path(args.out) / f"cv-{args.cv_only}.json").write_text(json.dumps(result) + "\n")
         return 0
@@ -596,21 +603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     card["export"] = export(trainer, net, Path(args.out), rng.sample(test, min(len(test), 500)))
     trainer.device = device
     if args.cv:
-        card["figures"]["complaint_cv"] = merge_cv(
-            [
-                complaint_cv(
-                    trainer,
-                    args.cv,
-                    sentiment,
-                    complaints,
-                    written,
-                    epochs=args.cv_epochs,
-                    lr=args.lr,
-                    budget_s=args.cv_budget_s,
-                    seed=args.seed,
-                )
-            ]
-        )
+        card["figures"]["complaint_cv"] = merge_cv([cv()])
     card["train_seconds"] = round(time.time() - t0)
     (Path(args.out) / "card.json").write_text(json.dumps(card, indent=1) + "\n")
     print(json.dumps(card["figures"], indent=1))

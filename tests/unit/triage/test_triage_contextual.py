@@ -51,10 +51,12 @@ def test_the_base_weights_are_named_with_their_licence_and_checksum(card) -> Non
     assert "Apache License" in (MODEL / "LICENSE").read_text()
 
 
-def test_the_weights_fit_the_budget() -> None:
+def test_the_weights_fit_the_budget_and_are_the_ones_the_card_describes(card) -> None:
     size = (MODEL / "model.onnx").stat().st_size
     assert size <= 40 * 1024 * 1024
-    assert hashlib.sha256((MODEL / "model.onnx").read_bytes()).hexdigest()  # readable, whole
+    assert size == card["export"]["bytes"]
+    for name, digest in card["export"]["sha256"].items():
+        assert hashlib.sha256((MODEL / name).read_bytes()).hexdigest() == digest, name
 
 
 def test_a_prediction_is_probabilities_for_every_label(model) -> None:
