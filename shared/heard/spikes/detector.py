@@ -18,11 +18,19 @@ robust:
   single-bucket blip or a short cascade is not, and scored against the median and MAD of the
   same statistic over the last day; the spread has floors (an absolute one, and the Poisson
   noise of the expected count);
+- a rise too slow or too small for the windows (a ramp, a doubling in noisy traffic) is
+  caught by a one-sided CUSUM of the residuals in spreads of one bucket, each clipped (a blip
+  adds little), which must build up within 40 minutes (a day that runs busier than the profile
+  does not count) and be backed by the six-bucket window's score and ratio;
 - a bucket enters the baseline winsorised (its residual clipped to a few spreads), so a spike
   neither inflates the profile of the days after nor the spread;
+- an empty bucket where several mentions were expected (and the empty ones after it) is an
+  outage of collection: absent, so the baseline does not sink and traffic coming back raises
+  nothing;
 - an alert also needs a minimum volume and a minimum ratio over the expected count, comes
-  only after a warm-up, and is followed by a cooldown that lasts while the rise lasts: one
-  spike, one alert, carrying the largest window score.
+  only after a warm-up (two days: the daily profile alone until a week has been seen), and is
+  followed by a cooldown that lasts while the rise lasts and ends after an hour back to
+  normal: one spike, one alert.
 
 Negative share (``NegativeShareState``, ``step_negative_share``): the share of negative
 mentions over the last 30 minutes against a slow, winsorised baseline share, scored as an
@@ -96,6 +104,30 @@ COOLDOWN_BUCKETS = 36
 # more: a step that lasts all afternoon raises one alert.
 RESET_SCORE = 2.5
 RESET_BUCKETS = 12
+# ... but once every window has scored under CALM_SCORE for CALM_BUCKETS in a row (an hour back
+# to normal), the cooldown is over: a new spike two hours after a short one is a new alert.
+CALM_SCORE = 1.0
+CALM_BUCKETS = 12
+# A rise too slow or too small for the windows (a ramp over an hour, a step of x2 in noisy
+# traffic) accumulates in a one-sided CUSUM of the standardised residuals: each bucket adds its
+# residual in spreads of one bucket, clipped (one blip adds little), less a slack; an alert when
+# the sum reaches the threshold and the lower median of the last six buckets is this far up.
+CUSUM_CLIP = 2.5
+CUSUM_SLACK = 1.0
+CUSUM_THRESHOLD = 5.0
+CUSUM_MIN_RATIO = 1.5
+# ... and it must get there within this many buckets of leaving zero (40 minutes): a level that
+# creeps up all day (a busier day than the profile) is not an incident.
+CUSUM_MAX_RUN = 8
+# ... and the six-bucket window's score (calibrated on the last day, so it knows how long the
+# noise of this series runs up) must be at least this: CUSUM alone takes noise that persists
+# for a while for a rise.
+CUSUM_CONFIRM = 2.0
+# An empty bucket where at least this many mentions were expected is an outage of collection,
+# not of conversation: it is taken as absent, so the baseline does not sink and the return of
+# normal traffic raises nothing. The empty buckets that follow one are absent too, however few
+# mentions they would have had.
+OUTAGE_EXPECTED = 5.0
 
 # --- negative share -------------------------------------------------------------------------
 # Buckets whose negative and total counts make the current share (30 minutes).
@@ -199,6 +231,13 @@ class VolumeState:
     # few), and the buckets until they are recomputed.
     spreads: dict[str, list[float] | None] = field(default_factory=dict)
     spreads_age: int = 0
+    # The one-sided CUSUM of standardised residuals, and for how many buckets it has been > 0.
+    cusum: float = 0.0
+    cusum_run: int = 0
+    # Buckets in a row that every window has scored under CALM_SCORE (during a cooldown).
+    calm: int = 0
+    # Whether the last bucket was taken as an outage of collection.
+    outage: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -214,6 +253,10 @@ class VolumeState:
             "quiet_until": self.quiet_until,
             "spreads": {k: None if v is None else list(v) for k, v in self.spreads.items()},
             "spreads_age": self.spreads_age,
+            "cusum": self.cusum,
+            "cusum_run": self.cusum_run,
+            "calm": self.calm,
+            "outage": self.outage,
         }
 
     @classmethod
@@ -232,6 +275,10 @@ class VolumeState:
             quiet_until=data["quiet_until"],
             spreads={k: None if v is None else list(v) for k, v in data["spreads"].items()},
             spreads_age=data["spreads_age"],
+            cusum=data.get("cusum", 0.0),
+            cusum_run=data.get("cusum_run", 0),
+            calm=data.get("calm", 0),
+            outage=data.get("outage", False),
         )
 
     def _at(self, index: int) -> float | None:
@@ -289,6 +336,15 @@ def _spread(residuals: list[float], window: int) -> list[float] | None:
     return [round(centre, 6), round(MAD_TO_SIGMA * mad, 6)]
 
 
+def _append_history(state: VolumeState, index: int, clean: float | None) -> None:
+    """Bucket ``index`` enters the history (None: absent), after absent ones for any gap."""
+    if state.last_index is not None:
+        gap = index - state.last_index
+        state.history.extend([None] * min(gap - 1, HISTORY_BUCKETS))
+    state.history.append(clean)
+    del state.history[:-HISTORY_BUCKETS]
+
+
 def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | None:
     """Fold one bucket's mention count into ``state`` (in place); the alert it raises, if any.
 
@@ -314,6 +370,14 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
     expected_count = max(math.expm1(expected), 0.0)
     poisson = math.sqrt(expected_count) / (expected_count + 1.0)
 
+    state.outage = (
+        value == 0 and state.has_profile and (expected_count >= OUTAGE_EXPECTED or state.outage)
+    )
+    if state.outage:
+        _append_history(state, index, None)
+        state.last_index, state.last_epoch = index, epoch
+        return None
+
     recent = [r for r in state.recent if r[0] > index - max(WINDOWS)]
     recent.append([index, round(residual, 6), value])
 
@@ -323,6 +387,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
         state.spreads_age = SPREAD_REFRESH_BUCKETS
     state.spreads_age -= 1
     best = -math.inf
+    scores: dict[int, float] = {}
     for window in WINDOWS:
         spread = state.spreads[str(window)]
         inside = [r for r in recent if r[0] > index - window]
@@ -334,6 +399,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
         rise = _rise([r[1] for r in inside], window)
         mean_value = sum(r[2] for r in inside) / len(inside)
         score = (rise - centre) / sigma
+        scores[window] = score
         best = max(best, score)
         if (
             score >= THRESHOLD[window]
@@ -353,20 +419,48 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
                 window_minutes=window * BUCKET_SECONDS // 60,
             )
 
-    if alert is not None:
-        state.quiet_until = index + COOLDOWN_BUCKETS
-    elif index < state.quiet_until and best >= RESET_SCORE:
-        state.quiet_until = max(state.quiet_until, index + RESET_BUCKETS)
-
-    # The bucket enters the baseline winsorised.
     one = state.spreads["1"]
     sigma1 = max(one[1] if one else 0.0, SPREAD_FLOOR, poisson)
+    z = min(max((residual - (one[0] if one else 0.0)) / sigma1, -CUSUM_CLIP), CUSUM_CLIP)
+    cusum = max(0.0, state.cusum + z - CUSUM_SLACK)
+    run = state.cusum_run + 1 if cusum > 0 else 0
+    last6 = [r for r in recent if r[0] > index - 6]
+    if (
+        alert is None
+        and cusum >= CUSUM_THRESHOLD
+        and run <= CUSUM_MAX_RUN
+        and scores.get(6, -math.inf) >= CUSUM_CONFIRM
+        and len(last6) >= 4
+        and _rise([r[1] for r in last6], 6) >= math.log(CUSUM_MIN_RATIO)
+        and sum(r[2] for r in last6) / len(last6) >= MIN_VOLUME
+        and state.observed >= WARMUP_BUCKETS
+        and state.has_profile
+        and index >= state.quiet_until
+    ):
+        alert = Alert(
+            kind="volume",
+            bucket_start=bucket_start,
+            score=round(cusum, 2),
+            value=value,
+            expected=round(expected_count, 2),
+            window_minutes=min(run, SPREAD_BUCKETS) * BUCKET_SECONDS // 60,
+        )
+
+    state.calm = state.calm + 1 if best < CALM_SCORE else 0
+    if alert is not None:
+        state.quiet_until = index + COOLDOWN_BUCKETS
+        state.calm = 0
+    elif index < state.quiet_until and best >= RESET_SCORE:
+        state.quiet_until = max(state.quiet_until, index + RESET_BUCKETS)
+    elif index < state.quiet_until and state.calm >= CALM_BUCKETS:
+        state.quiet_until = index + 1
+    if index < state.quiet_until:
+        cusum, run = 0.0, 0
+    state.cusum, state.cusum_run = round(cusum, 4), run
+
+    # The bucket enters the baseline winsorised.
     clipped = min(max(residual, -CLIP_SPREADS * sigma1), CLIP_SPREADS * sigma1)
-    if state.last_index is not None:
-        gap = index - state.last_index
-        state.history.extend([None] * min(gap - 1, HISTORY_BUCKETS))
-    state.history.append(round(expected + clipped, 4))
-    del state.history[:-HISTORY_BUCKETS]
+    _append_history(state, index, round(expected + clipped, 4))
     state.residuals.append(round(clipped, 4))
     del state.residuals[:-SPREAD_BUCKETS]
     state.recent = recent
