@@ -30,7 +30,7 @@ robust:
 - an alert also needs a minimum volume and a minimum ratio over the expected count, comes
   only after a warm-up (two days: the daily profile alone until a week has been seen), and is
   followed by a cooldown that lasts while the rise lasts and ends after an hour back to
-  normal: one spike, one alert.
+  normal: one spike, one alert (a new spike at least twice as large still alerts during it).
 
 Negative share (``NegativeShareState``, ``step_negative_share``): the share of negative
 mentions over the last 30 minutes against a slow, winsorised baseline share, scored as an
@@ -108,6 +108,11 @@ RESET_BUCKETS = 12
 # to normal), the cooldown is over: a new spike two hours after a short one is a new alert.
 CALM_SCORE = 1.0
 CALM_BUCKETS = 12
+# During a cooldown, the three-bucket window alerts anyway on a new, larger spike (a burst
+# after a false alarm): a rise at least this many times the rise of the last alert, from a
+# bucket before it that was not above that last rise (a ramp that keeps rising is the same
+# spike).
+ESCALATION = 2.0
 # A rise too slow or too small for the windows (a ramp over an hour, a step of x2 in noisy
 # traffic) accumulates in a one-sided CUSUM of the standardised residuals: each bucket adds its
 # residual in spreads of one bucket, clipped (one blip adds little), less a slack; an alert when
@@ -238,6 +243,8 @@ class VolumeState:
     calm: int = 0
     # Whether the last bucket was taken as an outage of collection.
     outage: bool = False
+    # The rise (log of the ratio over the expected count) of the last alert.
+    alerted_rise: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -257,6 +264,7 @@ class VolumeState:
             "cusum_run": self.cusum_run,
             "calm": self.calm,
             "outage": self.outage,
+            "alerted_rise": self.alerted_rise,
         }
 
     @classmethod
@@ -279,6 +287,7 @@ class VolumeState:
             cusum_run=data.get("cusum_run", 0),
             calm=data.get("calm", 0),
             outage=data.get("outage", False),
+            alerted_rise=data.get("alerted_rise", 0.0),
         )
 
     def _at(self, index: int) -> float | None:
@@ -324,6 +333,18 @@ def _rise(residuals: list[float], window: int) -> float:
     """How far a window runs above expectation: its RANK[window]-th smallest residual (the
     smallest of three: all three buckets up; the lower median of six: most of them up)."""
     return sorted(residuals)[min(RANK.get(window, 0), len(residuals) - 1)]
+
+
+def _escalates(
+    state: VolumeState, recent: list[list[float]], index: int, window: int, rise: float
+) -> bool:
+    """Whether a window's rise during a cooldown is a new, larger spike (see ESCALATION)."""
+    before = [r[1] for r in recent if r[0] == index - window]
+    return (
+        window == min(WINDOWS)
+        and rise >= state.alerted_rise + math.log(ESCALATION)
+        and all(b < state.alerted_rise for b in before)
+    )
 
 
 def _spread(residuals: list[float], window: int) -> list[float] | None:
@@ -388,6 +409,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
     state.spreads_age -= 1
     best = -math.inf
     scores: dict[int, float] = {}
+    alert_rise = 0.0
     for window in WINDOWS:
         spread = state.spreads[str(window)]
         inside = [r for r in recent if r[0] > index - window]
@@ -407,9 +429,10 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
             and mean_value >= MIN_VOLUME
             and state.observed >= WARMUP_BUCKETS
             and state.has_profile
-            and index >= state.quiet_until
+            and (index >= state.quiet_until or _escalates(state, recent, index, window, rise))
             and (alert is None or score > alert.score)
         ):
+            alert_rise = rise
             alert = Alert(
                 kind="volume",
                 bucket_start=bucket_start,
@@ -425,13 +448,14 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
     cusum = max(0.0, state.cusum + z - CUSUM_SLACK)
     run = state.cusum_run + 1 if cusum > 0 else 0
     last6 = [r for r in recent if r[0] > index - 6]
+    cusum_rise = _rise([r[1] for r in last6], 6)
     if (
         alert is None
         and cusum >= CUSUM_THRESHOLD
         and run <= CUSUM_MAX_RUN
         and scores.get(6, -math.inf) >= CUSUM_CONFIRM
         and len(last6) >= 4
-        and _rise([r[1] for r in last6], 6) >= math.log(CUSUM_MIN_RATIO)
+        and cusum_rise >= math.log(CUSUM_MIN_RATIO)
         and sum(r[2] for r in last6) / len(last6) >= MIN_VOLUME
         and state.observed >= WARMUP_BUCKETS
         and state.has_profile
@@ -445,11 +469,13 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
             expected=round(expected_count, 2),
             window_minutes=min(run, SPREAD_BUCKETS) * BUCKET_SECONDS // 60,
         )
+        alert_rise = cusum_rise
 
     state.calm = state.calm + 1 if best < CALM_SCORE else 0
     if alert is not None:
         state.quiet_until = index + COOLDOWN_BUCKETS
         state.calm = 0
+        state.alerted_rise = round(alert_rise, 6)
     elif index < state.quiet_until and best >= RESET_SCORE:
         state.quiet_until = max(state.quiet_until, index + RESET_BUCKETS)
     elif index < state.quiet_until and state.calm >= CALM_BUCKETS:

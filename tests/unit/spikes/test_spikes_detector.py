@@ -141,6 +141,15 @@ def test_no_second_alert_within_the_cooldown_but_one_after_it() -> None:
     assert ONSET + DAY + 72 <= alerts[1] <= ONSET + DAY + 75
 
 
+def test_a_much_larger_spike_within_the_cooldown_is_a_new_alert() -> None:
+    counts = with_step(seasonal(8), ONSET, 6, 2.5)  # x2.5 for half an hour ...
+    counts = with_step(counts, ONSET + 18, 4, 12.0)  # ... and an hour later x12: much worse
+    alerts = [bucket_of(a) for a in run(timed(counts))]
+    assert len(alerts) == 2
+    assert ONSET <= alerts[0] <= ONSET + 6
+    assert ONSET + 18 <= alerts[1] <= ONSET + 21
+
+
 def test_an_earlier_spike_does_not_inflate_the_baseline() -> None:
     counts = with_step(seasonal(8), ONSET, 12, 6.0)  # an hour at x6 ...
     counts = with_step(counts, ONSET + DAY, 12, 6.0)  # ... and the same the next day
