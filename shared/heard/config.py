@@ -632,9 +632,7 @@ class AlertsConfig(Strict):
     to the SNS alerts topic (``routing``), as before."""
 
     timezone: Annotated[str, Field(min_length=1, max_length=100)] = "UTC"
-    channels: dict[Annotated[str, Field(pattern=_NAME)], AlertChannel] = Field(
-        default_factory=dict
-    )
+    channels: dict[Annotated[str, Field(pattern=_NAME)], AlertChannel] = Field(default_factory=dict)
     routes: list[AlertRoute] = Field(default_factory=list)
 
     @field_validator("timezone")
@@ -871,14 +869,10 @@ def _raw_sla_problems(sla: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     return _sla_problems(targets, sla.get("business_hours") is not None, levels)
 
 
-def _channel_problem(
-    kind: Any, secret: Any, signing_secret: Any, channel: Any
-) -> str | None:
+def _channel_problem(kind: Any, secret: Any, signing_secret: Any, channel: Any) -> str | None:
     if kind in CHAT_TYPES and not secret:
         what = "webhook URL" if kind != "slack" else "webhook URL or bot token"
-        return (
-            f"a {kind} channel needs secret: the key in AlertsSecret that holds its {what}"
-        )
+        return f"a {kind} channel needs secret: the key in AlertsSecret that holds its {what}"
     if kind == "https" and not signing_secret:
         return (
             "an https channel needs signing_secret: the key in AlertsSecret of the HMAC key "
@@ -928,11 +922,10 @@ def _raw_alerts_problems(alerts: dict[str, Any]) -> list[tuple[tuple[Any, ...], 
                 problems.append((("channels", name), problem))
     routes = alerts.get("routes") or []
     if isinstance(routes, list):
-        lists = [
-            r.get("channels") if isinstance(r, dict) and isinstance(r.get("channels"), list)
-            else []
-            for r in routes
-        ]
+        lists: list[list[Any]] = []
+        for route in routes:
+            names = route.get("channels") if isinstance(route, dict) else None
+            lists.append(names if isinstance(names, list) else [])
         problems += _route_problems({str(n) for n in channels}, lists)
     return problems
 

@@ -8,7 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from heard_local.defaults import local_environment
+from heard_local.defaults import DEMO_CONFIG, local_environment
 from heard_local.fakes import FakeSlack, FakeTeams, alerts_secret
 from heard_local.runtime import load_handler
 from heard_local.sqs_source import lambda_record
@@ -18,7 +18,6 @@ from heard.alerts.notice import from_record
 from heard.config import load_config_file
 from heard.ingest import IngestQueue
 from heard.models import Author, Mention, MentionMessage, Platform
-from heard_local.defaults import DEMO_CONFIG
 
 INBOX = "http://127.0.0.1:3000/app/"
 
@@ -98,12 +97,10 @@ def again(stack, messages: list[dict]) -> None:
         )
 
 
-def test_a_slack_webhook_alert_is_posted_once_even_when_redelivered(
-    stack, fakes, enqueue, deliver
-):
+def test_a_slack_webhook_alert_is_posted_once_even_when_redelivered(stack, fakes, enqueue, deliver):
     slack, _ = fakes
     message = enqueue("care-slack")
-    response, received = deliver()
+    response, _ = deliver()
     assert response == {"batchItemFailures": []}
     (posted,) = slack.messages()
     assert posted["blocks"][0]["type"] == "header"
@@ -118,7 +115,7 @@ def test_a_rate_limited_alert_comes_back_after_retry_after(stack, fakes, enqueue
     slack, _ = fakes
     slack.fail(429, retry_after=2)
     enqueue("care-slack")
-    response, received = deliver()
+    response, _ = deliver()
     assert len(response["batchItemFailures"]) == 1
     assert deliver()[1] == []  # invisible for its Retry-After, not the queue's 540 s...
     time.sleep(2.5)
@@ -139,7 +136,7 @@ def test_a_server_error_is_retried_and_a_refused_payload_dropped(stack, fakes, e
 
     slack.fail(400)  # invalid_payload: the same message can never succeed
     enqueue("care-slack", native_id="1850")
-    response, received = deliver()
+    response, _ = deliver()
     assert response == {"batchItemFailures": []}  # dropped, not retried
     assert deliver()[1] == []
     assert slack.received("/services/")[-1]["response"] == "invalid_payload"
@@ -160,7 +157,7 @@ def test_chat_post_message_ok_false_is_read_from_the_body(stack, fakes, enqueue,
     assert slack.received("/api/")[-1]["status"] == 200
     again(stack, received)
     slack.fail(400, message="channel_not_found")  # ok: false for good: dropped
-    response, received = deliver()
+    response, _ = deliver()
     assert response == {"batchItemFailures": []}
     assert deliver()[1] == []
 

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from heard.models import Author, Intent, Mention, MentionRecord, Platform, Priority, Sentiment, Triage
+from heard.models import (
+    Author,
+    Intent,
+    Mention,
+    MentionRecord,
+    Platform,
+    Priority,
+    Sentiment,
+    Triage,
+)
 
 
 def critical_record(native_id: str = "1849") -> MentionRecord:

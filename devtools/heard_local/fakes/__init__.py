@@ -119,8 +119,8 @@ class PlatformFakes:
 __all__ = [
     "ALERTS_SECRET_ENV",
     "META_GRAPH_URL_ENV",
-    "SLACK_API_URL_ENV",
     "POLL_URLS_ENV",
+    "SLACK_API_URL_ENV",
     "X_API_URL_ENV",
     "Answer",
     "Failure",
@@ -131,6 +131,6 @@ __all__ = [
     "FakeXApi",
     "OnReply",
     "PlatformFakes",
-    "alerts_secret",
     "Request",
+    "alerts_secret",
 ]

@@ -21,8 +21,8 @@ from heard.alerts.channels import (
     SnsChannel,
     attributes,
 )
-from heard.alerts.notice import Notice
 from heard.alerts.dispatch import AlertDispatcher, ClaimsLike
+from heard.alerts.notice import Notice
 from heard.alerts.policy import severity_at_least, should_alert
 from heard.alerts.render import SlaNotice, render, render_sms, subject
 

@@ -117,7 +117,9 @@ def from_record(
     )
 
 
-def from_alert(alert: Alert, *, inbox_url: str | None = None, now: datetime | None = None) -> Notice:
+def from_alert(
+    alert: Alert, *, inbox_url: str | None = None, now: datetime | None = None
+) -> Notice:
     return from_record(alert.record, alert.brand, alert.sla, inbox_url=inbox_url, now=now)
 
 

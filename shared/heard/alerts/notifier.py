@@ -19,6 +19,7 @@ idempotency table); the run reaching ``failures_before_alert`` raises one operat
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -41,8 +42,14 @@ DELIVERED_TTL_S = 7 * 24 * 3600  # longer than the queue keeps a message (4 days
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # chat.postMessage errors that are worth another try; every other one is for good.
 SLACK_TRANSIENT = frozenset(
-    {"ratelimited", "rate_limited", "internal_error", "fatal_error", "service_unavailable",
-     "request_timeout"}
+    {
+        "ratelimited",
+        "rate_limited",
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+    }
 )
 PREFIX = "heard#notify#"
 
@@ -84,13 +91,15 @@ class Ledger:
 
     def delivered(self, message_id: str) -> bool:
         item = self._ddb.get_item(
-            TableName=self._table, Key={"id": {"S": PREFIX + "sent#" + message_id}},
+            TableName=self._table,
+            Key={"id": {"S": PREFIX + "sent#" + message_id}},
             ConsistentRead=True,
         ).get("Item")
         return item is not None
 
     def mark_delivered(self, message_id: str) -> None:
-        try:
+        # Another delivery may have recorded it first: that is the same fact.
+        with contextlib.suppress(self._ddb.exceptions.ConditionalCheckFailedException):
             self._ddb.put_item(
                 TableName=self._table,
                 Item={
@@ -99,8 +108,6 @@ class Ledger:
                 },
                 ConditionExpression="attribute_not_exists(id)",
             )
-        except self._ddb.exceptions.ConditionalCheckFailedException:
-            pass  # another delivery recorded it first
 
     def failed(self, brand: str, channel: str) -> int:
         """One more consecutive failure; the run's length."""
@@ -275,8 +282,8 @@ def parse_notify_message(body: str) -> NotifyMessage:
 
 __all__ = [
     "Ledger",
-    "NotifyMessage",
     "Notifier",
+    "NotifyMessage",
     "Outcome",
     "Result",
     "backoff_s",

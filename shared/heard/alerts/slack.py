@@ -52,11 +52,16 @@ def blocks(notice: Notice) -> list[dict[str, Any]]:
     ]
     if notice.headline:
         out.append(
-            {"type": "section", "text": {"type": "mrkdwn", "text": _cut(escape(notice.headline), SECTION_LIMIT)}}
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _cut(escape(notice.headline), SECTION_LIMIT)},
+            }
         )
     if notice.text is not None:
         text = escape(notice.text) if notice.text.strip() else "_(no text: known only by id)_"
-        out.append({"type": "section", "text": {"type": "mrkdwn", "text": _quote(text, SECTION_LIMIT)}})
+        out.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _quote(text, SECTION_LIMIT)}}
+        )
     if notice.facts:
         out.append(
             {
@@ -69,7 +74,9 @@ def blocks(notice: Notice) -> list[dict[str, Any]]:
         )
     if notice.reasons:
         why = "*Why:* " + escape("; ".join(notice.reasons))
-        out.append({"type": "section", "text": {"type": "mrkdwn", "text": _cut(why, SECTION_LIMIT)}})
+        out.append(
+            {"type": "section", "text": {"type": "mrkdwn", "text": _cut(why, SECTION_LIMIT)}}
+        )
     context = [f"{notice.brand} · {notice.kind}", f"`{escape(notice.id)}`"]
     if notice.link and len(notice.link) < URL_LIMIT and "|" not in notice.link:
         context.append(f"<{escape(notice.link)}|on the platform>")

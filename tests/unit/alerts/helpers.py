@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from heard.config import Brand, parse_config
-from heard.models import Author, Intent, Mention, MentionRecord, Platform, Priority, Sentiment, Triage
+from heard.models import (
+    Author,
+    Intent,
+    Mention,
+    MentionRecord,
+    Platform,
+    Priority,
+    Sentiment,
+    Triage,
+)
 
 ANGRY = "@acme still waiting for my refund after 3 weeks. Talking to my lawyer."
 

@@ -39,7 +39,9 @@ def _gsm7_only(text: str) -> bool:
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-@pytest.mark.parametrize("sla", [None, SlaNotice("breach", "first_response", datetime.now(UTC), 0, "team")])
+@pytest.mark.parametrize(
+    "sla", [None, SlaNotice("breach", "first_response", datetime.now(UTC), 0, "team")]
+)
 def test_sms_is_160_gsm7_characters_without_contacts_or_links(text, sla):
     sms = render_sms(record(text=text), sla)
     assert gsm7_length(sms) <= 160 and _gsm7_only(sms)
@@ -97,7 +99,7 @@ def test_slack_blocks_keep_to_block_kit_limits(text):
     message = slack.message(_notice(text))
     blocks = message["blocks"]
     assert message["text"] and len(blocks) <= 50
-    assert [b["type"] for b in blocks][0] == "header" and blocks[-1]["type"] == "actions"
+    assert blocks[0]["type"] == "header" and blocks[-1]["type"] == "actions"
     for block in blocks:
         assert block["type"] in {"header", "section", "context", "actions"}
         if block["type"] == "header":

@@ -94,8 +94,15 @@ def quiet(start: str, end: str, days: list[str] | None = None) -> AlertChannel:
 
 @pytest.mark.parametrize(
     ("local", "expected"),
-    [("21:59", False), ("22:00", True), ("23:59", True), ("00:00", True), ("06:59", True),
-     ("07:00", False), ("12:00", False)],
+    [
+        ("21:59", False),
+        ("22:00", True),
+        ("23:59", True),
+        ("00:00", True),
+        ("06:59", True),
+        ("07:00", False),
+        ("12:00", False),
+    ],
 )
 def test_quiet_hours_across_midnight(local, expected):
     hour, minute = map(int, local.split(":"))
