@@ -334,6 +334,10 @@ class LocalStack:
         env.update(defaults.local_environment(self.moto.endpoint_url, self.region))
         if self.fakes is not None:
             env.update(self.fakes.environment())
+        # The alerts' case links: the web inbox on the local HTTP API.
+        env["HEARD_INBOX_URL"] = os.environ.get("HEARD_INBOX_URL") or (
+            f"http://{defaults.HOST}:{self.port}/app/"
+        )
         if self.quiet_handlers:
             env["POWERTOOLS_LOG_LEVEL"] = os.environ.get("HEARD_LOCAL_LOG_LEVEL", "WARNING")
         return env

@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from heard.alerts import AlertDispatcher, SnsChannel
+from heard.alerts import AlertDispatcher, NotifyQueue, RoutedChannel, SnsChannel
 from heard.config import ConfigSource
 from heard.ingest import message_key, message_platform, parse_message
 from heard.observability import PlatformMetrics, make_tracer
@@ -50,11 +50,15 @@ def _pipeline() -> Pipeline:
         boto3.resource("dynamodb").Table(settings.mentions_table),
         retention_days=settings.retention_days,
     )
+    sns = SnsChannel(boto3.client("sns"), settings.alerts_topic_arn, settings.inbox_url)
+    queue = (
+        NotifyQueue(boto3.client("sqs"), settings.notify_queue_url)
+        if settings.notify_queue_url
+        else None
+    )
     return Pipeline(
         store=MentionStore(table),
-        alerts=AlertDispatcher(
-            AlertClaims(table), SnsChannel(boto3.client("sns"), settings.alerts_topic_arn)
-        ),
+        alerts=AlertDispatcher(AlertClaims(table), RoutedChannel(sns, queue)),
         triager=get_triager(settings=settings),
         config=_config_source().get(),
     )

@@ -530,6 +530,133 @@ class BrandListening(Strict):
         ]
 
 
+# ---------------------------------------------------------------------------------------------
+# Alerts: a brand's channels (email, SMS, Slack, Teams, signed HTTPS), which notices go where,
+# and each channel's quiet hours. Routing reads them in heard.alerts.routing.
+# ---------------------------------------------------------------------------------------------
+
+ChannelType = Literal["slack", "teams", "https", "email", "sms"]
+# Channels the notifier function posts to (the rest go through the SNS alerts topic).
+CHAT_TYPES = frozenset({"slack", "teams", "https"})
+NoticeKind = Literal["mention", "escalation", "crisis", "digest", "operational", "summary"]
+NOTICE_KINDS: tuple[str, ...] = (
+    "mention",
+    "escalation",
+    "crisis",
+    "digest",
+    "operational",
+    "summary",
+)
+_CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_NAME = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+def _clock_minutes(value: Any) -> int:
+    """``"22:00"`` -> 1320: minutes after local midnight."""
+    found = _CLOCK.match(value) if isinstance(value, str) else None
+    if not found:
+        raise ValueError(f"{value!r} is not a time of day: write HH:MM (24-hour clock)")
+    return int(found[1]) * 60 + int(found[2])
+
+
+_ClockTime = Annotated[
+    int,
+    PlainValidator(_clock_minutes),
+    PlainSerializer(lambda m: f"{m // 60:02d}:{m % 60:02d}", return_type=str),
+]
+
+
+def _zone_problem(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{value!r} is not an IANA time zone (e.g. Europe/London, America/New_York, UTC)"
+    return None
+
+
+class QuietHours(Strict):
+    """A nightly (or daily) period, in the brand's alert time zone, when a channel gets only
+    critical alerts. ``end`` before ``start`` crosses midnight; ``days`` (default: every day)
+    are the days the period starts on, so 02:00 on a Saturday belongs to Friday's night."""
+
+    start: _ClockTime
+    end: _ClockTime
+    days: list[Annotated[str, PlainValidator(_check_weekdays)]] | None = None
+
+    @cached_property
+    def weekdays(self) -> frozenset[int]:
+        if not self.days:
+            return frozenset(range(7))
+        return frozenset(day for key in self.days for day in _weekdays(key))
+
+
+class AlertChannel(Strict):
+    """One place alerts go. ``secret`` names the key in AlertsSecret holding the webhook URL
+    (Slack, Teams, HTTPS) or the Slack bot token (with ``channel``, a Slack channel id);
+    ``signing_secret`` the key of the HMAC key an HTTPS receiver verifies with."""
+
+    type: ChannelType
+    secret: Annotated[str, Field(pattern=_NAME)] | None = None
+    signing_secret: Annotated[str, Field(pattern=_NAME)] | None = None
+    channel: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    quiet_hours: QuietHours | None = None
+    # Read by storm control (not yet: recorded here so configs can carry it).
+    max_per_hour: Annotated[int, Field(ge=1, le=10_000)] | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> AlertChannel:
+        problem = _channel_problem(self.type, self.secret, self.signing_secret, self.channel)
+        if problem:
+            raise _CrossFieldError(problem)
+        return self
+
+    @property
+    def via_notifier(self) -> bool:
+        return self.type in CHAT_TYPES
+
+
+class AlertRoute(Strict):
+    """Notices that match every criterion given go to ``channels``. A criterion left out
+    matches everything; a list matches any of its values."""
+
+    kinds: list[NoticeKind] = Field(default_factory=list)
+    min_priority: Priority | None = None
+    intents: list[Intent] = Field(default_factory=list)
+    platforms: list[Platform] = Field(default_factory=list)
+    sentiments: list[Sentiment] = Field(default_factory=list)
+    channels: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class AlertsConfig(Strict):
+    """A brand's alert channels and routes. Without it, every alert that passes the gate goes
+    to the SNS alerts topic (``routing``), as before."""
+
+    timezone: Annotated[str, Field(min_length=1, max_length=100)] = "UTC"
+    channels: dict[Annotated[str, Field(pattern=_NAME)], AlertChannel] = Field(default_factory=dict)
+    routes: list[AlertRoute] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        problem = _zone_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @model_validator(mode="after")
+    def _routes_name_channels(self) -> AlertsConfig:
+        problems = _route_problems(
+            set(self.channels), [list(route.channels) for route in self.routes]
+        )
+        if problems:
+            raise _CrossFieldError(problems[0][1])  # parse_config reports every one
+        return self
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
@@ -550,6 +677,8 @@ class Brand(Strict):
     replies: ReplyTemplates = Field(default_factory=ReplyTemplates)
     # What this brand asks of each scheduled source (see ``HeardConfig.sources``).
     listen: dict[Literal[SOURCE_NAMES], BrandListening] = Field(default_factory=dict)  # type: ignore[valid-type]
+    # Alert channels and routes; None: every alert goes to the SNS topic (see AlertsConfig).
+    alerts: AlertsConfig | None = None
 
     def listening(self, source: str) -> BrandListening:
         return self.listen.get(source) or BrandListening()
@@ -740,6 +869,67 @@ def _raw_sla_problems(sla: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     return _sla_problems(targets, sla.get("business_hours") is not None, levels)
 
 
+def _channel_problem(kind: Any, secret: Any, signing_secret: Any, channel: Any) -> str | None:
+    if kind in CHAT_TYPES and not secret:
+        what = "webhook URL" if kind != "slack" else "webhook URL or bot token"
+        return f"a {kind} channel needs secret: the key in AlertsSecret that holds its {what}"
+    if kind == "https" and not signing_secret:
+        return (
+            "an https channel needs signing_secret: the key in AlertsSecret of the HMAC key "
+            "its receiver verifies X-Heard-Signature with"
+        )
+    if kind not in CHAT_TYPES and (secret or signing_secret):
+        return f"a {kind} channel goes through the SNS alerts topic and takes no secret"
+    if channel and kind != "slack":
+        return "channel (a Slack channel id, for a bot token) is for slack channels only"
+    return None
+
+
+def _route_problems(
+    names: set[str], routes: Sequence[Sequence[Any]]
+) -> list[tuple[tuple[Any, ...], str]]:
+    """(location under ``alerts``, message) for each route naming a channel not defined."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    for index, channels in enumerate(routes):
+        for position, name in enumerate(channels):
+            if isinstance(name, str) and name not in names:
+                known = ", ".join(sorted(names)) or "none defined"
+                problems.append(
+                    (
+                        ("routes", index, "channels", position),
+                        f"route names channel {name!r}, which alerts.channels does not "
+                        f"define (defined: {known})",
+                    )
+                )
+    return problems
+
+
+def _raw_alerts_problems(alerts: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """The alerts section's cross-field problems, over its raw mapping."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    channels = alerts.get("channels") or {}
+    if not isinstance(channels, dict):
+        return problems
+    for name, channel in channels.items():
+        if isinstance(channel, dict):
+            problem = _channel_problem(
+                channel.get("type"),
+                channel.get("secret"),
+                channel.get("signing_secret"),
+                channel.get("channel"),
+            )
+            if problem:
+                problems.append((("channels", name), problem))
+    routes = alerts.get("routes") or []
+    if isinstance(routes, list):
+        lists: list[list[Any]] = []
+        for route in routes:
+            names = route.get("channels") if isinstance(route, dict) else None
+            lists.append(names if isinstance(names, list) else [])
+        problems += _route_problems({str(n) for n in channels}, lists)
+    return problems
+
+
 def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
     """(location, message) for every cross-field problem in the raw configuration."""
     brands = data.get("brands")
@@ -770,6 +960,11 @@ def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         sla = brand.get("sla")
         if isinstance(sla, dict):
             errors += [(("brands", index, "sla", *loc), m) for loc, m in _raw_sla_problems(sla)]
+        alerts = brand.get("alerts")
+        if isinstance(alerts, dict):
+            errors += [
+                (("brands", index, "alerts", *loc), m) for loc, m in _raw_alerts_problems(alerts)
+            ]
     names = [b.get("name") if isinstance(b, dict) else None for b in brands]
     errors += [(("brands", index, "name"), message) for index, message in _duplicate_names(names)]
     return errors

@@ -85,3 +85,27 @@ def store_secret_values(values: Mapping[SecretRef, str]) -> None:
         data = data if isinstance(data, dict) else {}
         client.put_secret_value(SecretId=name, SecretString=json.dumps({**data, **updates}))
     parameters.clear_caches()
+
+
+# Alert channels' webhook URLs, bot tokens and signing keys: one JSON object of key -> value
+# (the keys the brand config's ``alerts.channels`` name). Locally HEARD_ALERTS_SECRET holds
+# the object itself; in AWS, ALERTS_SECRET_NAME names the secret.
+ALERTS_SECRET_ENV = "HEARD_ALERTS_SECRET"
+ALERTS_SECRET_NAME_ENV = "ALERTS_SECRET_NAME"
+
+
+def alerts_secret(key: str, *, max_age: int = 300) -> str:
+    """The value of ``key`` in AlertsSecret."""
+    local = os.environ.get(ALERTS_SECRET_ENV)
+    if local:
+        try:
+            data = json.loads(local)
+        except ValueError:
+            raise SecretUnavailable(f"{ALERTS_SECRET_ENV} is not a JSON object") from None
+        if not isinstance(data, dict) or not data.get(key):
+            raise SecretUnavailable(f"{ALERTS_SECRET_ENV} has no {key!r}")
+        return str(data[key])
+    if not os.environ.get(ALERTS_SECRET_NAME_ENV):
+        raise SecretUnavailable(f"set {ALERTS_SECRET_ENV} or {ALERTS_SECRET_NAME_ENV}")
+    ref = SecretRef(ALERTS_SECRET_ENV, ALERTS_SECRET_NAME_ENV, key, "")
+    return get_secret(ref, max_age=max_age)

@@ -90,15 +90,47 @@ class WebhookSettings(Settings):
     ingest_queue_url: _Name = Field(alias="INGEST_QUEUE_URL")
 
 
-class TriageSettings(ConfigSettings, TriageBackendSettings):
+class AlertSettings(Settings):
+    """Where alerts go besides the SNS topic: the notifier's queue (chat and HTTPS channels)
+    and the web inbox, whose case links the messages carry."""
+
+    # Unset: alerts to chat and HTTPS channels are not sent (logged), SNS ones are.
+    notify_queue_url: _Optional = Field(None, alias="NOTIFY_QUEUE_URL")
+    # The web inbox page; a case is at <inbox_url>#/cases/<id>.
+    inbox_url: _Optional = Field(None, alias="HEARD_INBOX_URL")
+
+
+class TriageSettings(ConfigSettings, TriageBackendSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, alias="RETENTION_DAYS")
 
 
-class EscalateSettings(ConfigSettings):
+class EscalateSettings(ConfigSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
+
+
+DEFAULT_NOTIFY_MAX_ATTEMPTS = 8
+DEFAULT_NOTIFY_FAILURES_BEFORE_ALERT = 5
+
+
+class NotifySettings(ConfigSettings):
+    """The notifier: posts queued alerts to Slack, Teams and HTTPS receivers."""
+
+    notify_queue_url: _Name = Field(alias="NOTIFY_QUEUE_URL")
+    idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
+    ops_topic_arn: _Name = Field(alias="OPS_TOPIC_ARN")
+    # The queue's maxReceiveCount: the delivery after which the message goes to the DLQ.
+    max_attempts: int = Field(
+        DEFAULT_NOTIFY_MAX_ATTEMPTS, ge=1, le=100, alias="NOTIFY_MAX_ATTEMPTS"
+    )
+    # Consecutive failures of one channel that raise its operational alert.
+    failures_before_alert: int = Field(
+        DEFAULT_NOTIFY_FAILURES_BEFORE_ALERT, ge=1, alias="NOTIFY_FAILURES_BEFORE_ALERT"
+    )
+    # Slack's Web API (chat.postMessage); the local stack points it at the fake.
+    slack_api_url: _Name = Field("https://slack.com/api", alias="HEARD_SLACK_API_URL")
 
 
 class SwaggerSettings(Settings):

@@ -1,10 +1,15 @@
 """Where alerts go. A ``Channel`` sends one ``Alert`` and returns the message id it got.
 
 ``SnsChannel`` publishes to the one alerts topic. Subscribers filter on the message attributes
-``severity`` (the priority), ``platform``, ``brand`` and ``intent`` (a String.Array), so email
-can take high and critical while SMS takes only critical; each protocol gets its own rendering
-(the full message for email and chat, one line for SMS). A direct chat channel (Slack) would be
-another ``Channel``.
+``severity`` (the priority), ``platform``, ``brand``, ``intent`` (a String.Array) and ``kind``
+(mention, escalation...), so email can take high and critical while SMS takes only critical;
+each protocol gets its own rendering (the full message for email, one line for SMS).
+
+``RoutedChannel`` is what triage and escalation send through: a brand without an ``alerts``
+section gets the SNS topic as above; a brand with one gets its routes (``heard.alerts.routing``):
+Slack, Teams and HTTPS channels are rendered here and queued for the notifier function, one
+message per (notice, channel), and email and SMS channels go to the SNS topic with their names
+in the ``channels`` attribute.
 
 A channel raises ``PermanentDeliveryError`` when sending this alert can never succeed (the
 service refused the message itself); anything else it raises is taken as transient.
@@ -13,14 +18,22 @@ service refused the message itself); anything else it raises is taken as transie
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError, ParamValidationError
 
+from heard.alerts import slack, teams, webhook
+from heard.alerts.notice import Notice, from_alert
 from heard.alerts.render import SlaNotice, render, render_sms, subject
-from heard.config import Brand
+from heard.alerts.routing import plan
+from heard.config import AlertChannel, Brand
 from heard.models import MentionRecord
+
+log = logging.getLogger(__name__)
 
 # The whole SNS publish request: message, subject and message attributes, in UTF-8 bytes.
 SNS_MESSAGE_LIMIT = 262_144
@@ -52,18 +65,29 @@ class PermanentDeliveryError(Exception):
 
 
 def attributes(
-    record: MentionRecord, brand: Brand | None = None, sla: SlaNotice | None = None
+    record: MentionRecord,
+    brand: Brand | None = None,
+    sla: SlaNotice | None = None,
+    *,
+    channels: list[str] | None = None,
 ) -> dict[str, Any]:
     """Message attributes subscribers filter on: ``severity`` (the case's priority),
-    ``platform``, ``brand``, ``intent``, the brand's ``channel``; on SLA alerts ``sla``
-    (warning or breach) and ``route`` (the escalation level's, e.g. manager)."""
+    ``platform``, ``brand``, ``intent``, ``kind`` (mention or escalation), the brand's
+    ``channel``; on SLA alerts ``sla`` (warning or breach) and ``route`` (the escalation
+    level's, e.g. manager); with routes, ``channels`` (the email and SMS channels' names)."""
     intents = [i.value for i in record.triage.intents] or ["none"]
     attrs: dict[str, Any] = {
         "severity": {"DataType": "String", "StringValue": record.priority.value},
         "platform": {"DataType": "String", "StringValue": record.mention.platform.value},
         "brand": {"DataType": "String", "StringValue": record.brand},
         "intent": {"DataType": "String.Array", "StringValue": json.dumps(intents)},
+        "kind": {
+            "DataType": "String",
+            "StringValue": "escalation" if sla is not None else "mention",
+        },
     }
+    if channels:
+        attrs["channels"] = {"DataType": "String.Array", "StringValue": json.dumps(channels)}
     if brand is not None and brand.routing.channel:
         attrs["channel"] = {"DataType": "String", "StringValue": brand.routing.channel}
     if sla is not None:
@@ -83,17 +107,26 @@ def publish_size(subject: str, message: str, attrs: dict[str, Any]) -> int:
     return size
 
 
-def sns_request(alert: Alert, limit: int = SNS_MESSAGE_LIMIT) -> dict[str, Any]:
+def sns_request(
+    alert: Alert,
+    limit: int = SNS_MESSAGE_LIMIT,
+    *,
+    notice: Notice | None = None,
+    channels: list[str] | None = None,
+) -> dict[str, Any]:
     """The publish arguments for an alert, within ``limit`` bytes. When the whole request is
     too big, the quoted text (present twice, in ``default`` and ``email``) is cut to the longest
-    that fits; the reasons, the link and the mention id always stay."""
+    that fits; the reasons, the link and the mention id always stay. ``notice`` brings the
+    case link and the SLA deadline."""
     record = alert.record
     title = subject(record, alert.sla)
-    attrs = attributes(record, alert.brand, alert.sla)
-    sms = render_sms(record)
+    attrs = attributes(record, alert.brand, alert.sla, channels=channels)
+    sms = render_sms(record, alert.sla)
+    case_url = notice.case_url if notice is not None else None
+    deadline = notice.deadline if notice is not None else None
 
     def message(quote: int | None) -> tuple[str, int]:
-        full = render(record, alert.sla, quote_bytes=quote)
+        full = render(record, alert.sla, quote_bytes=quote, case_url=case_url, deadline=deadline)
         text = json.dumps(
             {"default": full, "email": full, "sms": sms}, ensure_ascii=False, separators=(",", ":")
         )
@@ -122,14 +155,19 @@ def sns_request(alert: Alert, limit: int = SNS_MESSAGE_LIMIT) -> dict[str, Any]:
 
 
 class SnsChannel:
-    """Publishes alerts to the SNS topic. ``sns_client`` is a boto3 SNS client."""
+    """Publishes alerts to the SNS topic. ``sns_client`` is a boto3 SNS client; with
+    ``inbox_url`` the messages link to the case in the web inbox."""
 
-    def __init__(self, sns_client: Any, topic_arn: str):
+    def __init__(self, sns_client: Any, topic_arn: str, inbox_url: str | None = None):
         self._sns = sns_client
         self._topic = topic_arn
+        self.inbox_url = inbox_url
 
     def send(self, alert: Alert) -> str:
-        request = sns_request(alert)
+        return self.publish(alert, from_alert(alert, inbox_url=self.inbox_url))
+
+    def publish(self, alert: Alert, notice: Notice, channels: list[str] | None = None) -> str:
+        request = sns_request(alert, notice=notice, channels=channels)
         try:
             response = self._sns.publish(TopicArn=self._topic, **request)
         except ParamValidationError as e:
@@ -139,4 +177,92 @@ class SnsChannel:
             if code in PERMANENT_SNS_ERRORS:
                 raise PermanentDeliveryError(str(e), code) from e
             raise
-        return response["MessageId"]
+        return str(response["MessageId"])
+
+
+def render_for(notice: Notice, channel: AlertChannel) -> dict[str, Any]:
+    """The body the notifier posts to a chat or HTTPS channel."""
+    if channel.type == "slack":
+        return slack.message(notice)
+    if channel.type == "teams":
+        return teams.message(notice)
+    return webhook.payload(notice)
+
+
+def notify_message(notice: Notice, name: str, channel: AlertChannel) -> dict[str, Any]:
+    """One message on the notify queue: ``{id, brand, channel, kind, body}``; ``id`` is the
+    same on every redelivery, so the notifier posts it once."""
+    return {
+        "id": f"{notice.id}#{name}",
+        "brand": notice.brand,
+        "channel": name,
+        "kind": notice.kind,
+        "body": render_for(notice, channel),
+    }
+
+
+class NotifyQueue:
+    """The notifier's queue (``sqs_client`` a boto3 SQS client)."""
+
+    def __init__(self, sqs_client: Any, queue_url: str):
+        self._sqs = sqs_client
+        self._url = queue_url
+
+    def put(self, messages: list[dict[str, Any]]) -> None:
+        for start in range(0, len(messages), 10):
+            chunk = messages[start : start + 10]
+            response = self._sqs.send_message_batch(
+                QueueUrl=self._url,
+                Entries=[
+                    {"Id": str(i), "MessageBody": json.dumps(m, ensure_ascii=False)}
+                    for i, m in enumerate(chunk)
+                ],
+            )
+            if response.get("Failed"):
+                raise RuntimeError(f"notify queue refused {len(response['Failed'])} message(s)")
+
+
+class RoutedChannel:
+    """Sends each alert where its brand's routes say (``heard.alerts.routing``).
+
+    Chat and HTTPS messages are queued first, SNS published last: a transient SNS failure
+    makes the caller retry the whole alert, and the notifier posts a redelivered message
+    (same id) once. Quiet hours hold non-critical notices from a channel (logged)."""
+
+    def __init__(
+        self,
+        sns: SnsChannel,
+        queue: NotifyQueue | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self.sns = sns
+        self.queue = queue
+        self.clock = clock
+
+    def send(self, alert: Alert) -> str:
+        brand = alert.brand
+        if brand is None or brand.alerts is None:
+            return self.sns.send(alert)
+        now = self.clock()
+        notice = from_alert(alert, inbox_url=self.sns.inbox_url, now=now)
+        route = plan(notice, brand, now)
+        if route.held:
+            log.info(
+                "alert held by quiet hours",
+                extra={"notice": notice.id, "channels": list(route.held)},
+            )
+        sent: list[str] = []
+        chat = route.notifier
+        if chat and self.queue is None:
+            log.warning(
+                "no notify queue (NOTIFY_QUEUE_URL): chat channels not sent",
+                extra={"notice": notice.id, "channels": [n for n, _ in chat]},
+            )
+        elif chat and self.queue is not None:
+            self.queue.put([notify_message(notice, name, channel) for name, channel in chat])
+            sent += [name for name, _ in chat]
+        if route.sns:
+            sent.append(self.sns.publish(alert, notice, route.sns))
+        if not sent:
+            log.info("alert routed to no channel", extra={"notice": notice.id})
+        return ",".join(sent) or "none"

@@ -8,6 +8,7 @@ an ellipsis) to the bytes its channel can carry, never the reasons, the link or 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -44,6 +45,19 @@ def where(record: MentionRecord) -> str:
 
 
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
+# Typographic punctuation people paste, as its ASCII (and GSM-7) equivalent.
+_PUNCTUATION = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2026": "...",
+        "\u00a0": " ",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -79,14 +93,31 @@ class SlaNotice:
         return f"The {what} was due by {due} and is overdue{level}."
 
 
-def subject(record: MentionRecord, notice: SlaNotice | None = None) -> str:
-    """SNS subjects: printable ASCII on one line, under 100 characters (SNS refuses others)."""
+def ascii_line(text: str) -> str:
+    """One line of printable ASCII: accents folded (é -> e), the rest dropped or spaced."""
+    folded = unicodedata.normalize("NFKD", text.translate(_PUNCTUATION))
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return " ".join(_UNPRINTABLE.sub(" ", folded).split())
+
+
+def subject(
+    record: MentionRecord, notice: SlaNotice | None = None, *, first_words: bool = True
+) -> str:
+    """SNS subjects: printable ASCII on one line, under 100 characters (SNS refuses others).
+    Triage-able from an inbox list: priority, brand, platform, author and reach, then the first
+    words of the mention as far as they fit."""
     prefix = notice.prefix if notice is not None else ""
-    text = (
+    head = ascii_line(
         f"{prefix}[{record.priority.value.upper()}] {record.brand}: "
         f"{where(record)} from {who(record)}"
-    )
-    return " ".join(_UNPRINTABLE.sub(" ", text).split())[:SUBJECT_LIMIT]
+    )[:SUBJECT_LIMIT]
+    words = ascii_line(record.mention.text) if first_words else ""
+    room = SUBJECT_LIMIT - len(head) - 4  # ': "' and '"'
+    if not words or room < 12:
+        return head
+    if len(words) > room:
+        words = words[: room - 3].rsplit(" ", 1)[0].rstrip(" ,.;:") + "..."
+    return f'{head}: "{words}"'
 
 
 def fit(text: str, max_bytes: int) -> str:
@@ -100,15 +131,27 @@ def fit(text: str, max_bytes: int) -> str:
 
 
 def render(
-    record: MentionRecord, notice: SlaNotice | None = None, *, quote_bytes: int | None = None
+    record: MentionRecord,
+    notice: SlaNotice | None = None,
+    *,
+    quote_bytes: int | None = None,
+    case_url: str | None = None,
+    deadline: datetime | None = None,
 ) -> str:
-    """The full message. ``quote_bytes`` caps the quoted mention text (UTF-8 bytes)."""
+    """The full message (email): the mention, its author and reach, the triage and its
+    reasons, the SLA deadline and the link to the case. ``quote_bytes`` caps the quoted
+    mention text (UTF-8 bytes)."""
     mention, triage = record.mention, record.triage
-    lines = [subject(record, notice)]
+    lines = [subject(record, notice, first_words=False)]
     if notice is not None:
         lines.append(notice.sentence)
         who = f"assigned to {record.assignee}" if record.assignee else "unassigned"
         lines.append(f"Case {record.id}: {record.status.value}, {who}.")
+    elif deadline is not None:
+        due = deadline.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        lines.append(f"First response due by {due}.")
+    if case_url:
+        lines.append(f"Open the case: {case_url}")
     text = mention.text.strip() or NO_TEXT
     if quote_bytes is not None:
         text = fit(text, quote_bytes)
@@ -128,14 +171,81 @@ def render(
     return "\n".join(lines)
 
 
-def render_sms(record: MentionRecord) -> str:
-    """One SMS: priority, brand, who, as much of the text as fits, and the first reasons."""
+# GSM 03.38: the basic character set (one septet each) and the extension table (an escape
+# and a septet: two each). An SMS of only these is 160 of them; one character outside makes
+# the whole message UCS-2, 70 characters.
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
+
+_URL = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://|\bwww\.)\S+"  # scheme:// or www.
+    r"|\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|co|uk|de|fr|info|biz|me|ly|gl|app|dev|xyz)"
+    r"(?:/\S*)?\b",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+# Seven or more digits, with the separators people write phone numbers with.
+_PHONE = re.compile(r"(?<!\w)\+?(?:\d[\s().-]{0,2}){6,}\d(?!\w)")
+
+
+def gsm7_length(text: str) -> int:
+    """Septets ``text`` takes in a GSM-7 SMS (extension characters count 2)."""
+    return sum(2 if c in GSM7_EXTENSION else 1 for c in text)
+
+
+def to_gsm7(text: str) -> str:
+    """``text`` in GSM-7 only: typographic punctuation as ASCII, accents the basic set lacks
+    folded (ô -> o), line breaks as spaces, anything else (emoji, other scripts) dropped."""
+    out: list[str] = []
+    for char in text.translate(_PUNCTUATION):
+        if char in ("\n", "\r", "\t", "\f"):
+            out.append(" ")
+        elif char in GSM7_BASIC or char in GSM7_EXTENSION:
+            out.append(char)
+        else:
+            folded = "".join(
+                c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
+            )
+            out.extend(c for c in folded if c in GSM7_BASIC)
+    return " ".join("".join(out).split())
+
+
+def without_contacts(text: str) -> str:
+    """``text`` with email addresses, links and phone numbers taken out (an SMS must not
+    carry a customer's contact details, nor a link anyone put in a mention)."""
+    text = _EMAIL.sub("[email]", text)
+    text = _URL.sub("[link]", text)
+    return _PHONE.sub("[phone]", text)
+
+
+def _fit_gsm7(text: str, septets: int) -> str:
+    if gsm7_length(text) <= septets:
+        return text
+    out, used = [], 0
+    for char in text:
+        used += gsm7_length(char)
+        if used > septets - 3:
+            break
+        out.append(char)
+    return "".join(out).rstrip() + "..."
+
+
+def render_sms(record: MentionRecord, notice: SlaNotice | None = None) -> str:
+    """One SMS of at most 160 GSM-7 characters: priority, brand, who, as much of the text as
+    fits, and the first reasons; no email address, phone number or link from the mention."""
     triage = record.triage
-    head = f"{record.priority.value.upper()} {record.brand} {who(record)}: "
-    why = "; ".join(triage.reasons[:2])
-    text = record.mention.text.strip()
-    body = f'{head}"{text}"'
-    if len(body) + len(why) + 1 > SMS_LIMIT:
-        room = SMS_LIMIT - len(head) - len(why) - 5
-        body = f'{head}"{text[: max(room, 10)]}..."'
-    return f"{body} {why}"[:SMS_LIMIT]
+    prefix = "SLA " + notice.kind.upper() + " " if notice is not None else ""
+    head = to_gsm7(
+        without_contacts(f"{prefix}{record.priority.value.upper()} {record.brand} {who(record)}")
+    )
+    why = to_gsm7(without_contacts("; ".join(triage.reasons[:2])))
+    text = to_gsm7(without_contacts(record.mention.text.strip()))
+    head = _fit_gsm7(head, SMS_LIMIT // 2)
+    why = _fit_gsm7(why, SMS_LIMIT - gsm7_length(head) - 16) if why else ""
+    room = SMS_LIMIT - gsm7_length(head) - gsm7_length(why) - 5  # ': "', '"' and a space
+    if not text or room < 8:
+        return _fit_gsm7(f"{head} {why}".strip(), SMS_LIMIT)
+    return _fit_gsm7(f'{head}: "{_fit_gsm7(text, room)}" {why}'.rstrip(), SMS_LIMIT)

@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from heard_local.fakes import FakeMetaGraph, FakeXApi, PlatformFakes
+from heard_local.fakes import FakeMetaGraph, FakeSlack, FakeTeams, FakeXApi, PlatformFakes
+from heard_local.fakes.slack import BOT_TOKEN, CHANNEL_ID
 
 from heard import platforms
 
@@ -156,7 +157,18 @@ def test_platform_fakes_print_replies_and_name_their_urls():
     fakes = PlatformFakes(out=out).start()
     try:
         sources = {name: fake.url for name, fake in fakes.sources.items()}
-        assert fakes.urls() == {"x": fakes.x.url, "meta": fakes.meta.url, **sources}
+        assert fakes.urls() == {
+            "x": fakes.x.url,
+            "meta": fakes.meta.url,
+            "slack": fakes.slack.url,
+            "teams": fakes.teams.url,
+            **sources,
+        }
+        # The alert channels' secrets point the notifier at the fake Slack and Teams.
+        secret = json.loads(fakes.environment()["HEARD_ALERTS_SECRET"])
+        assert secret["slack_care_webhook"] == fakes.slack.webhook_url
+        assert secret["teams_crisis_webhook"] == fakes.teams.webhook_url
+        assert fakes.environment()["HEARD_SLACK_API_URL"] == fakes.slack.api_url
         assert set(sources) == set(platforms.SOURCES) - {"x"}  # X search: the X fake
         assert fakes.environment()["HEARD_X_API_URL"] == fakes.x.url
         poll_urls = json.loads(fakes.environment()["HEARD_POLL_URLS"])
@@ -173,3 +185,45 @@ def test_platform_fakes_print_replies_and_name_their_urls():
     assert "reply  X     reply " in out.getvalue()
     with pytest.raises(httpx.ConnectError):
         httpx.post(f"{fakes.x.url}/2/tweets", json=REPLY, headers=AUTH)
+
+
+def test_the_fake_slack_answers_as_slack_does():
+    with FakeSlack() as slack:
+        good = {
+            "text": "hi",
+            "blocks": [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
+        }
+        assert httpx.post(slack.webhook_url, json={"text": "hi"}).text == "ok"
+        refused = httpx.post(slack.webhook_url, json=good)
+        assert (refused.status_code, refused.text) == (400, "invalid_payload")
+        unknown = httpx.post(f"{slack.url}/services/T1/B1/nope", json={"text": "hi"})
+        assert (unknown.status_code, unknown.text) == (404, "no_service")
+        api = f"{slack.api_url}/chat.postMessage"
+        token = {"Authorization": f"Bearer {BOT_TOKEN}"}
+        posted = httpx.post(api, json={"channel": CHANNEL_ID, "text": "hi"}, headers=token).json()
+        assert posted["ok"] is True and posted["ts"]
+        lost = httpx.post(api, json={"channel": "C404", "text": "hi"}, headers=token)
+        assert lost.status_code == 200 and lost.json() == {
+            "ok": False,
+            "error": "channel_not_found",
+        }
+        httpx.post(f"{slack.url}/_heard/fail", json={"status": 429, "retry_after": 7})
+        limited = httpx.post(api, json={"channel": CHANNEL_ID, "text": "hi"}, headers=token)
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "7"
+        assert limited.json() == {"ok": False, "error": "ratelimited"}
+
+
+def test_the_fake_teams_takes_adaptive_cards_with_202():
+    with FakeTeams() as teams:
+        card = {
+            "type": "message",
+            "attachments": [
+                {
+                    "contentType": "application/vnd.microsoft.card.adaptive",
+                    "content": {"type": "AdaptiveCard", "version": "1.4", "body": []},
+                }
+            ],
+        }
+        assert httpx.post(teams.webhook_url, json=card).status_code == 202
+        assert httpx.post(teams.webhook_url, json={"text": "hi"}).status_code == 400
+        assert len(teams.cards()) == 1

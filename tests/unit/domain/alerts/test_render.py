@@ -46,7 +46,8 @@ def test_unknown_reach_is_not_shown_as_zero_followers(make_record):
     quiet.mention.author.followers = 0
     quiet.mention.author.verified = False
     assert "followers" not in subject(quiet)
-    assert subject(quiet).endswith("from @angrycustomer")
+    assert subject(quiet, first_words=False).endswith("from @angrycustomer")
+    assert 'from @angrycustomer: "@acme still waiting' in subject(quiet)
 
 
 def test_subject_survives_hostile_handles(make_record):

@@ -1,0 +1,221 @@
+"""The notify function against fake Slack and Teams servers on loopback, with the stack's
+queue and idempotency table in moto; and a mention through triage to the fake Slack."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from heard_local.defaults import DEMO_CONFIG, local_environment
+from heard_local.fakes import FakeSlack, FakeTeams, alerts_secret
+from heard_local.runtime import load_handler
+from heard_local.sqs_source import lambda_record
+
+from heard.alerts.channels import NotifyQueue, notify_message
+from heard.alerts.notice import from_record
+from heard.config import load_config_file
+from heard.ingest import IngestQueue
+from heard.models import Author, Mention, MentionMessage, Platform
+
+INBOX = "http://127.0.0.1:3000/app/"
+
+
+@pytest.fixture
+def fakes() -> Iterator[tuple[FakeSlack, FakeTeams]]:
+    with FakeSlack() as slack, FakeTeams() as teams:
+        yield slack, teams
+
+
+@pytest.fixture
+def notify(stack, moto_server, fakes, monkeypatch):
+    slack, teams = fakes
+    extra = {
+        "HEARD_ALERTS_SECRET": json.dumps(alerts_secret(slack, teams)),
+        "HEARD_SLACK_API_URL": slack.api_url,
+        "HEARD_INBOX_URL": INBOX,
+    }
+    for name, value in extra.items():
+        monkeypatch.setenv(name, value)
+    return load_handler(
+        stack.functions["NotifyFunction"], {**local_environment(moto_server, stack.region), **extra}
+    )
+
+
+@pytest.fixture
+def enqueue(stack):
+    """``enqueue(channel)``: the demo alert of a critical legal mention, for one channel."""
+    brand = load_config_file(DEMO_CONFIG).brand("Acme")
+    assert brand is not None and brand.alerts is not None
+    queue = NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue"))
+
+    def _enqueue(channel: str, native_id: str = "1849") -> dict:
+        from tests_record import critical_record
+
+        notice = from_record(critical_record(native_id), brand, inbox_url=INBOX)
+        message = notify_message(notice, channel, brand.alerts.channels[channel])
+        queue.put([message])
+        return message
+
+    return _enqueue
+
+
+@pytest.fixture
+def deliver(stack, notify, lambda_context, sqs_messages):
+    """Hand what is on the notify queue to the function (one batch); returns the response and
+    the messages, whose receipt handles let a test make them visible again."""
+
+    def _deliver(wait_s: int = 0) -> tuple[dict, list[dict]]:
+        messages = sqs_messages("NotifyQueue", max=5, wait_s=wait_s)
+        if not messages:
+            return {}, []
+        arn = stack.queue_arn("NotifyQueue")
+        event = {"Records": [lambda_record(m, arn, stack.region) for m in messages]}
+        response = notify(event, lambda_context("NotifyFunction"))
+        # As the event source mapping does: what did not fail is deleted.
+        failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
+        sqs = stack.client("sqs")
+        for message in messages:
+            if message["MessageId"] not in failed:
+                sqs.delete_message(
+                    QueueUrl=stack.queue_url("NotifyQueue"), ReceiptHandle=message["ReceiptHandle"]
+                )
+        return response, messages
+
+    return _deliver
+
+
+def again(stack, messages: list[dict]) -> None:
+    """Make received messages visible now (what the queue does after their wait)."""
+    sqs = stack.client("sqs")
+    for message in messages:
+        sqs.change_message_visibility(
+            QueueUrl=stack.queue_url("NotifyQueue"),
+            ReceiptHandle=message["ReceiptHandle"],
+            VisibilityTimeout=0,
+        )
+
+
+def test_a_slack_webhook_alert_is_posted_once_even_when_redelivered(stack, fakes, enqueue, deliver):
+    slack, _ = fakes
+    message = enqueue("care-slack")
+    response, _ = deliver()
+    assert response == {"batchItemFailures": []}
+    (posted,) = slack.messages()
+    assert posted["blocks"][0]["type"] == "header"
+    assert posted["blocks"][-1]["elements"][0]["url"] == f"{INBOX}#/cases/x:1849"
+    # The same message again (SQS at-least-once): not posted twice.
+    NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue")).put([message])
+    assert deliver()[0] == {"batchItemFailures": []}
+    assert len(slack.received("/services/")) == 1
+
+
+def test_a_rate_limited_alert_comes_back_after_retry_after(stack, fakes, enqueue, deliver):
+    slack, _ = fakes
+    slack.fail(429, retry_after=2)
+    enqueue("care-slack")
+    response, _ = deliver()
+    assert len(response["batchItemFailures"]) == 1
+    assert deliver()[1] == []  # invisible for its Retry-After, not the queue's 540 s...
+    time.sleep(2.5)
+    response, _ = deliver(wait_s=1)  # ...and back after it
+    assert response == {"batchItemFailures": []}
+    assert len(slack.messages()) == 1
+
+
+def test_a_server_error_is_retried_and_a_refused_payload_dropped(stack, fakes, enqueue, deliver):
+    slack, _ = fakes
+    slack.fail(500)
+    enqueue("care-slack")
+    response, received = deliver()
+    assert len(response["batchItemFailures"]) == 1
+    again(stack, received)
+    assert deliver()[0] == {"batchItemFailures": []}
+    assert len(slack.messages()) == 1
+
+    slack.fail(400)  # invalid_payload: the same message can never succeed
+    enqueue("care-slack", native_id="1850")
+    response, _ = deliver()
+    assert response == {"batchItemFailures": []}  # dropped, not retried
+    assert deliver()[1] == []
+    assert slack.received("/services/")[-1]["response"] == "invalid_payload"
+
+
+def test_chat_post_message_ok_false_is_read_from_the_body(stack, fakes, enqueue, deliver):
+    slack, _ = fakes
+    enqueue("legal-slack")
+    assert deliver()[0] == {"batchItemFailures": []}
+    (posted,) = slack.received("/api/chat.postMessage")
+    assert posted["body"]["channel"] == "C0HEARD0001" and posted["response"]["ok"] is True
+    assert posted["headers"]["authorization"].startswith("Bearer ")
+
+    slack.fail(400, message="ratelimited")  # HTTP 200, ok: false, ratelimited: retry
+    enqueue("legal-slack", native_id="1851")
+    response, received = deliver()
+    assert len(response["batchItemFailures"]) == 1
+    assert slack.received("/api/")[-1]["status"] == 200
+    again(stack, received)
+    slack.fail(400, message="channel_not_found")  # ok: false for good: dropped
+    response, _ = deliver()
+    assert response == {"batchItemFailures": []}
+    assert deliver()[1] == []
+
+
+def test_teams_takes_the_card_with_202_and_a_400_is_dropped(stack, fakes, enqueue, deliver):
+    _, teams = fakes
+    enqueue("crisis-teams")
+    assert deliver()[0] == {"batchItemFailures": []}
+    (card,) = teams.cards()
+    content = card["attachments"][0]["content"]
+    assert content["actions"][0]["type"] == "Action.OpenUrl"
+    teams.fail(400)
+    enqueue("crisis-teams", native_id="1852")
+    assert deliver()[0] == {"batchItemFailures": []}
+    assert len(teams.cards()) == 1
+
+
+def test_a_failing_channel_raises_one_ops_alert_and_its_recovery_resolves_it(
+    stack, fakes, enqueue, deliver, capture_topic
+):
+    slack, _ = fakes
+    ops = capture_topic("OpsTopic")
+    slack.fail(500, times=7)
+    enqueue("care-slack")
+    for _ in range(7):
+        response, received = deliver()
+        assert len(response["batchItemFailures"]) == 1
+        again(stack, received)
+    assert deliver()[0] == {"batchItemFailures": []}
+    deliveries = ops.drain(quiet_s=1.5)
+    subjects = [d.subject for d in deliveries]
+    assert subjects == [
+        "Heard: alerts to care-slack (Acme) keep failing",
+        "Heard: alerts to care-slack (Acme) are delivered again",
+    ]
+
+
+def test_a_critical_mention_through_triage_reaches_the_fake_slack(
+    stack, fakes, deliver, run_triage
+):
+    slack, teams = fakes
+    mention = Mention(
+        platform=Platform.X,
+        native_id="1900",
+        text="@acme my lawyer will hear about this: your heater caught fire. Recall it!",
+        author=Author(id="77", handle="dana_reviews", followers=84_000, verified=True),
+        url="https://x.com/dana_reviews/status/1900",
+        created_at="2026-11-22T09:00:00Z",
+        account_id="1000000001",
+    )
+    IngestQueue(stack.client("sqs"), stack.queue_url("IngestQueue")).send(
+        [MentionMessage(mention=mention)]
+    )
+    assert run_triage() == {"batchItemFailures": []}
+    response, received = deliver()
+    channels = sorted(json.loads(m["Body"])["channel"] for m in received)
+    assert "care-slack" in channels and "crisis-teams" in channels
+    assert response == {"batchItemFailures": []}
+    texts = [m["text"] for m in slack.messages()]
+    assert any("[CRITICAL] Acme: X post from @dana_reviews" in t for t in texts)
+    assert teams.cards()
