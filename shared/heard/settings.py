@@ -94,10 +94,18 @@ class TriageSettings(ConfigSettings, TriageBackendSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, alias="RETENTION_DAYS")
+    # Where each stored mention is counted for the spike check (unset: not counted).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
 
 
 class EscalateSettings(ConfigSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
+
+
+class SpikesSettings(ConfigSettings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    signals_table: _Name = Field(alias="SIGNALS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
