@@ -31,11 +31,11 @@ SAMPLE_TEXT_BYTES = 280
 TOP_TERMS = 6
 
 _STOPWORDS = """a about after again all also am an and any are aren't as at be because been before
-    being but by can can't could did didn't do does doesn't doing don't down for from get got
+    being but by can can't could did didn't do does doesn't doing don't for from get got
     had has hasn't have haven't having he her here hers him his how i i'm i've if in into is
-    isn't it it's its just me more most my no nor not now of off on once only or other our ours
-    out over own same she should so some still such than that that's the their them then there
-    these they this those through to too under until up us very was wasn't we we're were what
+    isn't it it's its just me more most my no nor not now of on once only or other our ours
+    own same she should so some still such than that that's the their them then there
+    these they this those through to too under until us very was wasn't we we're were what
     when where which while who why will with won't would you you're your yours yet via amp rt
     im dont cant wont ive its"""
 STOPWORDS = frozenset(_STOPWORDS.split())
@@ -69,10 +69,19 @@ def top_terms(texts: Iterable[str], exclude: set[str], n: int = TOP_TERMS) -> li
             t.replace("\u2019", "'").strip("'_-")
             for t in _TOKEN.findall(_URL.sub(" ", text.lower()))
         ]
-        kept = [t for t in tokens if t and t not in STOPWORDS and t not in exclude]
-        kept = [t for t in kept if not t.startswith("@") and len(t.lstrip("#")) > 1]
-        words.update(set(kept))
-        pairs.update({f"{a} {b}" for a, b in itertools.pairwise(kept) if a != b})
+        kept = [
+            t
+            if t
+            and t not in STOPWORDS
+            and t not in exclude
+            and not t.startswith("@")
+            and len(t.lstrip("#")) > 1
+            else None
+            for t in tokens
+        ]
+        words.update({t for t in kept if t})
+        # Phrases of two words next to each other in the text.
+        pairs.update({f"{a} {b}" for a, b in itertools.pairwise(kept) if a and b and a != b})
     ranked = [(term, count) for term, count in pairs.items() if count >= 2]
     ranked += [(term, count) for term, count in words.items() if count >= 2]
     ranked.sort(key=lambda tc: (-tc[1], -tc[0].count(" "), tc[0]))

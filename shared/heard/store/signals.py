@@ -122,6 +122,21 @@ class SignalsTable:
         update = self._add(brand, bucket, adds)
         self.client.update_item(**update)
 
+    def seed(self, brand: str, bucket: datetime, counts: Counts) -> bool:
+        """Write a bucket's counts unless it has some (seeding a local history). True if
+        written."""
+        item = {
+            "pk": counts_pk(brand),
+            "sk": bucket_key(bucket),
+            **{k: v for k, v in counts.attributes().items() if v},
+            "expires_at": int((bucket + timedelta(days=COUNTS_TTL_DAYS)).timestamp()),
+        }
+        try:
+            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
+        except self.client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def counts(self, brand: str, first: datetime, last: datetime) -> dict[datetime, Counts]:
         """The buckets with counts from ``first`` to ``last`` (both included), by start."""
         kwargs: dict[str, Any] = {
