@@ -84,7 +84,11 @@ def storm_bodies(
                     "id": f"storm-{run}-{n}",
                     "source": "storm",
                     "text": rng.choice(COMPLAINTS).format(brand=brand),
-                    "author": {"handle": f"user{run}{n}", "name": f"User {n}", "followers": followers},
+                    "author": {
+                        "handle": f"user{run}{n}",
+                        "name": f"User {n}",
+                        "followers": followers,
+                    },
                     "url": None,
                     "created_at": (at + timedelta(seconds=offset)).isoformat(),
                 }
@@ -121,7 +125,7 @@ def main(args: Any) -> int:
     now = datetime.now(UTC)
     if not args.no_seed:
         seeded = history(now, days=args.seed_days, volume=args.seed_volume)
-        written = sum(signals.seed(args.brand, b, c) for b, c in seeded.items())
+        written = signals.seed_many(args.brand, seeded)
         first, last = min(seeded), max(seeded)
         print(
             f"  storm  SEEDED {written} bucket(s) of baseline counts for {args.brand} "
@@ -146,7 +150,9 @@ def main(args: Any) -> int:
                 time.sleep(wait)
             body = json.dumps(items).encode()
             path = "/webhooks/generic"
-            response = client.post(path, content=body, headers=sign_for(path, body, info["secrets_env"]))
+            response = client.post(
+                path, content=body, headers=sign_for(path, body, info["secrets_env"])
+            )
             if response.status_code >= 300:
                 print(f"  storm  {path}: {response.status_code} {response.text}", file=sys.stderr)
                 return 1

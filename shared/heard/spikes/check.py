@@ -111,12 +111,17 @@ class BrandRun:
 
 
 def fold_bucket(
-    volume: VolumeState, negative: NegativeShareState | None, start: datetime, counts: Counts
+    volume: VolumeState,
+    negative_state: NegativeShareState | None,
+    start: datetime,
+    total: float,
+    negative: float = 0.0,
 ) -> list[Alert]:
-    """One bucket through the detectors (``negative`` None: volume only); the alerts raised."""
-    alerts = [step(volume, start, counts.all)]
-    if negative is not None:
-        alerts.append(step_negative_share(negative, start, counts.negative, counts.all))
+    """One bucket's counts through the detectors (the negative share's only with a state);
+    the alerts it raises. The schedule and ``heard spikes scan`` both fold through here."""
+    alerts = [step(volume, start, total)]
+    if negative_state is not None:
+        alerts.append(step_negative_share(negative_state, start, negative, total))
     return [a for a in alerts if a is not None]
 
 
@@ -186,7 +191,8 @@ def check_brand(
     steps = []
     for start in buckets(first, last):
         bucket = counts.get(start, Counts())
-        steps.append((start, bucket, fold_bucket(volume, negative, start, bucket)))
+        alerts = fold_bucket(volume, negative, start, bucket.all, bucket.negative)
+        steps.append((start, bucket, alerts))
     run.folded = len(steps)
     run.alerts = [a for _, _, alerts in steps for a in alerts]
 

@@ -232,8 +232,8 @@ class CrisisReport:
             lines.append(f"(terms and samples from {self.sampled} mentions of the window)")
         lines += [
             "",
-            "Individual alerts about it go to this crisis until it ends; critical ones still "
-            f"go out. Crisis {self.crisis_id}.",
+            f"Crisis {self.crisis_id}: its end is announced once mentions have been back near "
+            "their usual level for an hour.",
         ]
         return "\n".join(lines)
 

@@ -53,7 +53,7 @@ from heard.store.cursors import (
     decode_cursor,
     encode_cursor,
 )
-from heard.store.table import FEED, SLA_SHARD, MentionTable, author_key, brand_key, iso, typed
+from heard.store.table import FEED, SLA_SHARD, MentionTable, author_key, brand_key, iso
 
 # Every update expression here sets this (with ``":one": 1``): the version counts the changes.
 # ``if_not_exists`` counts items stored before records had a version as version 1.
@@ -246,11 +246,11 @@ class MentionStore:
             return True
         put = {
             "TableName": self._table.name,
-            "Item": typed(self._t.item_for(record)),
+            "Item": self._t.item_for(record),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
         items = [{"Put": put}, {"Update": self._counts.count_update(record)}]
-        client = self._table.meta.client
+        client = self._table.meta.client  # a resource's client: plain values, as for the table
         for attempt in range(TRANSACT_ATTEMPTS):
             try:
                 client.transact_write_items(TransactItems=items)

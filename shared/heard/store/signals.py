@@ -41,7 +41,7 @@ from heard.spikes.counts import (
     parse_bucket_key,
 )
 from heard.spikes.crisis import Crisis
-from heard.store.table import BATCH_GET_LIMIT, from_dynamo, typed
+from heard.store.table import BATCH_GET_LIMIT, from_dynamo, to_dynamo
 from heard.store.table import brand_key as _folded
 
 STATE = "state"
@@ -100,15 +100,13 @@ class SignalsTable:
 
     def _add(self, brand: str, bucket: datetime, adds: dict[str, int]) -> dict[str, Any]:
         names = {f"#c{i}": name for i, name in enumerate(sorted(adds))}
-        values: dict[str, Any] = {
-            f":c{i}": {"N": str(adds[n])} for i, n in enumerate(names.values())
-        }
+        values: dict[str, Any] = {f":c{i}": adds[n] for i, n in enumerate(names.values())}
         names["#ttl"] = "expires_at"
-        values[":ttl"] = {"N": str(int((bucket + timedelta(days=COUNTS_TTL_DAYS)).timestamp()))}
+        values[":ttl"] = int((bucket + timedelta(days=COUNTS_TTL_DAYS)).timestamp())
         adds_text = ", ".join(f"#c{i} :c{i}" for i in range(len(adds)))
         return {
             "TableName": self.name,
-            "Key": {"pk": {"S": counts_pk(brand)}, "sk": {"S": bucket_key(bucket)}},
+            "Key": {"pk": counts_pk(brand), "sk": bucket_key(bucket)},
             "UpdateExpression": f"ADD {adds_text} SET #ttl = if_not_exists(#ttl, :ttl)",
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
@@ -122,20 +120,27 @@ class SignalsTable:
         update = self._add(brand, bucket, adds)
         self.client.update_item(**update)
 
-    def seed(self, brand: str, bucket: datetime, counts: Counts) -> bool:
-        """Write a bucket's counts unless it has some (seeding a local history). True if
-        written."""
-        item = {
-            "pk": counts_pk(brand),
-            "sk": bucket_key(bucket),
-            **{k: v for k, v in counts.attributes().items() if v},
-            "expires_at": int((bucket + timedelta(days=COUNTS_TTL_DAYS)).timestamp()),
-        }
-        try:
-            self.table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
-        except self.client.exceptions.ConditionalCheckFailedException:
-            return False
-        return True
+    def seed_many(self, brand: str, history: dict[datetime, Counts]) -> int:
+        """Write the buckets of ``history`` that hold no counts yet (a batch write; seeding a
+        local history and tests). Returns how many were written."""
+        if not history:
+            return 0
+        have = self.counts(brand, min(history), max(history))
+        written = 0
+        with self.table.batch_writer() as batch:
+            for bucket, counts in history.items():
+                if bucket in have:
+                    continue
+                batch.put_item(
+                    Item={
+                        "pk": counts_pk(brand),
+                        "sk": bucket_key(bucket),
+                        **{k: v for k, v in counts.attributes().items() if v},
+                        "expires_at": int((bucket + timedelta(days=COUNTS_TTL_DAYS)).timestamp()),
+                    }
+                )
+                written += 1
+        return written
 
     def counts(self, brand: str, first: datetime, last: datetime) -> dict[datetime, Counts]:
         """The buckets with counts from ``first`` to ``last`` (both included), by start."""
@@ -169,9 +174,7 @@ class SignalsTable:
             for attempt in range(10):
                 response = self.table.meta.client.batch_get_item(RequestItems=request)
                 for item in response.get("Responses", {}).get(self.name, []):
-                    found[parse_bucket_key(item["sk"]["S"])] = Counts.from_attributes(
-                        {k: float(v["N"]) for k, v in item.items() if "N" in v}
-                    )
+                    found[parse_bucket_key(item["sk"])] = Counts.from_attributes(from_dynamo(item))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -260,12 +263,12 @@ class SignalsTable:
             "last_bucket": bucket_key(state.last_bucket),
             "version": (read.version if read else 0) + 1,
         }
-        put: dict[str, Any] = {"TableName": self.name, "Item": typed(state_item)}
+        put: dict[str, Any] = {"TableName": self.name, "Item": state_item}
         if read is None:
             put["ConditionExpression"] = "attribute_not_exists(pk)"
         else:
             put["ConditionExpression"] = "version = :v"
-            put["ExpressionAttributeValues"] = {":v": {"N": str(read.version)}}
+            put["ExpressionAttributeValues"] = {":v": read.version}
         items: list[dict[str, Any]] = [{"Put": put}]
         if change is not None:
             items += self._crisis_writes(brand, change)
@@ -283,14 +286,14 @@ class SignalsTable:
         data = crisis.to_dict()
         data.pop("collapsed")  # the alert path's
         data["version"] = change.read_version + 1
-        key = {"pk": {"S": crisis_pk(brand)}, "sk": {"S": CURRENT}}
+        key = {"pk": crisis_pk(brand), "sk": CURRENT}
         if change.action == "open":
             item = {"pk": crisis_pk(brand), "sk": CURRENT, **data, "collapsed": 0}
             return [
                 {
                     "Put": {
                         "TableName": self.name,
-                        "Item": typed(item),
+                        "Item": to_dynamo(item),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 }
@@ -303,9 +306,9 @@ class SignalsTable:
         sets = [f"#a{i} = :a{i}" for i in range(len(values)) if attrs[f":a{i}"] is not None]
         removes = [f"#a{i}" for i in range(len(values)) if attrs[f":a{i}"] is None]
         expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        typed_values = typed({k: v for k, v in attrs.items() if v is not None})
-        typed_values[":rv"] = {"N": str(change.read_version)}
-        typed_values[":id"] = {"S": crisis.id}
+        values_ = to_dynamo({k: v for k, v in attrs.items() if v is not None})
+        values_[":rv"] = change.read_version
+        values_[":id"] = crisis.id
         writes: list[dict[str, Any]] = [
             {
                 "Update": {
@@ -314,7 +317,7 @@ class SignalsTable:
                     "UpdateExpression": expression,
                     "ConditionExpression": "id = :id AND version = :rv",
                     "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": typed_values,
+                    "ExpressionAttributeValues": values_,
                 }
             }
         ]
@@ -325,7 +328,7 @@ class SignalsTable:
                 **data,
                 "expires_at": int(time.time()) + HISTORY_TTL_DAYS * 86400,
             }
-            writes.append({"Put": {"TableName": self.name, "Item": typed(history)}})
+            writes.append({"Put": {"TableName": self.name, "Item": to_dynamo(history)}})
         return writes
 
     def claim_notice(self, crisis: Crisis, now: datetime) -> bool:

@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
-
 from heard.models import CaseSummary, MentionRecord
 
 FEED = "mention"
@@ -33,14 +31,6 @@ def to_dynamo(value: Any) -> Any:
     if isinstance(value, list):
         return [to_dynamo(v) for v in value]
     return value
-
-
-_serializer = TypeSerializer()
-
-
-def typed(item: dict[str, Any]) -> dict[str, Any]:
-    """An item as the low-level client's attribute values (TransactWriteItems takes these)."""
-    return {k: _serializer.serialize(v) for k, v in to_dynamo(item).items()}
 
 
 def from_dynamo(value: Any) -> Any:

@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fakes import FakeSampler, FakeSignals, RecordingNotifier
+from heard_local.storm import baseline, history
+
 from heard.config import HeardConfig
 from heard.models import Author, Mention, MentionRecord, Platform, Sentiment, Triage
 from heard.spikes import NegativeShareState, VolumeState
 from heard.spikes.check import run_spikes
 from heard.spikes.counts import BUCKET, Counts, bucket_start, last_settled
 from heard.spikes.crisis import open_crisis
-from heard_local.storm import baseline, history
 
 CONFIG = HeardConfig.model_validate(
     {"brands": [{"name": "Acme", "keywords": ["acme"], "handles": {"x": ["@acme"]}}]}
