@@ -5,10 +5,10 @@ oldest first; timestamps such as ``2015-02-26 21:42:53``, taken as UTC). Each bu
 through ``heard.spikes.check.fold_bucket`` (the volume detector) in order, exactly as the
 scheduled check feeds it; a gap in the timestamps leaves the buckets between absent, not zero
 (the check, which reads stored counts, takes a bucket without counts as zero). Each alert is
-printed as one JSON object per line: ``timestamp`` (as written in the file), ``score``, ``value``, ``expected`` and
-``window_minutes``. A file that cannot be read (missing column, unparsable timestamp or value,
-timestamps not increasing) exits with status 2 and a message naming the line, before any
-alert is printed.
+printed as one JSON object per line: ``timestamp`` (as written in the file), ``score``,
+``value``, ``expected`` and ``window_minutes``. A file that cannot be read (missing column,
+unparsable timestamp or value, timestamps not increasing) exits with status 2 and a message
+naming the line, before any alert is printed.
 """
 
 from __future__ import annotations

@@ -87,7 +87,7 @@ def cheap_transactions() -> None:
             return value  # the items are backed up one by one below
         return _copy.deepcopy(value, memo)
 
-    models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[attr-defined]
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
     original = backend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:

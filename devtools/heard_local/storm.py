@@ -33,11 +33,12 @@ SEED_VOLUME = 8.0  # mentions a bucket at the daily mean
 SEED_NEGATIVE = 0.1
 BATCH = 100
 
+# Angry but normal priority with the demo brand's rules (no churn, legal or safety threat).
 COMPLAINTS = (
     "{brand} app down again, can't log in and support won't answer",
     "been charged twice by {brand} this morning, where is my refund",
     "{brand} outage for hours now, nothing works, this is a joke",
-    "cancelling my {brand} subscription after this outage, done with you",
+    "{brand} app is so slow today, really annoying",
     "{brand} your app keeps crashing at checkout, lost my order twice",
     "is {brand} down for everyone? app down, site down, no answer",
 )
@@ -78,7 +79,10 @@ def storm_bodies(
         offset = spread * i / batches
         items = []
         for n in range(i * batch, min(count, (i + 1) * batch)):
-            followers = int(rng.paretovariate(1.2) * 50)
+            # Under the demo brand's high-reach threshold: each stays normal priority and is
+            # stored without an alert of its own (collapsing those into the crisis is not
+            # wired yet), so the crisis alert is what the storm shows.
+            followers = min(int(rng.paretovariate(1.2) * 50), 9000)
             items.append(
                 {
                     "id": f"storm-{run}-{n}",

@@ -255,13 +255,14 @@ class SignalsTable:
     ) -> bool:
         """Write the new state (and the crisis change) if nobody wrote since ``read``: one
         transaction. False when another run got there first: this run did nothing."""
+        version = (read.version if read else 0) + 1
         state_item = {
             "pk": spikes_pk(brand),
             "sk": STATE,
             "volume": json.dumps(state.volume, separators=(",", ":")),
             "negative": json.dumps(state.negative, separators=(",", ":")),
             "last_bucket": bucket_key(state.last_bucket),
-            "version": (read.version if read else 0) + 1,
+            "version": version,
         }
         put: dict[str, Any] = {"TableName": self.name, "Item": state_item}
         if read is None:
@@ -278,7 +279,7 @@ class SignalsTable:
             return False
         if change is not None:
             change.crisis.version = change.read_version + 1
-        state.version = int(state_item["version"])
+        state.version = version
         return True
 
     def _crisis_writes(self, brand: str, change: CrisisChange) -> list[dict[str, Any]]:
