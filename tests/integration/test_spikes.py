@@ -68,6 +68,32 @@ def test_a_mention_and_its_count_are_stored_together_once(stack) -> None:
     assert store.get("x:5").id == "x:5"
 
 
+def test_the_triage_function_counts_a_mention_delivered_three_times_once(stack, run_triage) -> None:
+    signals, _ = _tables(stack)
+    created = datetime.now(UTC)
+    message = MentionMessage(
+        mention=Mention(
+            platform=Platform.X,
+            native_id="77",
+            text="@acme the app is down again and I cannot log in",
+            author=Author(id="9", handle="jo"),
+            created_at=created,
+        )
+    )
+    sqs = stack.client("sqs")
+    for _ in range(2):
+        sqs.send_message(
+            QueueUrl=stack.queue_url("IngestQueue"), MessageBody=message.model_dump_json()
+        )
+    assert run_triage() == {"batchItemFailures": []}
+    sqs.send_message(QueueUrl=stack.queue_url("IngestQueue"), MessageBody=message.model_dump_json())
+    assert run_triage() == {"batchItemFailures": []}
+    bucket = bucket_start(created)
+    got = signals.counts("Acme", bucket - BUCKET, bucket + BUCKET)
+    assert sum(c.all for c in got.values()) == 1
+    assert sum(c.platforms.get("x", 0) for c in got.values()) == 1
+
+
 def test_the_state_and_a_crisis_round_trip_through_the_table(stack) -> None:
     signals, _ = _tables(stack)
     now = datetime.now(UTC)
