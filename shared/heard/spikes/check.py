@@ -69,6 +69,8 @@ USUAL_DAYS = 7
 BOOTSTRAP_DAYS = 14
 # An alert on a bucket that ended longer ago than this (a run catching up) opens no crisis.
 STALE_AFTER = timedelta(hours=2)
+# Folded buckets whose usual counts one read fetches (7 days x 6 buckets each).
+USUAL_READ_AHEAD = 12
 # Intents a crisis alert names.
 TOP_INTENTS = 3
 
@@ -326,10 +328,12 @@ def _open(
 def _usual_lookup(
     signals: SignalStore, brand: str, starts: list[datetime]
 ) -> Callable[[datetime], Usual]:
-    """``usual(start)``: the usual 30 minutes ending with bucket ``start``; the counts it needs
-    (every folded bucket's) are read once, on first use."""
+    """``usual(start)``: the usual 30 minutes ending with bucket ``start``. The counts it needs
+    are read on first use, for that bucket and the next ``USUAL_READ_AHEAD`` folded ones (a run
+    folds one or two buckets; a catch-up that needs them for many reads them in slices)."""
     cache: dict[datetime, Counts] = {}
-    loaded = False
+    loaded: set[datetime] = set()
+    ordered = sorted(starts)
 
     def keys(start: datetime) -> list[list[datetime]]:
         return [
@@ -338,11 +342,11 @@ def _usual_lookup(
         ]
 
     def usual(start: datetime) -> Usual:
-        nonlocal loaded
-        if not loaded:
-            wanted = [b for s in starts for day in keys(s) for b in day]
+        if start not in loaded:
+            ahead = [s for s in ordered if s >= start][:USUAL_READ_AHEAD] or [start]
+            wanted = [b for s in ahead for day in keys(s) for b in day]
             cache.update(signals.counts_at(brand, wanted))
-            loaded = True
+            loaded.update(ahead)
         days = [[cache[b] for b in day if b in cache] for day in keys(start)]
         seen = [Counts.total(day) for day in days if day]
         if not seen:

@@ -216,3 +216,16 @@ def test_the_state_round_trips_through_json(world: World) -> None:
     assert VolumeState.from_dict(volume).to_dict() == saved.volume
     assert NegativeShareState.from_dict(negative).to_dict() == saved.negative
     assert len(json.dumps(saved.volume)) < 100_000  # well within an item's 400 KB
+
+
+def test_a_spike_in_the_history_a_first_run_reads_is_not_announced() -> None:
+    signals = FakeSignals()
+    for bucket, counts in history(START, days=5, volume=VOLUME).items():
+        signals.add("Acme", bucket, counts)
+    old = bucket_start(START - timedelta(days=1))
+    for i in range(3):
+        signals.add("Acme", old + i * BUCKET, Counts(all=3000, negative=3000))
+    notifier = RecordingNotifier()
+    runs = run_spikes(CONFIG, signals, FakeSampler(), notifier, now=START)
+    assert runs[0].alerts  # the detectors saw it ...
+    assert runs[0].outcome == "folded" and notifier.opened_reports == []  # ... nobody is paged
