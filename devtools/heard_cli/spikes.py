@@ -2,12 +2,13 @@
 
 The file has the columns ``timestamp,value`` (a header line, then one 5-minute bucket per line,
 oldest first; timestamps such as ``2015-02-26 21:42:53``, taken as UTC). Each bucket goes
-through ``heard.spikes.step`` in order, exactly as the scheduled run would feed it; a gap in
-the timestamps leaves the buckets between absent, not zero. Each alert is printed as one JSON
-object per line: ``timestamp`` (as written in the file), ``score``, ``value``, ``expected`` and
-``window_minutes``. A file that cannot be read (missing column, unparsable timestamp or value,
-timestamps not increasing) exits with status 2 and a message naming the line, before any
-alert is printed.
+through ``heard.spikes.check.fold_bucket`` (the volume detector) in order, exactly as the
+scheduled check feeds it; a gap in the timestamps leaves the buckets between absent, not zero
+(the check, which reads stored counts, takes a bucket without counts as zero). Each alert is
+printed as one JSON object per line: ``timestamp`` (as written in the file), ``score``,
+``value``, ``expected`` and ``window_minutes``. A file that cannot be read (missing column,
+unparsable timestamp or value, timestamps not increasing) exits with status 2 and a message
+naming the line, before any alert is printed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from heard.spikes import VolumeState, step
+from heard.spikes import VolumeState
+from heard.spikes.check import fold_bucket
 
 COLUMNS = ("timestamp", "value")
 
@@ -123,8 +125,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _scan(state: VolumeState, buckets: list[Bucket]) -> None:
     for bucket in buckets:
-        alert = step(state, bucket.start, bucket.value)
-        if alert is not None:
+        for alert in fold_bucket(state, None, bucket.start, bucket.value):
             print(
                 json.dumps(
                     {

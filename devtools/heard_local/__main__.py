@@ -5,6 +5,7 @@ python -m heard_local --no-demo    start and wait for your own requests
 python -m heard_local --once       start, replay the demo, drain, print a summary, exit
 python -m heard_local send FILE    sign FILE and POST it to the running stack's webhook
 python -m heard_local token USER   sign in as a demo user; print their ID token
+python -m heard_local storm        seed a brand's counts, then post a storm of angry mentions
 """
 
 from __future__ import annotations
@@ -383,6 +384,32 @@ def main(argv: list[str] | None = None) -> int:
             "--access", action="store_true", help="print the access token, not the ID token"
         )
         return token(parser.parse_args(argv[1:]))
+    if argv[:1] == ["storm"]:
+        from heard_local import storm
+
+        parser = argparse.ArgumentParser(
+            prog="python -m heard_local storm",
+            description=storm.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        parser.add_argument("--brand", default="Acme", help="the brand (default: Acme)")
+        parser.add_argument("--count", type=int, default=5000, help="mentions (default 5000)")
+        parser.add_argument(
+            "--minutes", type=float, default=10.0, help="spread over (default 10; 0: at once)"
+        )
+        parser.add_argument(
+            "--seed-days", type=int, default=storm.SEED_DAYS, help="days of seeded history"
+        )
+        parser.add_argument(
+            "--seed-volume",
+            type=float,
+            default=storm.SEED_VOLUME,
+            help="seeded mentions a bucket at the daily mean",
+        )
+        parser.add_argument(
+            "--no-seed", action="store_true", help="post the storm only (no seeding, no reset)"
+        )
+        return storm.main(parser.parse_args(argv[1:]))
     if argv[:1] == ["send"]:
         parser = argparse.ArgumentParser(prog="python -m heard_local send")
         parser.add_argument("files", nargs="+", help="JSON bodies to sign and POST")

@@ -55,12 +55,70 @@ def start_moto(port: int = 0, *, in_process: bool = True) -> MotoServer:
         return _start_process(port or _free_port())
     from moto.server import ThreadedMotoServer
 
+    cheap_transactions()
     # Werkzeug logs every request at INFO; the local stack prints what matters itself.
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
     server.start()
     host, bound = server.get_host_and_port()
     return MotoServer(f"http://{host}:{bound}", server=server)
+
+
+def cheap_transactions() -> None:
+    """Make moto's TransactWriteItems cost what it touches, not the tables it touches.
+
+    moto backs up every table a transaction names (a deep copy of all its items) to roll back
+    a cancelled one, so each counted mention (the put and its counter, one transaction) costs a
+    copy of the whole mentions table: a storm of thousands of mentions slows to a crawl. This
+    backs up the items the transaction names instead, and puts them back when it is cancelled,
+    which is all a rollback needs. In-process moto only (this process's moto).
+    """
+    import copy as _copy
+    import types
+
+    from moto.dynamodb import models
+
+    backend = models.DynamoDBBackend
+    if getattr(backend.transact_write_items, "heard_cheap", False):
+        return
+
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if isinstance(value, models.Table):
+            return value  # the items are backed up one by one below
+        return _copy.deepcopy(value, memo)
+
+    models.copy = types.SimpleNamespace(deepcopy=deepcopy)  # type: ignore[assignment]
+    original = backend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = []
+        for entry in transact_items:
+            op = next(iter(entry.values()))
+            name = op.get("TableName")
+            if name not in self.tables:
+                continue
+            table = self.tables[name]
+            key = op.get("Key")
+            if key is None:
+                item = op.get("Item") or {}
+                key = {a: item[a] for a in (table.hash_key_attr, table.range_key_attr) if a}
+            try:
+                current = self.get_item(name, key)
+            except Exception:
+                continue  # a malformed key: the transaction itself reports it
+            saved.append((name, key, current.to_json()["Attributes"] if current else None))
+        try:
+            original(self, transact_items)
+        except Exception:
+            for name, key, attributes in reversed(saved):
+                if attributes is None:
+                    self.delete_item(name, key)
+                else:
+                    self.put_item(name, _copy.deepcopy(attributes))
+            raise
+
+    transact_write_items.heard_cheap = True  # type: ignore[attr-defined]
+    backend.transact_write_items = transact_write_items  # type: ignore[method-assign]
 
 
 def _start_process(port: int, timeout_s: float = 30.0) -> MotoServer:

@@ -23,7 +23,7 @@ from heard.ingest import message_key, message_platform, parse_message
 from heard.observability import PlatformMetrics, make_tracer
 from heard.pipeline import Outcome, Pipeline
 from heard.settings import TriageSettings
-from heard.store import AlertClaims, MentionStore, MentionTable
+from heard.store import AlertClaims, MentionStore, MentionTable, SignalsTable
 from heard.triage import get_triager
 
 logger = Logger()
@@ -56,8 +56,12 @@ def _pipeline() -> Pipeline:
         if settings.notify_queue_url
         else None
     )
+    dynamodb = boto3.resource("dynamodb")
+    counts = (
+        SignalsTable(dynamodb.Table(settings.signals_table)) if settings.signals_table else None
+    )
     return Pipeline(
-        store=MentionStore(table),
+        store=MentionStore(table, counts),
         alerts=AlertDispatcher(AlertClaims(table), RoutedChannel(sns, queue)),
         triager=get_triager(settings=settings),
         config=_config_source().get(),

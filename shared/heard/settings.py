@@ -104,6 +104,8 @@ class TriageSettings(ConfigSettings, TriageBackendSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, alias="RETENTION_DAYS")
+    # Where each stored mention is counted for the spike check (unset: not counted).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
 
 
 class EscalateSettings(ConfigSettings, AlertSettings):
@@ -131,6 +133,12 @@ class NotifySettings(ConfigSettings):
     )
     # Slack's Web API (chat.postMessage); the local stack points it at the fake.
     slack_api_url: _Name = Field("https://slack.com/api", alias="HEARD_SLACK_API_URL")
+
+
+class SpikesSettings(ConfigSettings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    signals_table: _Name = Field(alias="SIGNALS_TABLE")
+    alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
 class SwaggerSettings(Settings):

@@ -2,6 +2,7 @@
 
 from fakes.channels import RecordingChannel
 from fakes.claims import InMemoryClaims
+from fakes.signals import FakeSampler, FakeSignals, RecordingNotifier
 from fakes.store import FakeMentionStore
 
 
@@ -12,4 +13,12 @@ def fake_table() -> tuple[FakeMentionStore, InMemoryClaims]:
     return store, claims
 
 
-__all__ = ["FakeMentionStore", "InMemoryClaims", "RecordingChannel", "fake_table"]
+__all__ = [
+    "FakeMentionStore",
+    "FakeSampler",
+    "FakeSignals",
+    "InMemoryClaims",
+    "RecordingChannel",
+    "RecordingNotifier",
+    "fake_table",
+]

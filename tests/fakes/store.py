@@ -42,9 +42,12 @@ from heard.store.table import author_key, brand_key, iso
 class FakeMentionStore:
     """Mentions in a dict, keyed by ``Mention.key``."""
 
-    def __init__(self, records: list[MentionRecord] = ()):
+    def __init__(self, records: list[MentionRecord] = (), counts: Any = None):
         self.records: dict[str, MentionRecord] = {}
         self.tombstones: dict[str, datetime] = {}
+        # A FakeSignals: a mention stored is counted in the same step, as the real store's
+        # transaction does.
+        self.counts = counts
         for record in records:
             self.put_new(record)
 
@@ -54,6 +57,8 @@ class FakeMentionStore:
         if record.id in self.records or record.id in self.tombstones:
             return False
         self.records[record.id] = record.model_copy(deep=True)
+        if self.counts is not None:
+            self.counts.count(record)
         return True
 
     def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool:

@@ -6,12 +6,15 @@
   concurrency, the inbox listings, /stats windows, the cases whose SLA is due; its docstring
   has the table's access patterns and indexes;
 - ``claims``: the alert claim protocol (claim, take over, release, mark sent or failed);
-- ``cursors``: opaque pagination cursors bound to the listing that issued them.
+- ``cursors``: opaque pagination cursors bound to the listing that issued them;
+- ``signals``: the signals table (per-brand counts in 5-minute buckets, the spike detectors'
+  state, the brand's crisis).
 """
 
 from heard.store.claims import CLAIM_TIMEOUT, AlertClaims
 from heard.store.cursors import CursorError, Filters, Listing, Sort
 from heard.store.mentions import MentionStore, NotFound, Page, SlaOrder
+from heard.store.signals import SignalsTable
 from heard.store.table import MentionTable, brand_key
 
 __all__ = [
@@ -24,6 +27,7 @@ __all__ = [
     "MentionTable",
     "NotFound",
     "Page",
+    "SignalsTable",
     "SlaOrder",
     "Sort",
     "brand_key",

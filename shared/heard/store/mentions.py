@@ -28,10 +28,12 @@ second); shard its key by day if that ever changes.
 from __future__ import annotations
 
 import contextlib
+import random
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from heard.models import (
     AlertState,
@@ -56,6 +58,20 @@ from heard.store.table import FEED, SLA_SHARD, MentionTable, author_key, brand_k
 # Every update expression here sets this (with ``":one": 1``): the version counts the changes.
 # ``if_not_exists`` counts items stored before records had a version as version 1.
 BUMP_VERSION = "version = if_not_exists(version, :one) + :one"
+
+
+# A crisis report's sample: Feed entries evaluated at most, and full items read.
+SAMPLE_SCAN = 1000
+SAMPLE_FETCH = 100
+# Tries of a counted put that meets concurrent transactions on its bucket's counter.
+TRANSACT_ATTEMPTS = 6
+
+
+class CountWriter(Protocol):
+    """What counts a stored mention (``heard.store.signals.SignalsTable``): the ``Update`` of
+    a TransactWriteItems that adds the mention to its bucket."""
+
+    def count_update(self, record: MentionRecord) -> dict[str, Any]: ...
 
 
 # What save_case never rewrites: the key, and what only the put and the alert claims write.
@@ -205,21 +221,48 @@ def sla_page(
 class MentionStore:
     """Mentions stored once, read back, removed, edited and listed for the inbox."""
 
-    def __init__(self, table: MentionTable):
+    def __init__(self, table: MentionTable, counts: CountWriter | None = None):
         self._t = table
         self._table = table.table
+        self._counts = counts
 
     # --- writes ---------------------------------------------------------------------------
 
     def put_new(self, record: MentionRecord) -> bool:
-        """Store the record unless one with its key exists. True when this call stored it."""
-        try:
-            self._table.put_item(
-                Item=self._t.item_for(record), ConditionExpression="attribute_not_exists(pk)"
-            )
-        except self._t.conflict:
-            return False
-        return True
+        """Store the record unless one with its key exists. True when this call stored it.
+
+        With ``counts`` (the signals table), the same write counts the mention in its brand's
+        5-minute bucket: one transaction of the conditional put and the counter's ADD, so a
+        mention is counted exactly when it is stored, once, whatever the redeliveries and
+        crashes. A transaction that meets a concurrent one on the counter is tried again.
+        """
+        if self._counts is None:
+            try:
+                self._table.put_item(
+                    Item=self._t.item_for(record), ConditionExpression="attribute_not_exists(pk)"
+                )
+            except self._t.conflict:
+                return False
+            return True
+        put = {
+            "TableName": self._table.name,
+            "Item": self._t.item_for(record),
+            "ConditionExpression": "attribute_not_exists(pk)",
+        }
+        items = [{"Put": put}, {"Update": self._counts.count_update(record)}]
+        client = self._table.meta.client  # a resource's client: plain values, as for the table
+        for attempt in range(TRANSACT_ATTEMPTS):
+            try:
+                client.transact_write_items(TransactItems=items)
+                return True
+            except client.exceptions.TransactionCanceledException as e:
+                reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+                if reasons[:1] == ["ConditionalCheckFailed"]:
+                    return False
+                if "TransactionConflict" not in reasons or attempt == TRANSACT_ATTEMPTS - 1:
+                    raise
+            time.sleep(random.uniform(0, 0.025 * 2**attempt))
+        raise AssertionError("unreachable")
 
     def mark_deleted(self, platform: str, native_id: str, when: datetime) -> bool:
         """Mark a mention removed on its platform. True if a stored mention was marked.
@@ -423,6 +466,46 @@ class MentionStore:
             if not last:
                 return
             kwargs["ExclusiveStartKey"] = last
+
+    def sample(
+        self,
+        brand: str,
+        start: datetime,
+        end: datetime,
+        *,
+        scan: int = SAMPLE_SCAN,
+        fetch: int = SAMPLE_FETCH,
+    ) -> list[MentionRecord]:
+        """A bounded sample of a brand's cases created in ``[start, end)``, for a crisis
+        report: the newest ``scan`` entries of ``Feed`` in the window at most (its summary
+        only), of which the ``fetch`` gravest (by priority, then newest) are read whole."""
+        kwargs: dict[str, Any] = {
+            "IndexName": "Feed",
+            "KeyConditionExpression": "#k = :v AND sort_key BETWEEN :start AND :end",
+            "FilterExpression": "#br = :br",
+            "ExpressionAttributeNames": {"#k": "feed", "#br": "brand"},
+            "ExpressionAttributeValues": {
+                ":v": FEED,
+                ":start": iso(start),
+                ":end": iso(end),
+                ":br": brand_key(brand),
+            },
+            "ScanIndexForward": False,
+        }
+        entries: list[dict[str, Any]] = []
+        evaluated = 0
+        while evaluated < scan:
+            kwargs["Limit"] = scan - evaluated
+            response = self._table.query(**kwargs)
+            evaluated += int(response.get("ScannedCount", len(response.get("Items", []))))
+            entries += response.get("Items", [])
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                break
+            kwargs["ExclusiveStartKey"] = last
+        rank = {p.value: i for i, p in enumerate(reversed(list(Priority)))}
+        entries.sort(key=lambda e: rank.get(str(e.get("priority")), len(rank)))  # stable
+        return self._t.records(entries[:fetch])
 
     def list(
         self,

@@ -257,3 +257,25 @@ def test_other_authors_and_other_brands_open_their_own_cases(world) -> None:
     pipeline.handle(from_author("30", "acme broken", author="2"))
     pipeline.handle(from_author("31", "globex broken", author="1"))
     assert all(store.get(k).is_case for k in ("x:29", "x:30", "x:31"))
+
+
+def test_only_a_newly_stored_mention_is_counted_for_the_spike_check(world) -> None:
+    from fakes import FakeSignals
+
+    from heard.spikes.counts import bucket_start
+
+    pipeline, store, *_ = world
+    store.counts = FakeSignals()
+    assert pipeline.handle(said("c1", "acme is broken")).outcome is Outcome.STORED
+    assert pipeline.handle(said("c1", "acme is broken")).outcome is Outcome.DUPLICATE
+    edited = said("c1", "acme is broken, my lawyer").model_copy(update={"edited": True})
+    assert pipeline.handle(edited).outcome is Outcome.EDITED
+    assert pipeline.handle(said("c2", "nothing to do with us")).outcome is Outcome.UNMATCHED
+    assert pipeline.handle(said("c3", "globex is fine")).outcome is Outcome.STORED
+    now = bucket_start(utcnow())
+    acme = store.counts.counts("Acme", now - timedelta(hours=1), now)
+    assert [(c.all, c.negative, c.complaint) for c in acme.values()] == [(1, 1, 1)]
+    assert (
+        sum(c.all for c in store.counts.counts("Globex", now - timedelta(hours=1), now).values())
+        == 1
+    )
