@@ -552,7 +552,7 @@ def _clock_time(value: Any) -> time:
     raise ValueError(f'{value!r} is not a time of day: write it as HH:MM, e.g. "08:00"')
 
 
-class DigestSettings(Strict):
+class DigestConfig(Strict):
     """When a brand's digest goes out and where. ``daily_at`` is a local time in ``timezone``
     (IANA); the daily digest covers the day up to it, the hourly one each local hour, the
     weekly one the week up to ``daily_at`` on ``weekly_on``. With ``email_from`` (an address
@@ -586,7 +586,7 @@ class DigestSettings(Strict):
         return ZoneInfo(self.timezone)
 
     @model_validator(mode="after")
-    def _consistent(self) -> DigestSettings:
+    def _consistent(self) -> DigestConfig:
         problems = _digest_problems(self.model_dump())
         if problems:
             raise _CrossFieldError(problems[0][1])  # parse_config reports every one
@@ -643,8 +643,8 @@ class Brand(Strict):
     replies: ReplyTemplates = Field(default_factory=ReplyTemplates)
     # What this brand asks of each scheduled source (see ``HeardConfig.sources``).
     listen: dict[Literal[SOURCE_NAMES], BrandListening] = Field(default_factory=dict)  # type: ignore[valid-type]
-    # The digest: when, how often and where; see DigestSettings and heard.digest.
-    digest: DigestSettings = Field(default_factory=DigestSettings)
+    # The digest: when, how often and where; see DigestConfig and heard.digest.
+    digest: DigestConfig = Field(default_factory=DigestConfig)
 
     def listening(self, source: str) -> BrandListening:
         return self.listen.get(source) or BrandListening()

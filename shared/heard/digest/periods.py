@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from heard.config import DIGEST_WEEKDAYS, DigestSettings
+from heard.config import DIGEST_WEEKDAYS, DigestConfig
 
 
 class Cadence(StrEnum):
@@ -88,7 +88,7 @@ def at_local(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=zone).astimezone(UTC)
 
 
-def latest(settings: DigestSettings, cadence: Cadence, now: datetime) -> Period:
+def latest(settings: DigestConfig, cadence: Cadence, now: datetime) -> Period:
     """The most recent period of ``cadence`` that ended at or before ``now``."""
     zone = settings.zone
     local = now.astimezone(zone)
@@ -108,7 +108,7 @@ def latest(settings: DigestSettings, cadence: Cadence, now: datetime) -> Period:
     return Period(cadence, start, end, settings.timezone, clock)
 
 
-def cadences(settings: DigestSettings) -> list[Cadence]:
+def cadences(settings: DigestConfig) -> list[Cadence]:
     """The cadences a brand asked for (none when its digest is disabled)."""
     if not settings.enabled:
         return []
@@ -122,7 +122,7 @@ def cadences(settings: DigestSettings) -> list[Cadence]:
     return chosen
 
 
-def due(settings: DigestSettings, now: datetime) -> list[Period]:
+def due(settings: DigestConfig, now: datetime) -> list[Period]:
     """The periods whose digest is due at ``now``: each cadence's latest, while fresh."""
     found = []
     for cadence in cadences(settings):

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from heard.config import DigestSettings
+from heard.config import DigestConfig
 from heard.digest.periods import GRACE, Cadence, due, latest
 
 
@@ -14,7 +14,7 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-LONDON = DigestSettings(timezone="Europe/London", daily_at="08:00")
+LONDON = DigestConfig(timezone="Europe/London", daily_at="08:00")
 
 
 def test_daily_before_and_after_the_chosen_time():
@@ -44,14 +44,14 @@ def test_daily_across_the_autumn_change_is_25_hours():
 
 
 def test_a_time_the_clocks_skip_is_taken_an_hour_later():
-    skipped = DigestSettings(timezone="Europe/London", daily_at="01:30")
+    skipped = DigestConfig(timezone="Europe/London", daily_at="01:30")
     # 01:30 does not happen on 29 Mar 2026 in London; 02:30 BST (01:30 UTC) is when it would.
     assert latest(skipped, Cadence.DAILY, utc(2026, 3, 29, 1, 30)).end == utc(2026, 3, 29, 1, 30)
     assert latest(skipped, Cadence.DAILY, utc(2026, 3, 29, 1, 29)).end == utc(2026, 3, 28, 1, 30)
 
 
 def test_a_time_that_happens_twice_is_its_first_occurrence():
-    twice = DigestSettings(timezone="Europe/London", daily_at="01:30")
+    twice = DigestConfig(timezone="Europe/London", daily_at="01:30")
     # 01:30 happens at 00:30 UTC (BST) and 01:30 UTC (GMT) on 25 Oct 2026: the first counts.
     assert latest(twice, Cadence.DAILY, utc(2026, 10, 25, 0, 30)).end == utc(2026, 10, 25, 0, 30)
     assert latest(twice, Cadence.DAILY, utc(2026, 10, 25, 2, 0)).end == utc(2026, 10, 25, 0, 30)
@@ -61,7 +61,7 @@ def test_a_time_that_happens_twice_is_its_first_occurrence():
     ("zone", "minute"), [("Asia/Kolkata", 30), ("Asia/Kathmandu", 15), ("UTC", 0)]
 )
 def test_hourly_periods_end_at_the_local_top_of_the_hour(zone, minute):
-    settings = DigestSettings(timezone=zone, hourly=True)
+    settings = DigestConfig(timezone=zone, hourly=True)
     period = latest(settings, Cadence.HOURLY, utc(2026, 11, 23, 10, 50))
     assert period.end.minute == minute and period.end <= utc(2026, 11, 23, 10, 50)
     assert period.end - period.start == timedelta(hours=1)
@@ -70,13 +70,13 @@ def test_hourly_periods_end_at_the_local_top_of_the_hour(zone, minute):
 
 
 def test_hourly_through_the_repeated_hour_is_every_utc_hour():
-    settings = DigestSettings(timezone="Europe/London", hourly=True)
+    settings = DigestConfig(timezone="Europe/London", hourly=True)
     ends = [latest(settings, Cadence.HOURLY, utc(2026, 10, 25, h, 10)).end for h in range(0, 3)]
     assert ends == [utc(2026, 10, 25, 0), utc(2026, 10, 25, 1), utc(2026, 10, 25, 2)]
 
 
 def test_weekly_on_the_chosen_day_at_the_chosen_time():
-    weekly = DigestSettings(timezone="America/New_York", daily_at="09:00", weekly_on="monday")
+    weekly = DigestConfig(timezone="America/New_York", daily_at="09:00", weekly_on="monday")
     # Mon 23 Nov 2026 09:00 EST is 14:00 UTC.
     period = latest(weekly, Cadence.WEEKLY, utc(2026, 11, 25, 12))
     assert (period.start, period.end) == (utc(2026, 11, 16, 14), utc(2026, 11, 23, 14))
@@ -87,7 +87,7 @@ def test_weekly_on_the_chosen_day_at_the_chosen_time():
 
 
 def test_due_sends_the_latest_period_while_it_is_fresh():
-    every = DigestSettings(timezone="UTC", daily_at="08:00", hourly=True, weekly_on="monday")
+    every = DigestConfig(timezone="UTC", daily_at="08:00", hourly=True, weekly_on="monday")
     monday = utc(2026, 11, 23, 8, 10)
     assert [p.cadence for p in due(every, monday)] == [
         Cadence.HOURLY,
