@@ -7,7 +7,8 @@ sends it, and marks the claim sent. Two overlapping ticks, or a retried one, fin
 taken and send nothing. A send that fails releases its claim (the next tick tries again); a
 run that dies between claim and send leaves a claim that a tick may take over once it is
 ``CLAIM_TIMEOUT`` old (longer than the function's timeout), so a crash delays a digest and
-never loses it. Claims expire (TTL) ``CLAIM_TTL`` after their period ends.
+never loses it (a crash after the send and before the claim is marked sent is the one way a
+digest can arrive twice). Claims expire (TTL) ``CLAIM_TTL`` after their period ends.
 
 Where a digest goes: with the brand's ``digest.email_from``, HTML (and its plain text part) by
 SES to ``digest.email_to``; otherwise plain text on the alerts topic with the message attribute
@@ -219,8 +220,16 @@ def run_digests(
                 logger.exception(
                     "digest not sent", extra={"brand": brand.name, "period": period.key}
                 )
-                claims.release(key)
+                try:
+                    claims.release(key)
+                except Exception:  # the claim goes stale and a later tick takes it over
+                    logger.exception("digest claim not released", extra={"claim": key})
                 continue
-            claims.sent(key, how, message_id)
             sent.append(Sent(brand.name, period.key, how, message_id))
+            try:
+                claims.sent(key, how, message_id)
+            except Exception:
+                # Sent, but not recorded: a tick that takes the stale claim over would send it
+                # again, the one case where a digest may arrive twice.
+                logger.exception("digest sent but its claim not marked", extra={"claim": key})
     return sent

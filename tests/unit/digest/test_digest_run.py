@@ -94,3 +94,21 @@ def test_nothing_is_due_before_the_time_or_when_disabled():
     assert run_digests(config(), store, Claims(), Channels(), now=early) == []
     off = config("      enabled: false\n")
     assert run_digests(off, store, Claims(), Channels(), now=NOW) == []
+
+
+def test_a_claim_that_cannot_be_marked_does_not_stop_the_other_brands():
+    class Flaky(Claims):
+        def sent(self, key: str, how: str, message_id: str) -> None:
+            raise ConnectionError("DynamoDB unreachable")
+
+    two = config().model_copy(
+        update={
+            "brands": [
+                config().brands[0],
+                config().brands[0].model_copy(update={"name": "Globex"}),
+            ]
+        }
+    )
+    channels = Channels()
+    sent = run_digests(two, FakeMentionStore(records()), Flaky(), channels, now=NOW)
+    assert [s.brand for s in sent] == ["Acme", "Globex"] and len(channels.published) == 2
