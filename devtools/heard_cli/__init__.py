@@ -1,5 +1,5 @@
 """The ``heard`` command line: ``heard config validate FILE``, ``heard classify``,
-``heard x rules``, ``heard poll``, ``heard spikes scan`` and friends."""
+``heard x rules``, ``heard poll``, ``heard spikes scan``, ``heard digest`` and friends."""
 
 from __future__ import annotations
 
@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heard_cli import spikes
 
     spikes.add_parser(commands)
+
+    from heard_cli import digest
+
+    digest.add_parser(commands)
     return parser
 
 

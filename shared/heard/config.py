@@ -11,7 +11,7 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cached_property
 from pathlib import Path
 from string import Formatter
@@ -657,6 +657,99 @@ class AlertsConfig(Strict):
         return ZoneInfo(self.timezone)
 
 
+# ---------------------------------------------------------------------------------------------
+# Digests: a summary per brand at a local time it chooses (heard.digest)
+# ---------------------------------------------------------------------------------------------
+
+DIGEST_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_Email = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+def _clock_time(value: Any) -> time:
+    """``"08:00"`` (24-hour, local) as a time; YAML may hand over minutes as an int (8:00 is
+    sexagesimal in YAML 1.1), which is read back the same way."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return time(value // 60, value % 60)
+    if isinstance(value, str):
+        found = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if found:
+            return time(int(found.group(1)), int(found.group(2)))
+    raise ValueError(f'{value!r} is not a time of day: write it as HH:MM, e.g. "08:00"')
+
+
+class DigestConfig(Strict):
+    """When a brand's digest goes out and where. ``daily_at`` is a local time in ``timezone``
+    (IANA); the daily digest covers the day up to it, the hourly one each local hour, the
+    weekly one the week up to ``daily_at`` on ``weekly_on``. With ``email_from`` (an address
+    or one of a domain verified in SES) an HTML digest goes by SES to ``email_to``; without,
+    plain text goes to the alerts topic with the message attribute ``kind=digest``."""
+
+    enabled: bool = True
+    daily_at: Annotated[
+        time, PlainValidator(_clock_time), PlainSerializer(lambda t: t.strftime("%H:%M"))
+    ] = time(8, 0)
+    timezone: Annotated[str, Field(min_length=1, max_length=100)] = "UTC"
+    daily: bool = True
+    hourly: bool = False
+    weekly_on: Literal[DIGEST_WEEKDAYS] | None = None  # type: ignore[valid-type]
+    email_from: _Email | None = None
+    email_to: list[_Email] = Field(default_factory=list, max_length=50)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not an IANA time zone (e.g. Europe/London, Asia/Kolkata, UTC)"
+            ) from None
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DigestConfig:
+        problems = _digest_problems(self.model_dump())
+        if problems:
+            raise _CrossFieldError(problems[0][1])  # parse_config reports every one
+        return self
+
+
+def _digest_problems(digest: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    """(location under ``digest``, message) for each digest setting that contradicts another."""
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    sender, to = digest.get("email_from"), digest.get("email_to")
+    if sender and not to:
+        problems.append(
+            (("email_to",), "email_from is set, so the HTML digest needs email_to addresses")
+        )
+    if to and not sender:
+        problems.append(
+            (
+                ("email_from",),
+                "email_to needs email_from (a sender verified in SES); without both, the digest "
+                "goes as plain text to the alerts topic",
+            )
+        )
+    enabled = digest.get("enabled", True)
+    if enabled and not (
+        digest.get("daily", True) or digest.get("hourly") or digest.get("weekly_on")
+    ):
+        problems.append(
+            (
+                (),
+                "the digest is enabled but daily is false, hourly is false and weekly_on is "
+                "unset: set one, or enabled: false",
+            )
+        )
+    return problems
+
+
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
@@ -679,6 +772,8 @@ class Brand(Strict):
     listen: dict[Literal[SOURCE_NAMES], BrandListening] = Field(default_factory=dict)  # type: ignore[valid-type]
     # Alert channels and routes; None: every alert goes to the SNS topic (see AlertsConfig).
     alerts: AlertsConfig | None = None
+    # The digest: when, how often and where; see DigestConfig and heard.digest.
+    digest: DigestConfig = Field(default_factory=DigestConfig)
 
     def listening(self, source: str) -> BrandListening:
         return self.listen.get(source) or BrandListening()
@@ -964,6 +1059,11 @@ def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
         if isinstance(alerts, dict):
             errors += [
                 (("brands", index, "alerts", *loc), m) for loc, m in _raw_alerts_problems(alerts)
+            ]
+        digest = brand.get("digest")
+        if isinstance(digest, dict):
+            errors += [
+                (("brands", index, "digest", *loc), m) for loc, m in _digest_problems(digest)
             ]
     names = [b.get("name") if isinstance(b, dict) else None for b in brands]
     errors += [(("brands", index, "name"), message) for index, message in _duplicate_names(names)]

@@ -141,6 +141,13 @@ class SpikesSettings(ConfigSettings):
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
+class DigestSettings(ConfigSettings):
+    mentions_table: _Name = Field(alias="MENTIONS_TABLE")
+    alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
+    # Where each (brand, period) digest is claimed once.
+    idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
+
+
 class SwaggerSettings(Settings):
     # Swagger UI at /swagger: the local stack sets it; a deployed API serves /openapi.json only.
     swagger: Annotated[bool, BeforeValidator(_flag)] = Field(False, alias="HEARD_SWAGGER")

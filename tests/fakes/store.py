@@ -129,6 +129,29 @@ class FakeMentionStore:
         ]
         return [key for _, key in sorted(due)][:limit]
 
+    def created_between(
+        self, start: datetime, end: datetime, *, brand: str | None = None
+    ) -> list[CaseSummary]:
+        found = [
+            r
+            for r in self.records.values()
+            if r.is_case
+            and start <= r.mention.created_at < end
+            and (brand is None or r.brand.casefold() == brand.casefold())
+        ]
+        found.sort(key=lambda r: (iso(r.mention.created_at), r.id))
+        return [CaseSummary.of(r) for r in found]
+
+    def open_cases(self, brand: str) -> list[CaseSummary]:
+        return [
+            CaseSummary.of(r)
+            for r in self.records.values()
+            if r.is_case and r.status.open and r.brand.casefold() == brand.casefold()
+        ]
+
+    def records_of(self, keys: list[str]) -> list[MentionRecord]:
+        return [r.model_copy(deep=True) for r in (self.get_any(k) for k in keys) if r]
+
     def get_many(self, keys: list[str]) -> list[MentionRecord]:
         return [r for r in (self.get_any(k) for k in keys) if r is not None]
 

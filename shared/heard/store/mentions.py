@@ -11,6 +11,9 @@
 | the cases whose SLA needs a look                 | GSI ``BySlaDue`` (sparse, keys only)         |
 | cases created in a window, for /stats            | ``Feed`` sort_key BETWEEN, the summary       |
 |                                                  | projected: no item reads                     |
+| a brand's open cases now, for the digest         | ``ByBrandStatus``, one query per open status |
+| a window's authors and texts, for the digest     | BatchGetItem of the window's case keys,      |
+|                                                  | at most ``heard.digest.MAX_RECORDS``         |
 | forget old mentions                              | TTL on ``expires_at`` (``RETENTION_DAYS``)   |
 
 ``sort_key`` is ``<created_at ISO>#<pk>`` so ties never collide. ``brand`` holds the
@@ -506,6 +509,32 @@ class MentionStore:
         rank = {p.value: i for i, p in enumerate(reversed(list(Priority)))}
         entries.sort(key=lambda e: rank.get(str(e.get("priority")), len(rank)))  # stable
         return self._t.records(entries[:fetch])
+
+    def open_cases(self, brand: str) -> Iterator[CaseSummary]:
+        """A brand's open cases now (new, acknowledged, replied), newest first per status, as
+        ``ByBrandStatus`` projects them: one query per status, every page, no item read. Its
+        cost follows the open backlog, not the history."""
+        for status in OPEN_STATUSES:
+            kwargs: dict[str, Any] = {
+                "IndexName": "ByBrandStatus",
+                "KeyConditionExpression": "#k = :v",
+                "ExpressionAttributeNames": {"#k": "brand_status"},
+                "ExpressionAttributeValues": {":v": brand_key(brand, status.value)},
+                "ScanIndexForward": False,
+            }
+            while True:
+                response = self._table.query(**kwargs)
+                for entry in response.get("Items", []):
+                    yield self._t.summary(entry)
+                last = response.get("LastEvaluatedKey")
+                if not last:
+                    break
+                kwargs["ExclusiveStartKey"] = last
+
+    def records_of(self, keys: list[str]) -> list[MentionRecord]:
+        """The records of ``keys`` that exist, in the order given: BatchGetItem, 100 keys a
+        call (eventually consistent; for reports, not for updates)."""
+        return self._t.records([{"pk": key} for key in keys])
 
     def list(
         self,

@@ -158,7 +158,9 @@ def test_subscriptions_follow_conditions(moto_server: str) -> None:
     email = {s.logical_id: s for s in stack.subscriptions}["AlertEmailSubscription"]
     assert email.arn is None  # recorded with its filter policy, not created locally
     assert email.endpoint == "ops@example.com"
-    assert email.filter_policy == {"severity": ["high", "critical"]}
+    assert email.filter_policy == {
+        "$or": [{"severity": ["high", "critical"]}, {"kind": ["digest"]}]
+    }
     assert not [s for s in stack.subscriptions if s.protocol == "sms"]
 
 
