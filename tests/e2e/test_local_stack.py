@@ -264,7 +264,7 @@ def test_feedback_from_the_form_lands_in_the_inbox(running: RunningStack) -> Non
     posted = running.api.post(
         "/feedback/acme",
         json={"text": f"Acme refund {native} still missing", "email": "sam@example.com"},
-        headers={"origin": "null"},  # as the page's script sends it (no-referrer)
+        headers={"origin": "null"},  # as a form posted from a no-referrer page sends it
     )
     assert posted.status_code == 200, posted.text
     case_id = posted.json()["id"]

@@ -74,7 +74,7 @@ def page_headers(brand: Brand | None, *, cache: str = "no-store") -> dict[str, s
     csp = (
         content_security_policy(brand)
         if brand is not None
-        else "default-src 'none'; style-src 'self'; form-action 'none'; "
+        else "default-src 'none'; style-src 'self'; script-src 'self'; form-action 'none'; "
         "frame-ancestors 'none'; base-uri 'none'"
     )
     return {

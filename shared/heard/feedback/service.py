@@ -68,8 +68,9 @@ def cross_origin(brand: Brand, origin: str | None, host: str | None) -> str | No
     """The allowed origin a cross-origin post comes from (it gets CORS headers), or None for
     a post that is not cross-origin; ``FeedbackError`` 403 for an origin the brand does not
     allow. No ``Origin`` (a script, curl) or ``Origin: null`` is not cross-origin as far as a
-    browser can tell: the form's own page sends ``null``, its Referrer-Policy being
-    ``no-referrer``; those rely on the rate limit and the CAPTCHA like any other post."""
+    browser can tell: the form's own plain post sends ``null`` (a form submitted from a
+    ``no-referrer`` page does); those rely on the rate limit and the CAPTCHA like any other
+    post. The page's script posts with its real origin, the form's own."""
     if origin is None or origin.strip() in ("", "null"):
         return None
     given = origin.strip().lower().rstrip("/")
