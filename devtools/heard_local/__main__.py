@@ -63,6 +63,10 @@ def banner(stack: LocalStack) -> str:
             auth = "  (Authorization: Bearer <ID token>)"
         lines.append(f"                 {route['method']:<5} {route['path']}{auth}")
     lines += [
+        f"  Feedback form  {url}   ({name}; no sign-in)"
+        for name, url in info.get("feedback_forms", {}).items()
+    ]
+    lines += [
         f"  AWS endpoint   {endpoint}   (moto, region {region})",
         *[
             f"  {_FAKES.get(name, name):<14} {url}   (fake; replies it got: {url}/_heard/requests)"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from heard import platforms
+from heard.feedback.service import ADDRESS_KEY
 
 REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"
@@ -43,6 +44,8 @@ LOCAL_SECRETS: dict[str, str] = {
         for ref in (*a.secrets, *a.reply_secrets)
     },
     **_poll_secrets(),
+    # The feedback form hashes client addresses under this key (FeedbackSecret address_key).
+    ADDRESS_KEY.env_var: ADDRESS_KEY.local_default,
     "HEARD_API_TOKEN": "local-api-token",
 }
 

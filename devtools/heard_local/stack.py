@@ -354,9 +354,25 @@ class LocalStack:
                 for r in (self.api.routes if self.api else [])
             ],
             "platform_fakes": self.fakes.urls() if self.fakes is not None else {},
+            # The brands' public feedback forms: brand name -> the form's URL.
+            "feedback_forms": self._feedback_forms(),
             # Where each scheduled source's fake is, as its base_url (heard poll reads it).
             "poll_urls": self.fakes.poll_urls() if self.fakes is not None else {},
             **self._people_json(),
+        }
+
+    def _feedback_forms(self) -> dict[str, str]:
+        from heard.config import ConfigError, load_config_file
+
+        try:
+            config = load_config_file(defaults.config_file())
+        except ConfigError as exc:
+            log.warning("no feedback forms: %s", exc)
+            return {}
+        return {
+            brand.name: f"{self.api_url}/feedback/{brand.feedback_slug}"
+            for brand in config.brands
+            if brand.feedback.enabled
         }
 
     def _people_json(self) -> dict[str, Any]:

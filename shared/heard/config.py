@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -750,6 +751,73 @@ def _digest_problems(digest: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]
     return problems
 
 
+# ---------------------------------------------------------------------------------------------
+# The public feedback form (heard.feedback): a page per brand that posts without a sign-in.
+# ---------------------------------------------------------------------------------------------
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_ORIGIN = re.compile(r"^https://[a-z0-9.-]+(?::[0-9]{1,5})?$")
+# Paths under /feedback/ that are not brands.
+RESERVED_SLUGS = frozenset({"assets"})
+DEFAULT_FEEDBACK_PER_HOUR = 5
+
+
+def slugify(name: str) -> str:
+    """A brand name as a URL segment: ``"Acme Café & Co."`` -> ``"acme-cafe-co"``."""
+    import unicodedata
+
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:64].strip("-")
+
+
+def _origin(value: Any) -> Any:
+    """``https://shop.example.com[:port]``, lower-cased; anything with a path, query,
+    credentials or another scheme is refused (an origin is what a browser sends in Origin)."""
+    if not isinstance(value, str):
+        return value
+    origin = value.strip().rstrip("/").lower()
+    if not _ORIGIN.fullmatch(origin) or ".." in origin or origin.endswith("."):
+        raise ValueError(
+            f"{value!r} is not an origin: write https://host or https://host:port "
+            "(no path, query or trailing parts)"
+        )
+    port = origin.rpartition(":")[2] if origin.count(":") == 2 else None
+    if port is not None and not 0 < int(port) < 65536:
+        raise ValueError(f"{value!r}: the port must be between 1 and 65535")
+    return origin
+
+
+class FeedbackCaptcha(Strict):
+    """CAPTCHA on the feedback form: the widget's public ``site_key`` and the name of the key
+    in FeedbackSecret that holds the provider's secret (never the secret itself)."""
+
+    provider: Literal["turnstile", "hcaptcha"]
+    site_key: Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.-]+$")]
+    secret: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_]+$")]
+
+
+class FeedbackForm(Strict):
+    """A brand's public feedback form (``/feedback/<slug>``); off unless ``enabled``."""
+
+    enabled: bool = False
+    # The URL segment; default: the brand's name slugified ("Acme Café" -> "acme-cafe").
+    slug: Annotated[str, Field(pattern=_SLUG.pattern)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    intro: Annotated[str, Field(min_length=1, max_length=2000)] | None = None
+    # Sites that may embed the form (frame-ancestors) and post to it from a script (CORS).
+    allowed_origins: list[Annotated[str, BeforeValidator(_origin)]] = Field(default_factory=list)
+    captcha: FeedbackCaptcha | None = None
+    # Submissions a client address may make per hour, for this brand.
+    max_per_hour: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_FEEDBACK_PER_HOUR
+
+    @field_validator("slug")
+    @classmethod
+    def _not_reserved(cls, value: str | None) -> str | None:
+        if value in RESERVED_SLUGS:
+            raise ValueError(f"{value!r} is a path of its own under /feedback/; choose another")
+        return value
+
+
 class Brand(Strict):
     name: Annotated[str, Field(min_length=1, max_length=100)]
     handles: dict[Platform, list[_Term]] = Field(default_factory=dict)
@@ -774,6 +842,13 @@ class Brand(Strict):
     alerts: AlertsConfig | None = None
     # The digest: when, how often and where; see DigestConfig and heard.digest.
     digest: DigestConfig = Field(default_factory=DigestConfig)
+    # The public feedback form; see FeedbackForm and heard.feedback.
+    feedback: FeedbackForm = Field(default_factory=FeedbackForm)
+
+    @property
+    def feedback_slug(self) -> str:
+        """Where the brand's form is: ``/feedback/<slug>``."""
+        return self.feedback.slug or slugify(self.name)
 
     def listening(self, source: str) -> BrandListening:
         return self.listen.get(source) or BrandListening()
@@ -816,6 +891,7 @@ class HeardConfig(Strict):
     @model_validator(mode="after")
     def _unique_names(self) -> HeardConfig:
         problems = _duplicate_names([b.name for b in self.brands])
+        problems += _feedback_problems([_feedback_slug_of(b) for b in self.brands])
         if problems:
             raise _CrossFieldError(problems[0][1])  # parse_config reports every one
         return self
@@ -824,6 +900,12 @@ class HeardConfig(Strict):
         if name is None:
             return None
         return next((b for b in self.brands if b.name.lower() == name.lower()), None)
+
+    def feedback_brand(self, slug: str) -> Brand | None:
+        """The brand whose feedback form is at ``/feedback/<slug>``, if it is enabled."""
+        return next(
+            (b for b in self.brands if b.feedback.enabled and b.feedback_slug == slug), None
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -866,6 +948,46 @@ def _duplicate_names(names: list[Any]) -> list[tuple[int, str]]:
             problems.append((index, f"brand name {name!r} appears twice (also brands[{where}])"))
         else:
             first[name.lower()] = index
+    return problems
+
+
+def _feedback_slug_of(brand: Any) -> str | None:
+    """The slug of a brand whose form is enabled (a model or the raw mapping), else None."""
+    if isinstance(brand, Brand):
+        return brand.feedback_slug if brand.feedback.enabled else None
+    if not isinstance(brand, dict) or not isinstance(brand.get("name"), str):
+        return None
+    form = brand.get("feedback")
+    if not isinstance(form, dict) or form.get("enabled") is not True:
+        return None
+    slug = form.get("slug")
+    return slug if isinstance(slug, str) else slugify(brand["name"])
+
+
+def _feedback_problems(slugs: list[str | None]) -> list[tuple[int, str]]:
+    """(index, message) for each enabled form whose slug is empty or an earlier one's."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, slug in enumerate(slugs):
+        if slug is None:
+            continue
+        if not slug or slug in RESERVED_SLUGS:
+            problems.append(
+                (
+                    index,
+                    f"the brand's name gives no usable feedback slug ({slug!r}): set feedback.slug",
+                )
+            )
+        elif slug in first:
+            problems.append(
+                (
+                    index,
+                    f"feedback slug {slug!r} is also brands[{first[slug]}]'s: "
+                    "set feedback.slug on one of them",
+                )
+            )
+        else:
+            first[slug] = index
     return problems
 
 
@@ -1067,6 +1189,8 @@ def _cross_field_errors(data: dict[str, Any]) -> list[tuple[tuple[Any, ...], str
             ]
     names = [b.get("name") if isinstance(b, dict) else None for b in brands]
     errors += [(("brands", index, "name"), message) for index, message in _duplicate_names(names)]
+    slugs = [_feedback_slug_of(b) for b in brands]
+    errors += [(("brands", i, "feedback"), message) for i, message in _feedback_problems(slugs)]
     return errors
 
 

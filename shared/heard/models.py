@@ -155,6 +155,8 @@ class Mention(HeardModel):
     account_id: str | None = None
     # Generic webhook: which integration sent it ("zapier", "feedback-form", ...).
     source: str | None = None
+    # The feedback form's optional star rating, 1 (worst) to 5.
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
     engagement: Count = 0
     # Known only by id (Instagram mentions): store what is known, enrich later.
     needs_enrichment: bool = False

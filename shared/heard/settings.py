@@ -18,6 +18,7 @@ DEFAULT_RETENTION_DAYS = 365
 DEFAULT_CONFIG_MAX_AGE_S = 60
 DEFAULT_TRIAGE_TIMEOUT_S = 3.0
 DEFAULT_REPLY_MAX_ATTEMPTS = 5
+DEFAULT_CAPTCHA_TIMEOUT_S = 3.0
 DEFAULT_BEDROCK_MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
 TRUE = ("1", "true", "yes", "on")
@@ -98,6 +99,19 @@ class AlertSettings(Settings):
     notify_queue_url: _Optional = Field(None, alias="NOTIFY_QUEUE_URL")
     # The web inbox page; a case is at <inbox_url>#/cases/<id>.
     inbox_url: _Optional = Field(None, alias="HEARD_INBOX_URL")
+
+
+class FeedbackSettings(ConfigSettings):
+    """The feedback form (heard.feedback), served by the webhook function."""
+
+    ingest_queue_url: _Name = Field(alias="INGEST_QUEUE_URL")
+    # The per-address hourly counters (items with a TTL).
+    idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
+    # A siteverify URL used instead of the provider's (the tests' and the local stack's fake).
+    captcha_url: _Optional = Field(None, alias="HEARD_CAPTCHA_URL")
+    captcha_timeout_s: float = Field(
+        DEFAULT_CAPTCHA_TIMEOUT_S, gt=0, le=10, alias="HEARD_CAPTCHA_TIMEOUT_S"
+    )
 
 
 class TriageSettings(ConfigSettings, TriageBackendSettings, AlertSettings):

@@ -241,6 +241,42 @@ def test_generic_mention_is_stored(running: RunningStack) -> None:
     assert item["brand"]["S"] == "acme"  # case-folded: what a brand filter compares
 
 
+def test_feedback_from_the_form_lands_in_the_inbox(running: RunningStack) -> None:
+    """A customer opens the demo brand's form, sends it as a plain form and from its script
+    (JSON), sees the thank-you, and the team finds the message through the API."""
+    form_url = running.info["feedback_forms"]["Acme"]
+    assert form_url == running.info["api_url"] + "/feedback/acme"
+    page = running.api.get("/feedback/acme")
+    assert page.status_code == 200
+    assert "frame-ancestors https://www.acme.example" in page.headers["content-security-policy"]
+    css = running.api.get("/feedback/assets/feedback.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+    sent = running.api.post(
+        "/feedback/acme",
+        data={"text": "Acme support never called me back about my broken kettle", "rating": "1"},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.headers["content-type"] == "text/html; charset=utf-8"
+    assert "Thank you" in sent.text
+
+    native = uuid.uuid4().hex[:8]
+    posted = running.api.post(
+        "/feedback/acme",
+        json={"text": f"Acme refund {native} still missing", "email": "sam@example.com"},
+        headers={"origin": "null"},  # as a form posted from a no-referrer page sends it
+    )
+    assert posted.status_code == 200, posted.text
+    case_id = posted.json()["id"]
+    assert running.wait_for_item(case_id) is not None
+    admin = {"Authorization": f"Bearer {running.info['api_token']}"}
+    case = running.api.get(f"/mentions/{case_id}", headers=admin)
+    assert case.status_code == 200, case.text
+    mention = case.json()["mention"]
+    assert (mention["source"], mention["author"]["handle"]) == ("feedback-form", "sam@example.com")
+    assert case.json()["brand"] == "Acme"
+
+
 def test_x_crc_check(running: RunningStack) -> None:
     response = running.api.get("/webhooks/x", params={"crc_token": "challenge-123"})
     assert response.status_code == 200

@@ -38,7 +38,12 @@ def call_api(stack, load, lambda_context) -> Callable[..., HttpResponse]:
     handlers: dict[str, Any] = {}
 
     def _call(
-        method: str, target: str, body: bytes = b"", headers: dict[str, str] | None = None
+        method: str,
+        target: str,
+        body: bytes = b"",
+        headers: dict[str, str] | None = None,
+        *,
+        source_ip: str = "127.0.0.1",
     ) -> HttpResponse:
         path, _, query = target.partition("?")
         route, params = next(
@@ -53,7 +58,7 @@ def call_api(stack, load, lambda_context) -> Callable[..., HttpResponse]:
             raw_query=query,
             headers=list((headers or {}).items()),
             body=body,
-            source_ip="127.0.0.1",
+            source_ip=source_ip,
             domain_name="127.0.0.1:3000",
             path_parameters=params,
             authorizer=_authorizer(route, headers or {}),

@@ -80,7 +80,12 @@ def test_the_layer_holds_no_local_stack_cli_or_tests(layer: Path) -> None:
     for banned in ("heard_local", "heard_cli", "local/", "__pycache__", "tests/", "conftest"):
         assert not [f for f in files if banned in f], banned
     assert not [f for f in files if Path(f).name.startswith("test_")]
-    assert {Path(f).suffix for f in files} <= {".py", ".gz", ".json"}
+    assert {Path(f).suffix for f in files} <= {".py", ".gz", ".json", ".css", ".js"}
+    # The feedback form's static files are package data, served from the layer.
+    from heard.feedback.assets import ASSETS
+
+    assert {f"heard/feedback/assets/{name}" for name in ASSETS} <= set(files)
+    assert not [f for f in files if Path(f).suffix in (".css", ".js") and "/assets/" not in f]
 
 
 def test_the_layer_imports_only_its_requirements_and_the_runtime(layer: Path) -> None:

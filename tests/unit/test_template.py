@@ -388,7 +388,9 @@ def check_async_edges(template: dict[str, Any]) -> list[str]:
 
 
 def _is_webhook(path: Any) -> bool:
-    return str(path).startswith("/webhooks/")
+    """Public ingest: platform webhooks (signed) and the brands' feedback forms (refusals,
+    a rate limit and an optional CAPTCHA in code)."""
+    return str(path).startswith(("/webhooks/", "/feedback/"))
 
 
 def _cognito_authorizers(template: dict[str, Any], api: dict[str, Any]) -> dict[str, list[str]]:

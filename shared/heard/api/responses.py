@@ -69,6 +69,7 @@ class MentionContentView(View):
     in_reply_to: str | None = None
     account_id: str | None = None
     source: str | None = None
+    rating: int | None = None
     engagement: int = 0
     needs_enrichment: bool = False
 
