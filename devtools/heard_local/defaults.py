@@ -44,6 +44,8 @@ LOCAL_SECRETS: dict[str, str] = {
     },
     **_poll_secrets(),
     "HEARD_API_TOKEN": "local-api-token",
+    # Signs the web inbox's session cookies (heard.web.session).
+    "HEARD_SESSION_KEY": "local-session-key",
 }
 
 # What the local admin token (HEARD_API_TOKEN, for scripts) may do: everything a manager may.

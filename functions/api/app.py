@@ -9,6 +9,7 @@ message, by brand and priority.
 
 from __future__ import annotations
 
+import pathlib
 from functools import cache
 from typing import Annotated, Any
 
@@ -43,6 +44,7 @@ from heard.observability import make_tracer
 from heard.reply_queue import SqsReplyQueue
 from heard.settings import ApiSettings, SwaggerSettings
 from heard.store import MentionStore, MentionTable
+from heard.web import gateway, session
 
 logger = Logger()
 tracer = make_tracer()
@@ -279,7 +281,47 @@ def _actor() -> str:
     return _principal().handle
 
 
+# The web inbox's files ship with this function (functions/api/web), not in the layer.
+WEB_ASSETS = gateway.load_assets(pathlib.Path(__file__).parent / "web")
+
+
+def _sign_in(username: str, password: str) -> dict[str, Any]:
+    """The ID token's claims for a person of the user pool; ``SignInRefused`` otherwise."""
+    client_id = _settings().user_pool_client_id
+    if not client_id:
+        raise gateway.SignInRefused("sign-in is not configured here (USER_POOL_CLIENT_ID)")
+    cognito = _cognito()
+    try:
+        answer = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
+        raise gateway.SignInRefused("wrong email or password") from None
+    except cognito.exceptions.PasswordResetRequiredException:
+        raise gateway.SignInRefused("your password must be reset first") from None
+    result = answer.get("AuthenticationResult")
+    if not result:  # a challenge: a new password, MFA
+        challenge = answer.get("ChallengeName", "a challenge")
+        raise gateway.SignInRefused(f"this sign-in needs {challenge}, which the form cannot do yet")
+    return session.token_claims(result["IdToken"])
+
+
+@cache
+def _cognito() -> Any:
+    return boto3.client("cognito-idp")
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 def handler(event, context):
+    if gateway.WebApp.serves(str(event.get("rawPath") or "")):
+        web = gateway.WebApp(
+            WEB_ASSETS,
+            resolve=lambda inner: app.resolve(inner, context),
+            sign_in=_sign_in,
+            key=session.session_key,
+        )
+        return web.handle(event)
     return app.resolve(event, context)

@@ -110,6 +110,8 @@ class ApiSettings(ConfigSettings, SwaggerSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     # Where POST /mentions/{id}/replies queues a reply (unset: replies are refused with 503).
     reply_queue_url: _Optional = Field(None, alias="REPLY_QUEUE_URL")
+    # The web inbox signs people in with this user pool app client (unset: no sign-in).
+    user_pool_client_id: _Optional = Field(None, alias="USER_POOL_CLIENT_ID")
 
 
 class PlatformApiSettings(Settings):
