@@ -198,6 +198,20 @@ async function refreshQueue() {
   const again = items.findIndex((i) => i.id === keep);
   state.selected = again >= 0 ? again : Math.min(state.selected, Math.max(items.length - 1, 0));
   renderQueue(Boolean(page.next_cursor));
+  noticeChange(items);
+}
+
+// The open case changed elsewhere: say so, and leave what is being written alone.
+function noticeChange(items) {
+  const c = state.current;
+  const listed = c && items.find((i) => i.id === c.id);
+  const notice = $("stale");
+  if (!notice || !listed || listed.version <= c.version) return;
+  notice.hidden = false;
+  notice.replaceChildren(
+    `This case changed since you opened it (now version ${listed.version}). `,
+    h("button", { type: "button", on: { click: () => reload() } }, "Show the latest"),
+  );
 }
 
 function renderCounts(more) {
@@ -433,7 +447,7 @@ function renderCase() {
       h("input", { id: "tag", name: "tag", type: "text", maxlength: "40", autocomplete: "off" }),
       h("button", { type: "submit" }, "Add tag")),
   );
-  body.replaceChildren(
+  body.replaceChildren(...[
     h("div", { class: "case-head" },
       h("h2", { id: "case-title", tabindex: "-1" }, ...person(m.author)),
       h("span", { class: `badge ${c.priority}` }, c.priority),
@@ -442,6 +456,7 @@ function renderCase() {
       h("span", {}, `${c.brand} · version ${c.version}`),
       ...c.tags.map((tag) => h("span", { class: "badge" }, tag))),
     conflict,
+    h("div", { id: "stale", class: "conflict", role: "status", hidden: true }),
     actions,
     assign,
     h("section", { "aria-labelledby": "conversation-title" },
@@ -453,7 +468,7 @@ function renderCase() {
         h("p", { class: "body" }, r.text)))),
     composer(c),
     h("div", { class: "grid" }, triage, sla, notes, tags, history),
-  );
+  ].filter(Boolean));
 }
 
 function describe(entry) {
@@ -532,13 +547,14 @@ async function sendReply(form) {
   const send = form.querySelector("#send-reply");
   send.disabled = true;
   try {
-    await api("POST", `${caseUrl(c.id)}/replies`, {
+    const accepted = await api("POST", `${caseUrl(c.id)}/replies`, {
       body: { text, visibility },
       headers: { "Idempotency-Key": state.replyKey },
     });
     state.replyKey = null;
     announce("Reply queued: Heard sends it on the platform.");
     await reload();
+    followReply(c.id, accepted.reply.id);
   } catch (e) {
     send.disabled = false;
     announce(`The reply was not queued: ${e.message}`);
@@ -574,8 +590,33 @@ async function patch(change, attempt) {
   refreshQueue();
 }
 
+// Heard sends a reply in the background and records the outcome on the case (a new version):
+// follow it for a while, so the case shown is the one the next change applies to.
+async function followReply(caseId, replyId) {
+  for (let i = 0; i < 30; i += 1) {
+    await new Promise((done) => { window.setTimeout(done, 1000); });
+    const c = state.current;
+    if (!c || c.id !== caseId || state.conflict) return;
+    let now;
+    try { now = await api("GET", caseUrl(caseId)); } catch { return; }
+    if (!state.current || state.current.id !== caseId || state.current.version !== c.version) return;
+    const reply = now.replies.find((r) => r.id === replyId);
+    const writing = document.getElementById("reply-text");
+    if (now.version !== c.version && !(writing && writing.value)) {
+      state.current = now;
+      renderCase();
+      refreshQueue();
+    }
+    if (!reply || reply.state === "sent" || reply.state === "failed") {
+      announce(reply ? `The reply was ${reply.state}.` : "The reply was recorded.");
+      return;
+    }
+  }
+}
+
 async function reload() {
   if (!state.current) return;
+  state.conflict = null;
   state.current = await api("GET", caseUrl(state.current.id));
   renderCase();
   refreshQueue();
