@@ -16,7 +16,6 @@ import pytest
 from heard_local import defaults
 from heard_local.signing import x_headers
 
-
 pytestmark = pytest.mark.e2e
 
 ALICE = defaults.DEMO_USERS[0].username
@@ -70,7 +69,9 @@ def test_sign_in_take_reply_from_a_draft_and_resolve(stack: Any, signed_in: Any)
     page = signed_in(ALICE)
     # The session is an HttpOnly cookie: nothing a script can read.
     assert page.evaluate("document.cookie") == ""
-    assert page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0
+    assert (
+        page.evaluate("Object.keys(localStorage).length + Object.keys(sessionStorage).length") == 0
+    )
 
     marker = uuid.uuid4().hex[:8]
     case_id = _tweet(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -429,6 +430,9 @@ def _cognito_authorizers(template: dict[str, Any], api: dict[str, Any]) -> dict[
 
 # Routes open to anyone besides the webhooks: they hold no data.
 PUBLIC_ROUTES = {("GET", "/openapi.json")}
+# The web inbox: its files and sign-in are open; under /app/api the function itself requires
+# the signed session cookie (heard.web.gateway, tests/unit/web).
+APP_ROUTES = {("GET", "/app"), ("ANY", "/app/{proxy+}")}
 
 
 def check_api_auth(template: dict[str, Any]) -> list[str]:
@@ -461,7 +465,8 @@ def check_api_auth(template: dict[str, Any]) -> list[str]:
                 "DefaultAuthorizer"
             )
             where = f"{lid}.{name} {ev.get('Path')}"
-            if (ev.get("Method"), ev.get("Path")) in PUBLIC_ROUTES and authorizer == "NONE":
+            route = (ev.get("Method"), ev.get("Path"))
+            if route in PUBLIC_ROUTES | APP_ROUTES and authorizer == "NONE":
                 continue
             if _is_webhook(ev.get("Path")):
                 if authorizer != "NONE":
@@ -792,7 +797,10 @@ def test_the_reply_function_gives_up_on_the_delivery_that_goes_to_the_dlq(templa
 def test_only_reply_and_poll_write_secrets_each_its_own_and_the_api_only_queues(template):
     resources = template["Resources"]
     api = json.dumps(resources["ApiFunction"]["Properties"]["Policies"])
-    assert "ReplyQueue" in api and "Secret" not in api
+    # The API reads one secret, the web inbox's session key, and no platform's.
+    secrets = set(re.findall(r'"Ref": "(\w*Secret)"', api))
+    assert "ReplyQueue" in api and secrets == {"WebSessionSecret"}
+    assert "PutSecretValue" not in api
     writers = [
         lid
         for lid, function in resources_of(template, FUNCTION).items()
