@@ -29,7 +29,7 @@ import pytest
 from heard_local import defaults
 
 ROOT = Path(__file__).resolve().parents[2]
-INSTALL = "apt-get install -y chromium (Debian/Ubuntu; `make test` in CI does it as root)"
+INSTALL = "sudo apt-get install -y chromium"
 
 
 def chromium_path() -> str | None:
@@ -42,7 +42,10 @@ def chromium_path() -> str | None:
 def _why_not() -> str | None:
     """Why the browser tests cannot run here; None when they can."""
     if chromium_path() is None:
-        return f"browser tests skipped: no Chromium found; install it with `{INSTALL}`"
+        return (
+            f"browser tests skipped: no Chromium found; install it with `{INSTALL}` "
+            "(Debian/Ubuntu; in CI, .ci/run installs it)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:

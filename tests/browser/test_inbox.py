@@ -16,7 +16,7 @@ import pytest
 from heard_local import defaults
 from heard_local.signing import x_headers
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
 ALICE = defaults.DEMO_USERS[0].username
 BOB = defaults.DEMO_USERS[1].username
