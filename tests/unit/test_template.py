@@ -573,8 +573,7 @@ def test_the_team_signs_in_to_an_admin_run_pool(template):
 
 
 def test_the_inbox_client_is_public_with_password_srp_and_refresh(template):
-    [client] = resources_of(template, "AWS::Cognito::UserPoolClient").values()
-    props = client["Properties"]
+    props = template["Resources"]["UserPoolClient"]["Properties"]
     assert props["GenerateSecret"] is False  # a browser and scripts cannot keep a secret
     assert set(props["ExplicitAuthFlows"]) == {
         "ALLOW_USER_PASSWORD_AUTH",
@@ -585,6 +584,22 @@ def test_the_inbox_client_is_public_with_password_srp_and_refresh(template):
     assert (props["IdTokenValidity"], units["IdToken"]) == (60, "minutes")
     assert (props["AccessTokenValidity"], units["AccessToken"]) == (60, "minutes")
     assert (props["RefreshTokenValidity"], units["RefreshToken"]) == (30, "days")
+
+
+def test_the_web_inbox_client_signs_in_with_the_code_flow_on_the_apis_callback(template):
+    """The hosted UI's client: authorization code only (the API function exchanges it with
+    PKCE; no implicit flow puts a token in a URL), back to /app/callback of HeardApi."""
+    clients = resources_of(template, "AWS::Cognito::UserPoolClient")
+    assert set(clients) == {"UserPoolClient", "InboxWebClient"}
+    props = clients["InboxWebClient"]["Properties"]
+    assert props["AllowedOAuthFlows"] == ["code"] and props["GenerateSecret"] is False
+    assert props["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    [callback] = props["CallbackURLs"]
+    assert "${HeardApi}" in json.dumps(callback) and json.dumps(callback).endswith(
+        '/app/callback"}'
+    )
+    env = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["INBOX_WEB_CLIENT_NAME"] == {"Fn::Sub": props["ClientName"]["Fn::Sub"]}
 
 
 # --- the checkers catch what they are for -----------------------------------------------------

@@ -85,7 +85,8 @@ async function call(method, path, { body, headers } = {}) {
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = null; }
   if (response.status === 401 && path.startsWith(API)) {
-    showSignIn("Your session has ended: sign in again.");
+    $("hosted").hidden = !(data && data.sign_in_url);
+    showSignIn(state.me ? "Your session has ended: sign in again." : "");
   }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;

@@ -7,6 +7,12 @@ behind the session cookie.
   deploy shows at once).
 - ``POST /app/session`` ``{"username", "password"}``: signs in (``sign_in`` checks them with
   the user pool) and sets the session cookie; ``DELETE /app/session`` signs out.
+- ``GET /app/login`` and ``GET /app/callback``: signing in through the user pool's hosted UI
+  (AWS), authorization code with PKCE: ``login`` sends the browser to Cognito with a fresh
+  ``state`` and S256 code challenge, their verifier kept in a signed, HttpOnly cookie for ten
+  minutes (``SameSite=Lax``, ``Path=/app/callback``: Cognito's redirect back is a top-level
+  navigation from another site); ``callback`` checks ``state``, exchanges the code with the
+  verifier at Cognito's token endpoint (server to Cognito) and sets the session cookie.
 - ``/app/api/<route>``: the management API's ``<route>`` for the person of the session
   cookie: the event is passed on with the path less ``/app/api`` and the session's claims
   where API Gateway's JWT authorizer puts a token's, so every route behaves as it does for
@@ -21,14 +27,18 @@ another origin), ``nosniff``, ``no-referrer`` and ``frame-ancestors 'none'``.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
+import hmac
 import json
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from heard.web import session
 
@@ -56,6 +66,20 @@ CONTENT_TYPES = {
 }
 LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 MAX_CREDENTIAL = 256
+
+
+PKCE_COOKIE = "heard_pkce"
+PKCE_TTL_S = 600
+CALLBACK = "/app/callback"
+
+
+@dataclass(frozen=True)
+class HostedUi:
+    """The user pool's hosted UI: its domain (``https://<prefix>.auth.<region>.amazoncognito.com``)
+    and the web app client whose callback is ``/app/callback``."""
+
+    domain: str
+    client_id: str
 
 
 class SignInRefused(Exception):
@@ -139,12 +163,18 @@ class WebApp:
         sign_in: Callable[[str, str], Mapping[str, Any]],
         key: Callable[[], str],
         clock: Callable[[], float] = time.time,
+        *,
+        hosted_ui: Callable[[], HostedUi | None] = lambda: None,
+        exchange: Callable[[HostedUi, str, str, str], Mapping[str, Any]] | None = None,
     ):
         self.assets = assets
         self.resolve = resolve
         self.sign_in = sign_in
         self.key = key
         self.clock = clock
+        self.hosted_ui = hosted_ui
+        # (hosted UI, code, verifier, redirect URI) -> the ID token's claims, or SignInRefused
+        self.exchange = exchange
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -163,6 +193,10 @@ class WebApp:
             return _error(405, "method_not_allowed", "POST signs in, DELETE signs out")
         if method not in ("GET", "HEAD"):
             return _error(405, "method_not_allowed", "the app's files are read with GET")
+        if path == PREFIX + "/login":
+            return self._login(event)
+        if path == CALLBACK:
+            return self._callback(event)
         name = path[len(PREFIX) :].lstrip("/") or "index.html"
         asset = self.assets.get(name)
         if asset is None:
@@ -194,12 +228,95 @@ class WebApp:
             claims = self.sign_in(username.strip(), password)
         except SignInRefused as exc:
             return _error(401, "sign_in_failed", str(exc))
+        cookie, expires = self._session_response(event, claims)
+        who = {"email": claims.get("email"), "name": claims.get("name"), "expires_at": int(expires)}
+        return _response(200, who, headers={"Cache-Control": "no-store"}, cookies=[cookie])
+
+    def _session_response(
+        self, event: Mapping[str, Any], claims: Mapping[str, Any]
+    ) -> tuple[str, float]:
         now = self.clock()
         expires = session.session_expiry(claims, now)
         value = session.issue(claims, expires, self.key())
         cookie = session.cookie_header(value, max_age=int(expires - now), secure=_secure(event))
-        who = {"email": claims.get("email"), "name": claims.get("name"), "expires_at": int(expires)}
-        return _response(200, who, headers={"Cache-Control": "no-store"}, cookies=[cookie])
+        return cookie, expires
+
+    def _redirect_uri(self, event: Mapping[str, Any]) -> str:
+        context = event.get("requestContext") or {}
+        host = str(context.get("domainName") or _header(event, "host") or "")
+        scheme = "https" if _secure(event) else "http"
+        return f"{scheme}://{host}{CALLBACK}"
+
+    def _login(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        hosted = self.hosted_ui()
+        if hosted is None:
+            return _error(404, "not_found", "there is no hosted sign-in here: use the form")
+        state = secrets.token_urlsafe(24)
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        sealed = session.seal(
+            {"state": state, "verifier": verifier},
+            "pkce",
+            self.clock() + PKCE_TTL_S,
+            self.key(),
+        )
+        cookie = session.cookie_header(
+            sealed,
+            max_age=PKCE_TTL_S,
+            secure=_secure(event),
+            name=PKCE_COOKIE,
+            path=CALLBACK,
+            same_site="Lax",
+        )
+        query = urlencode(
+            {
+                "response_type": "code",
+                "client_id": hosted.client_id,
+                "redirect_uri": self._redirect_uri(event),
+                "scope": "openid email profile",
+                "state": state,
+                "code_challenge": challenge.rstrip(b"=").decode(),
+                "code_challenge_method": "S256",
+            }
+        )
+        location = f"{hosted.domain.rstrip('/')}/oauth2/authorize?{query}"
+        return _response(
+            302, "", headers={"Location": location, "Cache-Control": "no-store"}, cookies=[cookie]
+        )
+
+    def _callback(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        hosted = self.hosted_ui()
+        if hosted is None or self.exchange is None:
+            return _error(404, "not_found", "there is no hosted sign-in here: use the form")
+        query = event.get("queryStringParameters") or {}
+        code, state = query.get("code"), query.get("state")
+        sealed = session.unseal(
+            session.cookie_value(event.get("cookies"), PKCE_COOKIE),
+            "pkce",
+            self.key(),
+            self.clock(),
+        )
+        if not code or not state or sealed is None:
+            return _error(400, "sign_in_failed", "sign-in was not started here, or took too long")
+        if not hmac.compare_digest(str(sealed.get("state")).encode(), state.encode()):
+            return _error(400, "sign_in_failed", "the sign-in's state does not match")
+        try:
+            claims = self.exchange(hosted, code, str(sealed["verifier"]), self._redirect_uri(event))
+        except SignInRefused as exc:
+            return _error(401, "sign_in_failed", str(exc))
+        audience = claims.get("aud")
+        if audience != hosted.client_id and hosted.client_id not in (audience or []):
+            return _error(401, "sign_in_failed", "the token is not for this app")
+        cookie, _ = self._session_response(event, claims)
+        clear = session.cookie_header(
+            "", max_age=0, secure=_secure(event), name=PKCE_COOKIE, path=CALLBACK, same_site="Lax"
+        )
+        return _response(
+            302,
+            "",
+            headers={"Location": PREFIX + "/", "Cache-Control": "no-store"},
+            cookies=[cookie, clear],
+        )
 
     def _sign_out(self, event: Mapping[str, Any]) -> dict[str, Any]:
         if not self._csrf_ok(event):
@@ -212,7 +329,12 @@ class WebApp:
             return _error(403, "csrf", "the app's API needs the X-Heard-App header")
         claims = session.read(session.cookie_value(event.get("cookies")), self.key(), self.clock())
         if claims is None:
-            return _error(401, "unauthorized", "sign in first (no session, or it has ended)")
+            answer = _error(401, "unauthorized", "sign in first (no session, or it has ended)")
+            if self.hosted_ui() is not None:  # the app offers the hosted UI too
+                answer["body"] = json.dumps(
+                    {**json.loads(answer["body"]), "sign_in_url": PREFIX + "/login"}
+                )
+            return answer
         inner = copy.deepcopy(dict(event))
         inner.pop("cookies", None)  # the session stays here; the API never sees it
         inner["rawPath"] = route_path

@@ -45,29 +45,45 @@ def _sign(key: str, payload: str) -> str:
     return _b64(hmac.new(key.encode(), payload.encode(), hashlib.sha256).digest())
 
 
-def issue(claims: Mapping[str, Any], expires_at: float, key: str) -> str:
-    """The cookie value for a session of ``claims`` until ``expires_at`` (epoch seconds)."""
-    body = {name: claims[name] for name in CLAIMS if claims.get(name) not in (None, "")}
-    body["exp"] = int(expires_at)
-    payload = _b64(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
+def seal(body: Mapping[str, Any], use: str, expires_at: float, key: str) -> str:
+    """``body`` with its purpose (``use``) and expiry, signed: a cookie value."""
+    data = {**body, "use": use, "exp": int(expires_at)}
+    payload = _b64(json.dumps(data, separators=(",", ":"), sort_keys=True).encode())
     return f"{payload}.{_sign(key, payload)}"
 
 
-def read(value: str | None, key: str, now: float | None = None) -> dict[str, Any] | None:
-    """The session's claims; None for a missing, forged, malformed or expired cookie."""
+def unseal(
+    value: str | None, use: str, key: str, now: float | None = None
+) -> dict[str, Any] | None:
+    """What ``seal`` sealed for ``use``; None when missing, forged, malformed, for another use
+    or expired."""
     if not value or value.count(".") != 1 or len(value) > 4096:
         return None
     payload, signature = value.split(".")
     if not hmac.compare_digest(signature.encode(), _sign(key, payload).encode()):
         return None
     try:
-        claims = json.loads(_unb64(payload))
+        data = json.loads(_unb64(payload))
     except (binascii.Error, ValueError):
         return None
-    if not isinstance(claims, dict) or not isinstance(claims.get("sub"), str):
+    if not isinstance(data, dict) or data.pop("use", None) != use:
         return None
-    expires = claims.get("exp")
+    expires = data.get("exp")
     if not isinstance(expires, int) or expires <= (time.time() if now is None else now):
+        return None
+    return data
+
+
+def issue(claims: Mapping[str, Any], expires_at: float, key: str) -> str:
+    """The cookie value for a session of ``claims`` until ``expires_at`` (epoch seconds)."""
+    body = {name: claims[name] for name in CLAIMS if claims.get(name) not in (None, "")}
+    return seal(body, "session", expires_at, key)
+
+
+def read(value: str | None, key: str, now: float | None = None) -> dict[str, Any] | None:
+    """The session's claims; None for a missing, forged, malformed or expired cookie."""
+    claims = unseal(value, "session", key, now)
+    if claims is None or not isinstance(claims.get("sub"), str):
         return None
     return claims
 
@@ -92,19 +108,28 @@ def session_expiry(claims: Mapping[str, Any], now: float) -> float:
     return min(float(expires), limit) if isinstance(expires, int | float) else now + 3600
 
 
-def cookie_header(value: str, *, max_age: int, secure: bool) -> str:
+def cookie_header(
+    value: str,
+    *,
+    max_age: int,
+    secure: bool,
+    name: str = COOKIE,
+    path: str = "/app",
+    same_site: str = "Strict",
+) -> str:
     """``Set-Cookie`` for the session (``max_age`` 0 clears it)."""
-    parts = [f"{COOKIE}={value}", "Path=/app", f"Max-Age={max_age}", "HttpOnly", "SameSite=Strict"]
+    parts = [f"{name}={value}", f"Path={path}", f"Max-Age={max_age}", "HttpOnly"]
+    parts.append(f"SameSite={same_site}")
     if secure:
         parts.append("Secure")
     return "; ".join(parts)
 
 
-def cookie_value(cookies: list[str] | None) -> str | None:
-    """The session cookie among an API Gateway v2 event's ``cookies``."""
+def cookie_value(cookies: list[str] | None, wanted: str = COOKIE) -> str | None:
+    """The session cookie (or ``wanted``) among an API Gateway v2 event's ``cookies``."""
     for cookie in cookies or []:
         name, _, value = cookie.strip().partition("=")
-        if name == COOKIE:
+        if name == wanted:
             return value
     return None
 

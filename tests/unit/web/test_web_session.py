@@ -215,3 +215,94 @@ def test_token_claims_reads_a_jwt_payload() -> None:
     assert session.token_claims(_token(CLAIMS)) == CLAIMS
     with pytest.raises(ValueError):
         session.token_claims("not-a-token")
+
+
+HOSTED = gateway.HostedUi("https://heard-dev-1.auth.eu-west-1.amazoncognito.com", "web-client")
+
+
+def _aws(method: str, path: str, **extra: Any) -> dict[str, Any]:
+    headers = {"x-forwarded-proto": "https", **extra.pop("headers", {})}
+    event = _event(method, path, headers=headers, **extra)
+    event["requestContext"]["domainName"] = "abc.execute-api.eu-west-1.amazonaws.com"
+    return event
+
+
+def test_the_hosted_ui_signs_in_with_the_code_flow_and_pkce() -> None:
+    from urllib.parse import parse_qs, urlsplit
+
+    exchanged: list[tuple[str, str, str]] = []
+
+    def exchange(hosted: gateway.HostedUi, code: str, verifier: str, redirect: str):
+        exchanged.append((code, verifier, redirect))
+        return {**CLAIMS, "aud": hosted.client_id, "exp": int(NOW + 3600)}
+
+    fake = Fake()
+    app = gateway.WebApp(
+        {},
+        fake.resolve,
+        fake.sign_in,
+        lambda: KEY,
+        lambda: NOW,
+        hosted_ui=lambda: HOSTED,
+        exchange=exchange,
+    )
+    assert (
+        json.loads(app.handle(_aws("GET", "/app/api/me", headers={"x-heard-app": "1"}))["body"])[
+            "sign_in_url"
+        ]
+        == "/app/login"
+    )
+    login = app.handle(_aws("GET", "/app/login"))
+    assert login["statusCode"] == 302
+    where = urlsplit(login["headers"]["Location"])
+    assert f"{where.scheme}://{where.netloc}{where.path}" == f"{HOSTED.domain}/oauth2/authorize"
+    query = {k: v[0] for k, v in parse_qs(where.query).items()}
+    assert query["response_type"] == "code" and query["client_id"] == "web-client"
+    assert query["code_challenge_method"] == "S256"
+    redirect = "https://abc.execute-api.eu-west-1.amazonaws.com/app/callback"
+    assert query["redirect_uri"] == redirect
+    (pkce,) = login["cookies"]
+    assert "HttpOnly" in pkce and "SameSite=Lax" in pkce and "Path=/app/callback" in pkce
+    jar = [pkce.split(";")[0]]
+
+    stolen = app.handle(
+        _aws(
+            "GET",
+            "/app/callback",
+            queryStringParameters={"code": "c", "state": "other"},
+            cookies=jar,
+        )
+    )
+    assert stolen["statusCode"] == 400 and exchanged == []
+    no_cookie = app.handle(
+        _aws("GET", "/app/callback", queryStringParameters={"code": "c", "state": query["state"]})
+    )
+    assert no_cookie["statusCode"] == 400
+
+    back = app.handle(
+        _aws(
+            "GET",
+            "/app/callback",
+            queryStringParameters={"code": "c", "state": query["state"]},
+            cookies=jar,
+        )
+    )
+    assert back["statusCode"] == 302 and back["headers"]["Location"] == "/app/"
+    ((code, verifier, uri),) = exchanged
+    challenge = base64.urlsafe_b64encode(__import__("hashlib").sha256(verifier.encode()).digest())
+    assert (code, uri) == ("c", redirect) and challenge.rstrip(b"=").decode() == query[
+        "code_challenge"
+    ]
+    made, cleared = back["cookies"]
+    assert made.startswith("heard_session=") and "Secure" in made and "SameSite=Strict" in made
+    assert cleared.startswith("heard_pkce=;") and "Max-Age=0" in cleared
+
+
+def test_without_a_hosted_ui_login_is_not_found(web) -> None:
+    app, _ = web
+    assert app.handle(_event("GET", "/app/login"))["statusCode"] == 404
+    assert app.handle(_event("GET", "/app/callback"))["statusCode"] == 404
+    assert (
+        "sign_in_url"
+        not in app.handle(_event("GET", "/app/api/me", headers={"x-heard-app": "1"}))["body"]
+    )
