@@ -248,6 +248,9 @@ function renderQueue(more = false) {
   renderCounts(more);
   const list = $("queue-list");
   const open = state.current && state.current.id;
+  // Re-rendering must not take the keyboard focus away from the case it was on.
+  const active = document.activeElement;
+  const focused = active && active.classList.contains("item") ? active.dataset.id : null;
   list.replaceChildren(
     ...state.items.map((item, index) => {
       const author = item.mention.author;
@@ -279,6 +282,10 @@ function renderQueue(more = false) {
     }),
   );
   if (!state.items.length) list.append(h("li", { class: "counts" }, "Nothing waiting here."));
+  if (focused) {
+    const again = [...list.querySelectorAll(".item")].find((b) => b.dataset.id === focused);
+    if (again) again.focus();
+  }
 }
 
 function snippet(text) {

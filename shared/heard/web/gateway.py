@@ -314,7 +314,7 @@ class WebApp:
         return _response(
             302,
             "",
-            headers={"Location": PREFIX + "/", "Cache-Control": "no-store"},
+            headers={"Location": PREFIX, "Cache-Control": "no-store"},
             cookies=[cookie, clear],
         )
 

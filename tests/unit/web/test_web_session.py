@@ -287,7 +287,7 @@ def test_the_hosted_ui_signs_in_with_the_code_flow_and_pkce() -> None:
             cookies=jar,
         )
     )
-    assert back["statusCode"] == 302 and back["headers"]["Location"] == "/app/"
+    assert back["statusCode"] == 302 and back["headers"]["Location"] == "/app"
     ((code, verifier, uri),) = exchanged
     challenge = base64.urlsafe_b64encode(__import__("hashlib").sha256(verifier.encode()).digest())
     assert (code, uri) == ("c", redirect) and challenge.rstrip(b"=").decode() == query[
