@@ -29,7 +29,9 @@ run: $(STAMP) ## Run the local stack (moto, HTTP API on :3000, demo traffic); Ct
 	$(BIN)/python -m heard_local
 
 .PHONY: test
-test: lint ## Lint, then run every test (unit, integration, end-to-end)
+test: lint ## Lint, then run every test (unit, integration, end-to-end, browser)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || [ -n "$$HEARD_CHROMIUM" ] || \
+		echo "NOTE: no Chromium: the browser tests (tests/browser) will be SKIPPED. Install it with: sudo apt-get install -y chromium"
 	$(BIN)/pytest -q
 
 .PHONY: test-domain

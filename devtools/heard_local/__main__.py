@@ -53,6 +53,7 @@ def banner(stack: LocalStack) -> str:
         "",
         "Heard is running locally (no AWS account, no Docker).",
         "",
+        *_app_lines(info),
         f"  API            {info['api_url']}",
     ]
     for route in info["routes"]:
@@ -92,6 +93,18 @@ def banner(stack: LocalStack) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _app_lines(info: dict[str, Any]) -> list[str]:
+    """Where the web inbox is, and who to sign in as."""
+    users = info.get("demo_users") or []
+    lines = [f"  Web inbox      {info['app_url']}"]
+    if users:
+        lines.append(
+            f"                 sign in as {users[0]['username']} / {users[0]['password']}"
+            + (f" (or {users[1]['username']} / {users[1]['password']})" if len(users) > 1 else "")
+        )
+    return lines
 
 
 def _people_lines(info: dict[str, Any]) -> list[str]:
@@ -176,6 +189,8 @@ def run(args: argparse.Namespace) -> int:
                 code = respond(stack) or code
             if code == 0:
                 code = listen(stack)
+        if not args.once:
+            print("\n" + "\n".join(_app_lines(stack.local_json())) + "\n", flush=True)
         if args.once:
             drained = stack.wait_drained(timeout_s=args.timeout)
             if stack.alerts is not None:

@@ -47,6 +47,8 @@ LOCAL_SECRETS: dict[str, str] = {
     # The feedback form hashes client addresses under this key (FeedbackSecret address_key).
     ADDRESS_KEY.env_var: ADDRESS_KEY.local_default,
     "HEARD_API_TOKEN": "local-api-token",
+    # Signs the web inbox's session cookies (heard.web.session).
+    "HEARD_SESSION_KEY": "local-session-key",
 }
 
 # What the local admin token (HEARD_API_TOKEN, for scripts) may do: everything a manager may.

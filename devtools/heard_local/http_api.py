@@ -369,6 +369,13 @@ class LocalHttpApi:
             self._in_flight_changed.notify_all()
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+        found = self._match(method, path)
+        if found is None and len(path) > 1 and path.endswith("/"):
+            # API Gateway routes /app/ to the /app route (the function sees the raw path).
+            found = self._match(method, path.rstrip("/"))
+        return found
+
+    def _match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         for route in self.routes:
             if route.method not in (method, "ANY"):
                 continue

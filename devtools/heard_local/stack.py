@@ -346,6 +346,7 @@ class LocalStack:
         assert self.stack is not None
         return {
             "api_url": self.api_url,
+            "app_url": f"{self.api_url}/app/",  # the web inbox
             **self.stack.outputs_for_local_json(),
             "api_token": self.secrets["HEARD_API_TOKEN"],
             "secrets_env": self.secrets,

@@ -9,6 +9,8 @@ message, by brand and priority.
 
 from __future__ import annotations
 
+import pathlib
+import time
 from functools import cache
 from typing import Annotated, Any
 
@@ -43,6 +45,7 @@ from heard.observability import make_tracer
 from heard.reply_queue import SqsReplyQueue
 from heard.settings import ApiSettings, SwaggerSettings
 from heard.store import MentionStore, MentionTable
+from heard.web import gateway, session
 
 logger = Logger()
 tracer = make_tracer()
@@ -279,7 +282,114 @@ def _actor() -> str:
     return _principal().handle
 
 
+# The web inbox's files ship with this function (functions/api/web), not in the layer.
+WEB_ASSETS = gateway.load_assets(pathlib.Path(__file__).parent / "web")
+
+
+def _sign_in(username: str, password: str) -> dict[str, Any]:
+    """The ID token's claims for a person of the user pool; ``SignInRefused`` otherwise."""
+    client_id = _settings().user_pool_client_id
+    if not client_id:
+        raise gateway.SignInRefused("sign-in is not configured here (USER_POOL_CLIENT_ID)")
+    cognito = _cognito()
+    try:
+        answer = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": password},
+        )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
+        raise gateway.SignInRefused("wrong email or password") from None
+    except cognito.exceptions.PasswordResetRequiredException:
+        raise gateway.SignInRefused("your password must be reset first") from None
+    result = answer.get("AuthenticationResult")
+    if not result:  # a challenge: a new password, MFA
+        challenge = answer.get("ChallengeName", "a challenge")
+        raise gateway.SignInRefused(f"this sign-in needs {challenge}, which the form cannot do yet")
+    return session.token_claims(result["IdToken"])
+
+
+@cache
+def _cognito() -> Any:
+    return boto3.client("cognito-idp")
+
+
+HOSTED_UI_MAX_AGE_S = 300
+_hosted_found: tuple[float, gateway.HostedUi | None] | None = None  # when, and what
+
+
+def _hosted_ui() -> gateway.HostedUi | None:
+    """The pool's hosted UI and the web client (looked up again every five minutes); None
+    when the pool has no domain (the local stack) or it cannot be read."""
+    settings = _settings()
+    if not (settings.user_pool_id and settings.inbox_web_client_name):
+        return None
+    global _hosted_found
+    now = time.monotonic()
+    if _hosted_found is not None and now - _hosted_found[0] < HOSTED_UI_MAX_AGE_S:
+        return _hosted_found[1]
+    found = None
+    try:
+        pool = _cognito().describe_user_pool(UserPoolId=settings.user_pool_id)["UserPool"]
+        domain = pool.get("CustomDomain") or pool.get("Domain")
+        if domain:
+            paginator = _cognito().get_paginator("list_user_pool_clients")
+            for page in paginator.paginate(UserPoolId=settings.user_pool_id, MaxResults=60):
+                for client in page["UserPoolClients"]:
+                    if client["ClientName"] == settings.inbox_web_client_name:
+                        host = (
+                            domain
+                            if "." in domain
+                            else f"{domain}.auth.{pool_region()}.amazoncognito.com"
+                        )
+                        found = gateway.HostedUi(f"https://{host}", client["ClientId"])
+    except Exception as exc:  # the form still works without it
+        logger.warning("no hosted sign-in: %s", exc)
+    _hosted_found = (now, found)
+    return found
+
+
+def pool_region() -> str:
+    return str(_cognito().meta.region_name)
+
+
+def _exchange(hosted: gateway.HostedUi, code: str, verifier: str, redirect: str) -> dict[str, Any]:
+    """The authorization code and its PKCE verifier for tokens, at Cognito's token endpoint."""
+    import httpx
+
+    try:
+        answer = httpx.post(
+            f"{hosted.domain.rstrip('/')}/oauth2/token",
+            data={
+                "grant_type": "authorization_code",
+                "client_id": hosted.client_id,
+                "code": code,
+                "redirect_uri": redirect,
+                "code_verifier": verifier,
+            },
+            timeout=10,
+        )
+    except httpx.HTTPError as exc:
+        raise gateway.SignInRefused(f"Cognito could not be reached: {exc}") from None
+    if answer.status_code != 200:
+        raise gateway.SignInRefused("Cognito refused the sign-in code; sign in again")
+    try:
+        return session.token_claims(str(answer.json()["id_token"]))
+    except (ValueError, KeyError, TypeError):
+        raise gateway.SignInRefused("Cognito answered without an ID token") from None
+
+
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 def handler(event, context):
+    if gateway.WebApp.serves(str(event.get("rawPath") or "")):
+        web = gateway.WebApp(
+            WEB_ASSETS,
+            resolve=lambda inner: app.resolve(inner, context),
+            sign_in=_sign_in,
+            key=session.session_key,
+            hosted_ui=_hosted_ui,
+            exchange=_exchange,
+        )
+        return web.handle(event)
     return app.resolve(event, context)

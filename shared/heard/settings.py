@@ -171,6 +171,12 @@ class ApiSettings(ConfigSettings, SwaggerSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     # Where POST /mentions/{id}/replies queues a reply (unset: replies are refused with 503).
     reply_queue_url: _Optional = Field(None, alias="REPLY_QUEUE_URL")
+    # The web inbox signs people in with this user pool app client (unset: no sign-in).
+    user_pool_client_id: _Optional = Field(None, alias="USER_POOL_CLIENT_ID")
+    # The hosted UI the inbox signs in through: the pool's domain and the web client of this
+    # name (unset, or a pool without a domain as in the local stack: the sign-in form only).
+    user_pool_id: _Optional = Field(None, alias="USER_POOL_ID")
+    inbox_web_client_name: _Optional = Field(None, alias="INBOX_WEB_CLIENT_NAME")
 
 
 class PlatformApiSettings(Settings):

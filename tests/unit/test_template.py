@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -431,6 +432,9 @@ def _cognito_authorizers(template: dict[str, Any], api: dict[str, Any]) -> dict[
 
 # Routes open to anyone besides the webhooks: they hold no data.
 PUBLIC_ROUTES = {("GET", "/openapi.json")}
+# The web inbox: its files and sign-in are open; under /app/api the function itself requires
+# the signed session cookie (heard.web.gateway, tests/unit/web).
+APP_ROUTES = {("GET", "/app"), ("ANY", "/app/{proxy+}")}
 
 
 def check_api_auth(template: dict[str, Any]) -> list[str]:
@@ -463,7 +467,8 @@ def check_api_auth(template: dict[str, Any]) -> list[str]:
                 "DefaultAuthorizer"
             )
             where = f"{lid}.{name} {ev.get('Path')}"
-            if (ev.get("Method"), ev.get("Path")) in PUBLIC_ROUTES and authorizer == "NONE":
+            route = (ev.get("Method"), ev.get("Path"))
+            if route in PUBLIC_ROUTES | APP_ROUTES and authorizer == "NONE":
                 continue
             if _is_webhook(ev.get("Path")):
                 if authorizer != "NONE":
@@ -570,8 +575,7 @@ def test_the_team_signs_in_to_an_admin_run_pool(template):
 
 
 def test_the_inbox_client_is_public_with_password_srp_and_refresh(template):
-    [client] = resources_of(template, "AWS::Cognito::UserPoolClient").values()
-    props = client["Properties"]
+    props = template["Resources"]["UserPoolClient"]["Properties"]
     assert props["GenerateSecret"] is False  # a browser and scripts cannot keep a secret
     assert set(props["ExplicitAuthFlows"]) == {
         "ALLOW_USER_PASSWORD_AUTH",
@@ -582,6 +586,22 @@ def test_the_inbox_client_is_public_with_password_srp_and_refresh(template):
     assert (props["IdTokenValidity"], units["IdToken"]) == (60, "minutes")
     assert (props["AccessTokenValidity"], units["AccessToken"]) == (60, "minutes")
     assert (props["RefreshTokenValidity"], units["RefreshToken"]) == (30, "days")
+
+
+def test_the_web_inbox_client_signs_in_with_the_code_flow_on_the_apis_callback(template):
+    """The hosted UI's client: authorization code only (the API function exchanges it with
+    PKCE; no implicit flow puts a token in a URL), back to /app/callback of HeardApi."""
+    clients = resources_of(template, "AWS::Cognito::UserPoolClient")
+    assert set(clients) == {"UserPoolClient", "InboxWebClient"}
+    props = clients["InboxWebClient"]["Properties"]
+    assert props["AllowedOAuthFlows"] == ["code"] and props["GenerateSecret"] is False
+    assert props["ExplicitAuthFlows"] == ["ALLOW_REFRESH_TOKEN_AUTH"]
+    [callback] = props["CallbackURLs"]
+    assert "${HeardApi}" in json.dumps(callback) and json.dumps(callback).endswith(
+        '/app/callback"}'
+    )
+    env = template["Resources"]["ApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["INBOX_WEB_CLIENT_NAME"] == {"Fn::Sub": props["ClientName"]["Fn::Sub"]}
 
 
 # --- the checkers catch what they are for -----------------------------------------------------
@@ -794,7 +814,10 @@ def test_the_reply_function_gives_up_on_the_delivery_that_goes_to_the_dlq(templa
 def test_only_reply_and_poll_write_secrets_each_its_own_and_the_api_only_queues(template):
     resources = template["Resources"]
     api = json.dumps(resources["ApiFunction"]["Properties"]["Policies"])
-    assert "ReplyQueue" in api and "Secret" not in api
+    # The API reads one secret, the web inbox's session key, and no platform's.
+    secrets = set(re.findall(r'"Ref": "(\w*Secret)"', api))
+    assert "ReplyQueue" in api and secrets == {"WebSessionSecret"}
+    assert "PutSecretValue" not in api
     writers = [
         lid
         for lid, function in resources_of(template, FUNCTION).items()

@@ -146,7 +146,10 @@ def test_local_json_names_everything(stack: Stack) -> None:
     assert out["topics"]["AlertsTopic"] == stack.topic_arn("AlertsTopic")
     assert out["outputs"]["MentionsTableName"] == stack.table_name("MentionsTable")
     assert out["user_pools"] == {"UserPool": stack.refs["UserPool"]}
-    assert out["user_pool_clients"] == {"UserPoolClient": stack.refs["UserPoolClient"]}
+    assert out["user_pool_clients"] == {
+        "UserPoolClient": stack.refs["UserPoolClient"],
+        "InboxWebClient": stack.refs["InboxWebClient"],
+    }
 
 
 def test_subscriptions_follow_conditions(moto_server: str) -> None:
