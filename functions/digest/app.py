@@ -9,11 +9,11 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from heard.config import ConfigSource
-from heard.digest.compute import NoSpikes
+from heard.digest.compute import NoSpikes, SpikesReader
 from heard.digest.run import AwsChannels, DigestClaims, run_digests
 from heard.observability import make_tracer
 from heard.settings import DigestSettings
-from heard.store import MentionStore, MentionTable
+from heard.store import MentionStore, MentionTable, SignalsTable
 
 logger = Logger()
 tracer = make_tracer()
@@ -31,21 +31,27 @@ def _config_source() -> ConfigSource:
 
 
 @cache
-def _wired() -> tuple[MentionStore, DigestClaims, AwsChannels]:
+def _wired() -> tuple[MentionStore, DigestClaims, AwsChannels, SpikesReader]:
     # Wired once per cold start, on the first run.
     settings = _settings()
-    table = MentionTable(boto3.resource("dynamodb").Table(settings.mentions_table))
+    dynamodb = boto3.resource("dynamodb")
+    table = MentionTable(dynamodb.Table(settings.mentions_table))
     claims = DigestClaims(boto3.client("dynamodb"), settings.idempotency_table)
     channels = AwsChannels(boto3.client("sns"), settings.alerts_topic_arn, boto3.client("ses"))
-    return MentionStore(table), claims, channels
+    spikes: SpikesReader = (
+        SignalsTable(dynamodb.Table(settings.signals_table))
+        if settings.signals_table
+        else NoSpikes()
+    )
+    return MentionStore(table), claims, channels, spikes
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event, context):
-    store, claims, channels = _wired()
-    sent = run_digests(_config_source().get(), store, claims, channels, spikes=NoSpikes())
+    store, claims, channels, spikes = _wired()
+    sent = run_digests(_config_source().get(), store, claims, channels, spikes=spikes)
     metrics.add_metric(name="DigestsSent", unit=MetricUnit.Count, value=len(sent))
     logger.info("digest run", extra={"sent": [s.__dict__ for s in sent]})
     return {"sent": [{"brand": s.brand, "period": s.period, "via": s.via} for s in sent]}

@@ -8,7 +8,8 @@ import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
-from heard.alerts import AlertDispatcher, NotifyQueue, RoutedChannel, SnsChannel
+from heard.alerts import AlertDispatcher
+from heard.alerts.wiring import routed_channel
 from heard.config import ConfigSource
 from heard.escalation import run_sla
 from heard.observability import make_tracer
@@ -35,13 +36,15 @@ def _wired() -> tuple[MentionStore, AlertDispatcher]:
     # Wired once per cold start, on the first run.
     settings = _settings()
     table = MentionTable(boto3.resource("dynamodb").Table(settings.mentions_table))
-    sns = SnsChannel(boto3.client("sns"), settings.alerts_topic_arn, settings.inbox_url)
-    queue = (
-        NotifyQueue(boto3.client("sqs"), settings.notify_queue_url)
-        if settings.notify_queue_url
-        else None
+    channel = routed_channel(
+        sns=boto3.client("sns"),
+        sqs=boto3.client("sqs"),
+        dynamodb=boto3.resource("dynamodb"),
+        topic_arn=settings.alerts_topic_arn,
+        notify_queue_url=settings.notify_queue_url,
+        inbox_url=settings.inbox_url,
+        signals_table=settings.signals_table,
     )
-    channel = RoutedChannel(sns, queue)
     return MentionStore(table), AlertDispatcher(AlertClaims(table), channel)
 
 

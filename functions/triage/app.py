@@ -17,7 +17,8 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from heard.alerts import AlertDispatcher, NotifyQueue, RoutedChannel, SnsChannel
+from heard.alerts import AlertDispatcher
+from heard.alerts.wiring import routed_channel
 from heard.config import ConfigSource
 from heard.ingest import message_key, message_platform, parse_message
 from heard.observability import PlatformMetrics, make_tracer
@@ -46,23 +47,25 @@ def _settings() -> TriageSettings:
 def _pipeline() -> Pipeline:
     # Wired once per cold start, on the first batch.
     settings = _settings()
-    table = MentionTable(
-        boto3.resource("dynamodb").Table(settings.mentions_table),
-        retention_days=settings.retention_days,
-    )
-    sns = SnsChannel(boto3.client("sns"), settings.alerts_topic_arn, settings.inbox_url)
-    queue = (
-        NotifyQueue(boto3.client("sqs"), settings.notify_queue_url)
-        if settings.notify_queue_url
-        else None
-    )
     dynamodb = boto3.resource("dynamodb")
+    table = MentionTable(
+        dynamodb.Table(settings.mentions_table), retention_days=settings.retention_days
+    )
+    channel = routed_channel(
+        sns=boto3.client("sns"),
+        sqs=boto3.client("sqs"),
+        dynamodb=dynamodb,
+        topic_arn=settings.alerts_topic_arn,
+        notify_queue_url=settings.notify_queue_url,
+        inbox_url=settings.inbox_url,
+        signals_table=settings.signals_table,
+    )
     counts = (
         SignalsTable(dynamodb.Table(settings.signals_table)) if settings.signals_table else None
     )
     return Pipeline(
         store=MentionStore(table, counts),
-        alerts=AlertDispatcher(AlertClaims(table), RoutedChannel(sns, queue)),
+        alerts=AlertDispatcher(AlertClaims(table), channel),
         triager=get_triager(settings=settings),
         config=_config_source().get(),
     )

@@ -99,6 +99,8 @@ class AlertSettings(Settings):
     notify_queue_url: _Optional = Field(None, alias="NOTIFY_QUEUE_URL")
     # The web inbox page; a case is at <inbox_url>#/cases/<id>.
     inbox_url: _Optional = Field(None, alias="HEARD_INBOX_URL")
+    # Counts for the spike check, and storm control's state (unset: neither).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
 
 
 class FeedbackSettings(ConfigSettings):
@@ -118,8 +120,6 @@ class TriageSettings(ConfigSettings, TriageBackendSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     retention_days: int = Field(DEFAULT_RETENTION_DAYS, ge=1, alias="RETENTION_DAYS")
-    # Where each stored mention is counted for the spike check (unset: not counted).
-    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
 
 
 class EscalateSettings(ConfigSettings, AlertSettings):
@@ -149,7 +149,7 @@ class NotifySettings(ConfigSettings):
     slack_api_url: _Name = Field("https://slack.com/api", alias="HEARD_SLACK_API_URL")
 
 
-class SpikesSettings(ConfigSettings):
+class SpikesSettings(ConfigSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     signals_table: _Name = Field(alias="SIGNALS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
@@ -160,6 +160,8 @@ class DigestSettings(ConfigSettings):
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     # Where each (brand, period) digest is claimed once.
     idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
+    # The crises a digest lists (unset: none).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
 
 
 class SwaggerSettings(Settings):

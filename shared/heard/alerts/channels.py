@@ -28,9 +28,21 @@ from botocore.exceptions import ClientError, ParamValidationError
 
 from heard.alerts import slack, teams, webhook
 from heard.alerts.notice import Notice, from_alert
-from heard.alerts.render import SlaNotice, render, render_sms, subject
-from heard.alerts.routing import plan
-from heard.config import AlertChannel, Brand
+from heard.alerts.render import (
+    SMS_LIMIT,
+    SUBJECT_LIMIT,
+    SlaNotice,
+    fit_gsm7,
+    gsm7_length,
+    render,
+    render_sms,
+    subject,
+    to_gsm7,
+    without_contacts,
+)
+from heard.alerts.routing import channel_rules, channels_for, holds
+from heard.alerts.storm import Decision, Held, StormControl
+from heard.config import AlertChannel, Brand, HeardConfig
 from heard.models import MentionRecord
 
 log = logging.getLogger(__name__)
@@ -167,7 +179,14 @@ class SnsChannel:
         return self.publish(alert, from_alert(alert, inbox_url=self.inbox_url))
 
     def publish(self, alert: Alert, notice: Notice, channels: list[str] | None = None) -> str:
-        request = sns_request(alert, notice=notice, channels=channels)
+        return self._publish(sns_request(alert, notice=notice, channels=channels))
+
+    def publish_notice(self, notice: Notice, channels: list[str]) -> str:
+        """A notice that is not about one mention (a summary, a crisis) to the email and SMS
+        channels ``channels``: the full text for email, one GSM-7 line for SMS."""
+        return self._publish(notice_request(notice, channels))
+
+    def _publish(self, request: dict[str, Any]) -> str:
         try:
             response = self._sns.publish(TopicArn=self._topic, **request)
         except ParamValidationError as e:
@@ -178,6 +197,39 @@ class SnsChannel:
                 raise PermanentDeliveryError(str(e), code) from e
             raise
         return str(response["MessageId"])
+
+
+def notice_request(notice: Notice, channels: list[str]) -> dict[str, Any]:
+    """The publish arguments for a notice without a mention record (a summary, a crisis)."""
+    lines = [notice.title]
+    if notice.headline:
+        lines.append(notice.headline)
+    lines += [f"- [{label}] {value}" for label, value in notice.facts]
+    lines += list(notice.reasons)
+    if notice.case_url:
+        lines.append(f"Open: {notice.case_url}")
+    full = "\n".join(lines)
+    sms = _fit_sms(to_gsm7(without_contacts(f"{notice.title}. {notice.headline}")))
+    attrs: dict[str, Any] = {
+        "severity": {"DataType": "String", "StringValue": notice.priority.value},
+        "kind": {"DataType": "String", "StringValue": notice.kind},
+        "brand": {"DataType": "String", "StringValue": notice.brand},
+        "platform": {"DataType": "String", "StringValue": "all"},
+        "intent": {"DataType": "String.Array", "StringValue": json.dumps(["none"])},
+        "channels": {"DataType": "String.Array", "StringValue": json.dumps(channels)},
+    }
+    title = "".join(c if 32 <= ord(c) < 127 else "?" for c in notice.title)[:SUBJECT_LIMIT]
+    body = json.dumps({"default": full, "email": full, "sms": sms}, ensure_ascii=False)
+    return {
+        "Subject": title,
+        "Message": body,
+        "MessageStructure": "json",
+        "MessageAttributes": attrs,
+    }
+
+
+def _fit_sms(text: str) -> str:
+    return text if gsm7_length(text) <= SMS_LIMIT else fit_gsm7(text, SMS_LIMIT)
 
 
 def render_for(notice: Notice, channel: AlertChannel) -> dict[str, Any]:
@@ -227,32 +279,105 @@ class RoutedChannel:
 
     Chat and HTTPS messages are queued first, SNS published last: a transient SNS failure
     makes the caller retry the whole alert, and the notifier posts a redelivered message
-    (same id) once. Quiet hours hold non-critical notices from a channel (logged)."""
+    (same id) once.
+
+    With ``storm`` (``heard.alerts.storm.StormControl``): while a crisis is open for the
+    brand, a mention alert below critical is counted on the crisis and sent nowhere; then each
+    routed channel admits the notice, or holds it (quiet hours, the hourly cap) for the
+    summary ``send_summaries`` sends when the hold ends. Without it, quiet hours drop what
+    they meet (logged)."""
 
     def __init__(
         self,
         sns: SnsChannel,
         queue: NotifyQueue | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        storm: StormControl | None = None,
     ):
         self.sns = sns
         self.queue = queue
         self.clock = clock
+        self.storm = storm
 
     def send(self, alert: Alert) -> str:
         brand = alert.brand
-        if brand is None or brand.alerts is None:
-            return self.sns.send(alert)
         now = self.clock()
         notice = from_alert(alert, inbox_url=self.sns.inbox_url, now=now)
-        route = plan(notice, brand, now)
-        if route.held:
-            log.info(
-                "alert held by quiet hours",
-                extra={"notice": notice.id, "channels": list(route.held)},
-            )
+        if self.storm is not None and self.storm.collapses(notice.brand, _held(notice, now)):
+            log.info("alert collapsed into the open crisis", extra={"notice": notice.id})
+            return "collapsed"
+        if brand is None or brand.alerts is None:
+            return self.sns.send(alert)
+        return self._fan_out(notice, brand, now, alert)
+
+    def broadcast(
+        self,
+        notice: Notice,
+        brand: Brand | None,
+        only: str | None = None,
+        *,
+        topic: bool = True,
+    ) -> str:
+        """Send a notice that is not a mention (a crisis, its end, a summary) to the channels
+        the brand's routes give it, or to the one channel ``only``; with ``topic=False`` to
+        the chat and HTTPS ones only (the caller published to the topic itself). A brand
+        without ``alerts`` has no channels here."""
+        if brand is None or brand.alerts is None:
+            return "none"
+        return self._fan_out(notice, brand, self.clock(), None, only, topic=topic)
+
+    def send_summaries(self, config: HeardConfig, now: datetime | None = None) -> list[str]:
+        """Send the summary of each hold that has ended (quiet hours over, the capped hour
+        closed), each once. Returns the summaries' notice ids."""
+        if self.storm is None:
+            return []
+        sent = []
+        for summary in self.storm.summaries(now or self.clock()):
+            notice = summary.notice()
+            brand = config.brand(summary.window.brand)
+            if brand is None or brand.alerts is None:
+                log.warning("held alerts of a brand no longer configured", extra={"id": notice.id})
+                continue
+            if summary.window.channel not in brand.alerts.channels:
+                log.warning(
+                    "held alerts of a channel no longer configured", extra={"id": notice.id}
+                )
+                continue
+            self.broadcast(notice, brand, only=summary.window.channel)
+            sent.append(notice.id)
+        return sent
+
+    def _fan_out(
+        self,
+        notice: Notice,
+        brand: Brand,
+        now: datetime,
+        alert: Alert | None,
+        only: str | None = None,
+        *,
+        topic: bool = True,
+    ) -> str:
+        assert brand.alerts is not None
+        names = [only] if only is not None else channels_for(notice, brand)
+        go: list[tuple[str, AlertChannel]] = []
+        kept: dict[str, str] = {}
+        for name in names:
+            channel = brand.alerts.channels[name]
+            if self.storm is not None:
+                rules = channel_rules(brand, name, channel)
+                decision = self.storm.admit(rules, _held(notice, now), now)
+                if decision is not Decision.SEND:
+                    kept[name] = decision.value
+                    continue
+            elif holds(notice, channel, now, brand.alerts.zone):
+                kept[name] = "quiet"
+                continue
+            go.append((name, channel))
+        if kept:
+            log.info("alert held from channels", extra={"notice": notice.id, "held": kept})
         sent: list[str] = []
-        chat = route.notifier
+        chat = [(n, c) for n, c in go if c.via_notifier]
+        sns = [n for n, c in go if not c.via_notifier] if topic else []
         if chat and self.queue is None:
             log.warning(
                 "no notify queue (NOTIFY_QUEUE_URL): chat channels not sent",
@@ -261,8 +386,20 @@ class RoutedChannel:
         elif chat and self.queue is not None:
             self.queue.put([notify_message(notice, name, channel) for name, channel in chat])
             sent += [name for name, _ in chat]
-        if route.sns:
-            sent.append(self.sns.publish(alert, notice, route.sns))
+        if sns:
+            if alert is not None:
+                sent.append(self.sns.publish(alert, notice, sns))
+            else:
+                sent.append(self.sns.publish_notice(notice, sns))
         if not sent:
-            log.info("alert routed to no channel", extra={"notice": notice.id})
+            log.info("alert routed to no channel now", extra={"notice": notice.id})
         return ",".join(sent) or "none"
+
+
+def _held(notice: Notice, now: datetime) -> Held:
+    """The line a held notice leaves for its summary."""
+    headline = notice.title
+    if notice.text:
+        words = " ".join(notice.text.split())
+        headline = f"{headline}: {words[:120]}{'…' if len(words) > 120 else ''}"
+    return Held(notice.id, notice.priority, notice.kind, headline, now)

@@ -221,7 +221,7 @@ def without_contacts(text: str) -> str:
     return _PHONE.sub("[phone]", text)
 
 
-def _fit_gsm7(text: str, septets: int) -> str:
+def fit_gsm7(text: str, septets: int) -> str:
     if gsm7_length(text) <= septets:
         return text
     out, used = [], 0
@@ -243,9 +243,9 @@ def render_sms(record: MentionRecord, notice: SlaNotice | None = None) -> str:
     )
     why = to_gsm7(without_contacts("; ".join(triage.reasons[:2])))
     text = to_gsm7(without_contacts(record.mention.text.strip()))
-    head = _fit_gsm7(head, SMS_LIMIT // 2)
-    why = _fit_gsm7(why, SMS_LIMIT - gsm7_length(head) - 16) if why else ""
+    head = fit_gsm7(head, SMS_LIMIT // 2)
+    why = fit_gsm7(why, SMS_LIMIT - gsm7_length(head) - 16) if why else ""
     room = SMS_LIMIT - gsm7_length(head) - gsm7_length(why) - 5  # ': "', '"' and a space
     if not text or room < 8:
-        return _fit_gsm7(f"{head} {why}".strip(), SMS_LIMIT)
-    return _fit_gsm7(f'{head}: "{_fit_gsm7(text, room)}" {why}'.rstrip(), SMS_LIMIT)
+        return fit_gsm7(f"{head} {why}".strip(), SMS_LIMIT)
+    return fit_gsm7(f'{head}: "{fit_gsm7(text, room)}" {why}'.rstrip(), SMS_LIMIT)

@@ -7,17 +7,21 @@ Pure functions of the notice, the brand's ``alerts`` section and the time:
 - ``in_quiet_hours(channel, now, zone)``: is ``now`` inside the channel's quiet hours, on the
   wall clock of the brand's alert time zone (so a period keeps its local hours across a
   daylight-saving change);
-- ``holds(notice, channel, now, zone)``: the one decision to keep a notice from a channel now.
-  Today a held notice is logged and not sent; storm control replaces this function.
+- ``holds(notice, channel, now, zone)``: is a notice below critical meeting quiet hours (the
+  plan without storm control: such a notice is logged and not sent);
+- ``channel_rules(brand, name, channel)``: a channel's cap and quiet spell as storm control
+  (``heard.alerts.storm``) takes them: with it, what quiet hours or the cap keep back is
+  summarised when they end, never dropped.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from heard.alerts.notice import Notice
+from heard.alerts.storm import ChannelRules, quiet_spell
 from heard.config import AlertChannel, AlertRoute, Brand
 
 
@@ -104,4 +108,28 @@ def plan(notice: Notice, brand: Brand, now: datetime) -> Plan:
     return Plan(tuple(send), tuple(held))
 
 
-__all__ = ["Plan", "channels_for", "holds", "in_quiet_hours", "plan", "route_matches"]
+def channel_rules(brand: Brand, name: str, channel: AlertChannel) -> ChannelRules:
+    """What storm control needs of one of ``brand``'s channels: its cap and its quiet hours
+    (in the brand's alert time zone, with their days)."""
+    zone = brand.alerts.zone if brand.alerts is not None else ZoneInfo("UTC")
+    quiet = channel.quiet_hours
+
+    def spell(now: datetime) -> tuple[datetime, datetime] | None:
+        if quiet is None or not in_quiet_hours(channel, now, zone):
+            return None
+        start = time(quiet.start // 60, quiet.start % 60)
+        end = time(quiet.end // 60, quiet.end % 60)
+        return quiet_spell(start, end, zone, now) or (now, now + timedelta(hours=1))
+
+    return ChannelRules(brand.name, name, channel.max_per_hour, spell)
+
+
+__all__ = [
+    "Plan",
+    "channel_rules",
+    "channels_for",
+    "holds",
+    "in_quiet_hours",
+    "plan",
+    "route_matches",
+]

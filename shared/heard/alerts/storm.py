@@ -1,10 +1,11 @@
 """Storm control: what keeps an alert channel worth reading when everyone is talking at once.
 
-``StormControl.admit`` decides, for one notice and one channel, one of:
+``StormControl.collapses`` comes first, once per notice: while a crisis is open for the
+brand, a mention alert below critical is counted on the crisis (its end message carries the
+count) and sent nowhere. Then ``StormControl.admit`` decides, for the notice and each channel
+it is routed to, one of:
 
 - ``send``: it goes out now.
-- ``collapse``: a crisis is open for the brand and this is a mention alert below critical: it
-  is counted on the crisis (whose thread and end message carry the count), not sent alone.
 - ``quiet``: the channel is in its quiet hours and the notice is below critical: it is held
   for the summary sent when the quiet hours end.
 - ``capped``: the channel has sent its ``max_per_hour`` this clock hour: it is held for the
@@ -31,6 +32,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from heard.alerts.notice import Notice
 from heard.models import Priority
 
 # How long held lines and counters outlive their window (then DynamoDB's TTL removes them).
@@ -43,7 +45,6 @@ NEVER_HELD = frozenset({"summary", "crisis", "crisis_update", "crisis_end", "ope
 
 class Decision(StrEnum):
     SEND = "send"
-    COLLAPSE = "collapse"
     QUIET = "quiet"
     CAPPED = "capped"
 
@@ -131,14 +132,32 @@ class Summary:
     def lines(self) -> list[str]:
         mix = ", ".join(f"{n} {p.value}" for p, n in self.by_priority().items())
         out = [f"{self.count} held ({mix}). Each one is in the inbox."]
-        ordered = sorted(self.held, key=lambda h: (-h.priority.rank, h.at))
-        out += [f"- [{h.priority.value}] {h.headline}" for h in ordered[:SUMMARY_LINES]]
+        out += [f"- [{h.priority.value}] {h.headline}" for h in self._ordered()[:SUMMARY_LINES]]
         if self.count > SUMMARY_LINES:
             out.append(f"… and {self.count - SUMMARY_LINES} more")
         return out
 
     def text(self) -> str:
         return "\n".join([self.title(), "", *self.lines()])
+
+    def notice(self) -> Notice:
+        """The summary as a notice for its one channel (kind ``summary``: never held)."""
+        w = self.window
+        top = max((h.priority for h in self.held), key=lambda p: p.rank, default=Priority.LOW)
+        lines = self.lines()
+        return Notice(
+            id=f"summary:{w.brand}:{w.channel}:{w.key}",
+            kind="summary",
+            brand=w.brand,
+            priority=top,
+            title=self.title(),
+            headline=lines[0],
+            facts=tuple((h.priority.value, h.headline) for h in self._ordered()[:SUMMARY_LINES]),
+            reasons=tuple(lines[1 + min(self.count, SUMMARY_LINES) :]),
+        )
+
+    def _ordered(self) -> list[Held]:
+        return sorted(self.held, key=lambda h: (-h.priority.rank, h.at))
 
 
 def _hhmm(moment: datetime) -> str:
@@ -180,8 +199,8 @@ class CrisisLookup(Protocol):
         """The id of the brand's open crisis, if one is open."""
         ...
 
-    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> None:
-        """Count one alert into the open crisis."""
+    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> bool:
+        """Count one alert into the open crisis; False when it is no longer open."""
         ...
 
 
@@ -191,14 +210,22 @@ class NoCrises:
     def open_crisis(self, brand: str) -> str | None:
         return None
 
-    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> None:
-        return None
+    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> bool:
+        return False
 
 
 class StormControl:
     def __init__(self, state: StormState, crises: CrisisLookup | None = None):
         self.state = state
         self.crises = crises or NoCrises()
+
+    def collapses(self, brand: str, held: Held) -> bool:
+        """While a crisis is open for ``brand``, a mention alert below critical is counted on
+        it and sent nowhere: True when ``held`` was collapsed so."""
+        if held.kind != "mention" or held.priority is Priority.CRITICAL:
+            return False
+        crisis = self.crises.open_crisis(brand)
+        return crisis is not None and self.crises.collapse(brand, crisis, held.id)
 
     def admit(self, rules: ChannelRules, held: Held, now: datetime) -> Decision:
         """Decide what happens to one notice on one channel, and record it."""
@@ -209,11 +236,6 @@ class StormControl:
         if critical:
             self.state.count_send(rules.brand, rules.channel, hour)
             return Decision.SEND
-        if held.kind == "mention":
-            crisis = self.crises.open_crisis(rules.brand)
-            if crisis is not None:
-                self.crises.collapse(rules.brand, crisis, held.id)
-                return Decision.COLLAPSE
         spell = rules.quiet_spell(now)
         if spell is not None:
             start, end = spell

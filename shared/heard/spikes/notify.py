@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Protocol
 
+from heard.alerts.channels import RoutedChannel
 from heard.config import Brand
 from heard.spikes.report import CrisisEnd, CrisisReport
 
@@ -65,3 +66,21 @@ class SnsCrisisNotifier:
     def ended(self, end: CrisisEnd, brand: Brand | None) -> str:
         attrs = crisis_attributes(end.brand, "ended", brand, [])
         return self._publish(end.subject(), end.text(), end.sms(), attrs)
+
+
+class RoutedCrisisNotifier:
+    """The topic first (as ``SnsCrisisNotifier``), then the brand's chat and HTTPS channels
+    that its routes give crises (``kind: crisis``), through the notifier's queue."""
+
+    def __init__(self, topic: CrisisNotifier, routed: RoutedChannel):
+        self.topic, self.routed = topic, routed
+
+    def opened(self, report: CrisisReport, brand: Brand | None) -> str:
+        sent = self.topic.opened(report, brand)
+        self.routed.broadcast(report.notice(), brand, topic=False)
+        return sent
+
+    def ended(self, end: CrisisEnd, brand: Brand | None) -> str:
+        sent = self.topic.ended(end, brand)
+        self.routed.broadcast(end.notice(), brand, topic=False)
+        return sent

@@ -20,9 +20,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from heard.alerts.notice import Notice
 from heard.alerts.render import SMS_LIMIT, SUBJECT_LIMIT, fit, where, who
 from heard.config import Brand
-from heard.models import MentionRecord
+from heard.models import MentionRecord, Priority
 
 _UNPRINTABLE = re.compile(r"[^\x20-\x7e]+")
 _TOKEN = re.compile(r"[#@]?[a-z0-9][a-z0-9'\u2019_-]*")
@@ -237,6 +238,39 @@ class CrisisReport:
         ]
         return "\n".join(lines)
 
+    def notice(self) -> Notice:
+        """The crisis alert for the chat and HTTPS channels (kind ``crisis``, critical): the
+        figures as facts, the most-reached mentions as reasons to look."""
+        facts = [
+            (
+                f"Mentions, {self.window_minutes} min",
+                f"{self.mentions} (usually {self.usual_mentions:.0f}; "
+                f"{_times(self.mentions, self.usual_mentions)})",
+            ),
+            (
+                "Negative share",
+                f"{_pct(self.negative_share)} (usually {_pct(self.usual_negative_share)})",
+            ),
+        ]
+        if self.top_terms:
+            facts.append(("Top terms", ", ".join(f"{t} ({c})" for t, c in self.top_terms)))
+        if self.top_intents:
+            facts.append(("Top intents", ", ".join(f"{i} ({c})" for i, c in self.top_intents)))
+        samples = tuple(
+            f'{sample.who} on {sample.where}: "{sample.text}" {sample.url or sample.key}'
+            for sample in self.samples
+        )
+        return Notice(
+            id=f"crisis:{self.crisis_id}:opened",
+            kind="crisis",
+            brand=self.brand,
+            priority=Priority.CRITICAL,
+            title=self.subject(),
+            headline=f"Possible crisis for {self.brand}, raised at {_when(self.at)}.",
+            facts=tuple(facts),
+            reasons=samples,
+        )
+
     def sms(self) -> str:
         terms = ", ".join(str(t) for t, _ in self.top_terms[:3])
         text = (
@@ -269,6 +303,27 @@ class CrisisEnd:
     def subject(self) -> str:
         text = f"Crisis over [CRITICAL] {self.brand}: back to usual after {_hours(self.duration)}"
         return _clean(text)[:SUBJECT_LIMIT]
+
+    def notice(self) -> Notice:
+        """The crisis-over message for the chat and HTTPS channels."""
+        share = self.negative / self.mentions if self.mentions else None
+        return Notice(
+            id=f"crisis:{self.crisis_id}:ended",
+            kind="crisis",
+            brand=self.brand,
+            priority=Priority.CRITICAL,
+            title=self.subject(),
+            headline=(
+                f"The crisis raised at {_when(self.opened_at)} is over: back near the usual "
+                "level for an hour."
+            ),
+            facts=(
+                ("Duration", f"{_hours(self.duration)} (to {_when(self.ended_at)})"),
+                ("Mentions", f"{self.mentions}, {self.negative} negative ({_pct(share)})"),
+                ("Busiest 5 minutes", str(self.peak)),
+                ("Alerts collapsed into it", str(self.collapsed)),
+            ),
+        )
 
     def text(self) -> str:
         share = self.negative / self.mentions if self.mentions else None

@@ -41,6 +41,7 @@ from heard.spikes.counts import (
     parse_bucket_key,
 )
 from heard.spikes.crisis import Crisis
+from heard.spikes.detector import Alert as SpikeAlert
 from heard.store.table import BATCH_GET_LIMIT, from_dynamo, to_dynamo
 from heard.store.table import brand_key as _folded
 
@@ -214,6 +215,11 @@ class SignalsTable:
         crisis = self.crisis(brand)
         return crisis if crisis is not None and crisis.open else None
 
+    def open_crisis(self, brand: str) -> str | None:
+        """The id of the brand's open crisis (storm control's ``CrisisLookup``)."""
+        crisis = self.current(brand)
+        return crisis.id if crisis is not None else None
+
     def collapse(self, brand: str, crisis_id: str, mention_key: str) -> bool:
         """Count an individual alert folded into the open crisis ``crisis_id``; False when
         that crisis is no longer open."""
@@ -243,6 +249,30 @@ class SignalsTable:
             Limit=limit,
         )
         return [Crisis.from_dict(from_dynamo(i)) for i in response.get("Items", [])]
+
+    def crises_between(self, brand: str, start: datetime, end: datetime) -> list[SpikeAlert]:
+        """The spikes that opened the brand's crises in ``[start, end)`` (the digest's
+        ``SpikesReader``): each crisis's detector alerts, oldest first."""
+        crises = self.history(brand, limit=100)
+        now = self.crisis(brand)
+        if now is not None and now.status == "open":
+            crises.append(now)
+        spikes = []
+        for crisis in crises:
+            if not start <= crisis.opened_at < end:
+                continue
+            for trigger in crisis.report.get("triggers") or []:
+                spikes.append(
+                    SpikeAlert(
+                        kind=str(trigger["kind"]),
+                        bucket_start=datetime.fromisoformat(str(trigger["bucket_start"])),
+                        score=float(trigger["score"]),
+                        value=float(trigger["value"]),
+                        expected=float(trigger["expected"]),
+                        window_minutes=int(trigger["window_minutes"]),
+                    )
+                )
+        return sorted(spikes, key=lambda a: a.bucket_start)
 
     # --- one run's write ----------------------------------------------------------------
 

@@ -33,8 +33,9 @@ class Crises:
     def open_crisis(self, brand: str) -> str | None:
         return self.open_id
 
-    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> None:
+    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> bool:
         self.collapsed.append(notice_id)
+        return True
 
 
 def test_cap_sends_up_to_the_cap_then_holds_and_summarises_the_rest_once():
@@ -141,13 +142,35 @@ def test_quiet_spell_in_zones_with_odd_offsets_is_nine_local_hours(zone):
 def test_an_open_crisis_collapses_mention_alerts_below_critical():
     crises = Crises("crisis-1")
     storm = StormControl(InMemoryStormState(), crises)
-    slack = ChannelRules("Acme", "slack", max_per_hour=100)
-    assert storm.admit(slack, held(1, Priority.HIGH), T0) is Decision.COLLAPSE
-    assert storm.admit(slack, held(2, Priority.CRITICAL), T0) is Decision.SEND
+    assert storm.collapses("Acme", held(1, Priority.HIGH))
+    assert not storm.collapses("Acme", held(2, Priority.CRITICAL))
     # SLA escalations are about a case someone owns: they are not part of the crisis chatter.
-    assert storm.admit(slack, held(3, Priority.HIGH, kind="escalation"), T0) is Decision.SEND
+    assert not storm.collapses("Acme", held(3, Priority.HIGH, kind="escalation"))
     assert crises.collapsed == ["x:1"]
     assert storm.summaries(T0 + timedelta(hours=2)) == []  # collapsed is not held
+
+
+def test_nothing_collapses_without_an_open_crisis_or_once_it_ended():
+    assert not StormControl(InMemoryStormState(), Crises(None)).collapses("Acme", held(1))
+    ended = Crises("crisis-1")
+    ended.collapse = lambda brand, crisis_id, notice_id: False  # ended meanwhile
+    assert not StormControl(InMemoryStormState(), ended).collapses("Acme", held(1))
+
+
+def test_a_summary_is_a_notice_for_its_channel_that_is_never_held():
+    storm = StormControl(InMemoryStormState())
+    sms = ChannelRules("Acme", "sms", max_per_hour=0)
+    for i in range(12):
+        storm.admit(sms, held(i, Priority.CRITICAL if i == 5 else Priority.NORMAL), T0)
+    (summary,) = storm.summaries(T0 + timedelta(hours=1))
+    notice = summary.notice()
+    assert notice.kind == "summary" and notice.brand == "Acme"
+    assert notice.priority is Priority.NORMAL  # the critical one went out, it is not held
+    assert notice.headline == "11 held (11 normal). Each one is in the inbox."
+    assert len(notice.facts) == 10 and notice.reasons == ("… and 1 more",)
+    assert storm.admit(sms, Held("s", notice.priority, notice.kind, notice.title, T0), T0) is (
+        Decision.SEND
+    )
 
 
 @pytest.mark.parametrize("kind", ["summary", "crisis", "crisis_end", "operational"])
