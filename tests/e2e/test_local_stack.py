@@ -340,8 +340,9 @@ def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
 
 def test_a_reply_reaches_the_fake_x_api_and_the_console(running: RunningStack) -> None:
     fakes = running.info["platform_fakes"]
-    # X and Meta take replies; every scheduled source has its own fake (X search: X's).
-    assert set(fakes) == {"x", "meta", *SOURCES}
+    # X and Meta take replies; every scheduled source has its own fake (X search: X's); Slack
+    # and Teams take the alerts.
+    assert set(fakes) == {"x", "meta", "slack", "teams", *SOURCES}
     request = ReplyRequest(
         reply_id="e2e-reply",
         platform=Platform.X,

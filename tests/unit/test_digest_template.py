@@ -21,6 +21,7 @@ def test_the_digest_schedule_ticks_every_15_minutes_with_dead_letters():
         "MENTIONS_TABLE",
         "ALERTS_TOPIC_ARN",
         "IDEMPOTENCY_TABLE",
+        "SIGNALS_TABLE",
     }
 
 

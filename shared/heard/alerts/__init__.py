@@ -1,7 +1,8 @@
 """Alerts: which mentions wake someone, what the message says, how it goes out, and that it
 goes out once.
 
-- ``policy``: the gate (``should_alert``), where storm control will go;
+- ``policy``: the gate (``should_alert``);
+- ``storm``: storm control (crisis collapse, quiet hours and caps held for a summary);
 - ``render``: the subject, the full message and the SMS line, each within its channel's limit;
 - ``notice``: ``Notice``, what every channel is told, whatever the kind of alert;
 - ``routing``: which of a brand's channels a notice goes to, and quiet hours;

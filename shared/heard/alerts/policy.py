@@ -1,4 +1,4 @@
-"""The gate: which mentions wake someone. Storm control (rate limits, digests) goes here."""
+"""The gate: which mentions wake someone (storm control, after it: ``heard.alerts.storm``)."""
 
 from __future__ import annotations
 

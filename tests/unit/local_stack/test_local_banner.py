@@ -22,9 +22,26 @@ class _Stack:
             "secrets_env": {},
             "routes": [],
             "feedback_forms": {"Acme": "http://127.0.0.1:3000/feedback/acme"},
+            "app_url": "http://127.0.0.1:3000/app/",
+            "demo_users": [
+                {
+                    "username": "alice@acme.example",
+                    "password": "pw-1",
+                    "name": "Alice",
+                    "groups": [],
+                }
+            ],
+            "user_pool": {"id": "pool-1", "client_id": "client-1", "issuer": "http://x"},
+            "token_command": "python -m heard_local token alice@acme.example",
         }
 
 
 def test_the_banner_prints_each_feedback_forms_url() -> None:
     text = banner(_Stack())  # type: ignore[arg-type]
     assert "Feedback form  http://127.0.0.1:3000/feedback/acme   (Acme; no sign-in)" in text
+
+
+def test_the_banner_prints_the_web_inbox_and_who_to_sign_in_as() -> None:
+    text = banner(_Stack())  # type: ignore[arg-type]
+    assert "Web inbox      http://127.0.0.1:3000/app/" in text
+    assert "sign in as alice@acme.example / pw-1" in text
