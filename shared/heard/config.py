@@ -200,6 +200,22 @@ def _format_periods(periods: tuple[Minutes, ...]) -> str:
     )
 
 
+def _zone_problem(value: str) -> str | None:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"{value!r} is not an IANA time zone (e.g. Europe/London, America/New_York, UTC)"
+    return None
+
+
+def _known_zone(value: str) -> str:
+    """A field validator's body: ``value`` if it names an IANA zone, else a ValueError."""
+    problem = _zone_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
 class BusinessHours(Strict):
     """When a brand is open: weekly hours in its time zone, and holidays it is closed."""
 
@@ -218,13 +234,7 @@ class BusinessHours(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not an IANA time zone (e.g. Europe/London, America/New_York, UTC)"
-            ) from None
-        return value
+        return _known_zone(value)
 
     @field_validator("hours")
     @classmethod
@@ -567,14 +577,6 @@ _ClockTime = Annotated[
 ]
 
 
-def _zone_problem(value: str) -> str | None:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        return f"{value!r} is not an IANA time zone (e.g. Europe/London, America/New_York, UTC)"
-    return None
-
-
 class QuietHours(Strict):
     """A nightly (or daily) period, in the brand's alert time zone, when a channel gets only
     critical alerts. ``end`` before ``start`` crosses midnight; ``days`` (default: every day)
@@ -639,10 +641,7 @@ class AlertsConfig(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        problem = _zone_problem(value)
-        if problem:
-            raise ValueError(problem)
-        return value
+        return _known_zone(value)
 
     @model_validator(mode="after")
     def _routes_name_channels(self) -> AlertsConfig:
@@ -701,13 +700,7 @@ class DigestConfig(Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(
-                f"{value!r} is not an IANA time zone (e.g. Europe/London, Asia/Kolkata, UTC)"
-            ) from None
-        return value
+        return _known_zone(value)
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -51,7 +51,7 @@ def enqueue(stack):
     queue = NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue"))
 
     def _enqueue(channel: str, native_id: str = "1849") -> dict:
-        from tests_record import critical_record
+        from alert_records import critical_record
 
         notice = from_record(critical_record(native_id), brand, inbox_url=INBOX)
         message = notify_message(notice, channel, brand.alerts.channels[channel])
