@@ -35,7 +35,7 @@ from heard.api.openapi import (
     safe_json,
     validation_error,
 )
-from heard.api.responses import CaseView, MentionPage, PrincipalView, ReplyAccepted
+from heard.api.responses import BrandList, CaseView, MentionPage, PrincipalView, ReplyAccepted
 from heard.api.stats import CaseStats, Stats
 from heard.cases.workflow import CaseUpdate
 from heard.config import ConfigError, ConfigSource, HeardConfig
@@ -44,7 +44,7 @@ from heard.models import MentionRecord, Status
 from heard.observability import make_tracer
 from heard.reply_queue import SqsReplyQueue
 from heard.settings import ApiSettings, SwaggerSettings
-from heard.store import MentionStore, MentionTable
+from heard.store import MentionStore, MentionTable, SignalsTable
 from heard.web import gateway, session
 
 logger = Logger()
@@ -116,8 +116,15 @@ def _inbox() -> Inbox:
 
 @cache
 def _stats() -> Stats:
-    source = ConfigSource(_settings())
-    return Stats(_store(), source.get)  # the config is cached; an SSM edit shows within 60 s
+    settings = _settings()
+    source = ConfigSource(settings)
+    # The spikes come from SignalsTable where the function may read it.
+    signals = (
+        SignalsTable(boto3.resource("dynamodb").Table(settings.signals_table))
+        if settings.signals_table
+        else None
+    )
+    return Stats(_store(), source.get, signals)  # the config is cached; SSM edits show in 60 s
 
 
 def _principal() -> Principal:
@@ -146,6 +153,12 @@ def openapi() -> Response[str]:
 @app.get("/me", summary="Who the API takes you to be", responses=responses(PrincipalView))
 def me() -> PrincipalView:
     return PrincipalView.of(_principal())
+
+
+@app.get("/brands", summary="The brands Heard tracks", responses=responses(BrandList))
+def brands() -> BrandList:
+    _principal()
+    return _inbox().brands()
 
 
 @app.get("/mentions", summary="The inbox: one page of cases", responses=responses(MentionPage))
@@ -212,6 +225,9 @@ def get_stats(
     brand: Annotated[str | None, Query(description="brand, in any case")] = None,
     from_: Annotated[str | None, Query(alias="from", description="ISO date or datetime")] = None,
     to: Annotated[str | None, Query(description="ISO date or datetime (default now)")] = None,
+    bucket: Annotated[
+        str | None, Query(description="hour or day: the series' buckets (default by the window)")
+    ] = None,
 ) -> CaseStats:
     return _stats().get(_query())
 

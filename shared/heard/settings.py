@@ -179,6 +179,8 @@ class ApiSettings(ConfigSettings, SwaggerSettings):
     # name (unset, or a pool without a domain as in the local stack: the sign-in form only).
     user_pool_id: _Optional = Field(None, alias="USER_POOL_ID")
     inbox_web_client_name: _Optional = Field(None, alias="INBOX_WEB_CLIENT_NAME")
+    # /stats lists the spikes that opened crises from here (unset: no spikes in /stats).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
 
 
 class PlatformApiSettings(Settings):

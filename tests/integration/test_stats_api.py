@@ -42,6 +42,21 @@ def test_stats_count_the_cases_created_in_the_window(call_api, store):
     assert every["brand"] is None and every["cases"] == 6
     _, later = get(call_api, "/stats?brand=Acme&from=2026-11-23&to=2026-11-26")
     assert later["cases"] == 1 and later["sla"]["normal"]["resolution"]["met"] == 0
+    # The series: one bucket per UTC hour of the day asked for; the spikes from SignalsTable.
+    assert body["series"]["bucket"] == "hour" and len(body["series"]["starts"]) == 24
+    assert body["series"]["cases"][8] == 5 and sum(body["series"]["cases"]) == 5
+    assert body["spikes"] == []
+    _, daily = get(call_api, "/stats?from=2026-11-20&to=2026-11-27&bucket=day")
+    assert daily["series"]["cases"] == [0, 0, 6, 0, 0, 1, 0]
+
+
+def test_brands_lists_the_configured_brands(call_api):
+    status, body = get(call_api, "/brands")
+    assert status == 200, body
+    names = [b["name"] for b in body["brands"]]
+    assert "Acme" in names
+    assert all(set(b) == {"name", "feedback_slug"} for b in body["brands"])
+    assert call_api("GET", "/brands").status == 401
 
 
 @pytest.mark.parametrize(
@@ -53,6 +68,8 @@ def test_stats_count_the_cases_created_in_the_window(call_api, store):
         ("to=2026-02-30", "to"),
         ("brand=nobody", "brand"),
         ("status=new", "status"),
+        ("bucket=week", "bucket"),
+        ("from=2026-11-01&to=2026-11-20&bucket=hour", "bucket"),
     ],
 )
 def test_stats_refuse_bad_parameters_naming_them(call_api, query, field):

@@ -27,7 +27,15 @@ from urllib.parse import unquote
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from heard.api.errors import ApiError
-from heard.api.responses import CaseView, MentionPage, MentionView, ReplyAccepted, ReplyView
+from heard.api.responses import (
+    BrandList,
+    BrandView,
+    CaseView,
+    MentionPage,
+    MentionView,
+    ReplyAccepted,
+    ReplyView,
+)
 from heard.api.stats import parse_instant
 from heard.cases import deadlines, outbox, workflow
 from heard.cases.drafts import drafts_for
@@ -304,6 +312,18 @@ class Inbox:
         policy = self._policy(config, case.brand) or SlaPolicy()
         clock = deadlines.first_running(deadlines.summary_state(case, policy, now))
         return clock.deadline if clock is not None else None
+
+    def brands(self) -> BrandList:
+        """``GET /brands``: the configured brands (none when the configuration is unreadable)."""
+        config = self._config() if self._config is not None else None
+        return BrandList(
+            brands=[
+                BrandView(
+                    name=b.name, feedback_slug=b.feedback_slug if b.feedback.enabled else None
+                )
+                for b in (config.brands if config is not None else [])
+            ]
+        )
 
     def get(self, mention_id: str) -> CaseView:
         """``GET /mentions/{id}``: the case with its conversation (the id may arrive

@@ -328,6 +328,19 @@ class MentionPage(View):
     next_cursor: str | None = None
 
 
+class BrandView(View):
+    """A configured brand: its name and, when its form is enabled, the form's slug."""
+
+    name: str
+    feedback_slug: str | None = None
+
+
+class BrandList(View):
+    """``GET /brands``: the brands Heard tracks, in the configuration's order."""
+
+    brands: list[BrandView]
+
+
 class PrincipalView(View):
     """``GET /me``: who the API takes the caller to be."""
 

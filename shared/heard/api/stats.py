@@ -18,6 +18,12 @@ Definitions:
   deadline: it can no longer be met), ``open`` (running, deadline ahead); a priority without a
   target counts under ``no_target``. Cases closed as ignored or spam need no response and are
   left out of the response, resolution and SLA figures (not of the volumes).
+- ``series`` splits the window into UTC hours or days (``bucket``: hour for a window of two
+  days or less, else day; ``bucket=hour`` is allowed up to seven days): per bucket, the cases
+  created in it, by sentiment, the complaints, and their median first-response time.
+- Per person (``by_assignee``), the SLA attainment of the cases assigned to them, both clocks.
+- ``spikes``: the spikes that opened a crisis in the window (SignalsTable, the brand's or every
+  configured brand's); None where the API cannot read the signals.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,8 +40,13 @@ from heard.api.errors import ApiError
 from heard.cases.sla import CaseTimes, SlaStatus, sla_state
 from heard.config import HeardConfig, SlaPolicy
 from heard.models import CaseSummary, Priority, Status, utcnow
+from heard.spikes.detector import Alert
 
-STATS_PARAMETERS = ("brand", "from", "to")
+STATS_PARAMETERS = ("brand", "from", "to", "bucket")
+MAX_HOURLY_WINDOW = timedelta(days=7)
+AUTO_HOURLY_WINDOW = timedelta(days=2)
+Bucket = Literal["hour", "day"]
+BUCKET_SIZE: dict[str, timedelta] = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 DEFAULT_WINDOW = timedelta(days=7)
 MAX_WINDOW = timedelta(days=92)
 _NO_RESPONSE_NEEDED = frozenset({Status.IGNORED, Status.SPAM})
@@ -89,6 +100,35 @@ class AssigneeStats(StatsModel):
     cases: int
     responded: int
     median_first_response_s: float | None
+    median_resolution_s: float | None = None
+    first_response: Attainment = Attainment()
+    resolution: Attainment = Attainment()
+
+
+class Series(StatsModel):
+    """The window in buckets (``starts``: each bucket's first instant, UTC); every list has
+    one value per bucket, counting the cases created in it."""
+
+    bucket: Bucket
+    starts: list[datetime]
+    cases: list[int]
+    negative: list[int]
+    neutral: list[int]
+    positive: list[int]
+    complaints: list[int]
+    median_first_response_s: list[float | None]
+
+
+class Spike(StatsModel):
+    """A spike that opened a crisis: ``value`` against ``expected`` in its bucket."""
+
+    brand: str
+    kind: str
+    bucket_start: datetime
+    score: float
+    value: float
+    expected: float
+    window_minutes: int
 
 
 class CaseStats(StatsModel):
@@ -106,6 +146,8 @@ class CaseStats(StatsModel):
     resolution: Durations
     sla: dict[str, PrioritySla]  # by priority, every priority present
     by_assignee: list[AssigneeStats]
+    series: Series | None = None
+    spikes: list[Spike] | None = None
 
 
 def _bucket(status: SlaStatus, tally: Counter[str]) -> None:
@@ -119,6 +161,49 @@ def _bucket(status: SlaStatus, tally: Counter[str]) -> None:
         tally["open"] += 1
 
 
+def bucket_for(start: datetime, end: datetime) -> Bucket:
+    """The default bucket of a window: hours for two days or less, else days."""
+    return "hour" if end - start <= AUTO_HOURLY_WINDOW else "day"
+
+
+def _floor(instant: datetime, bucket: Bucket) -> datetime:
+    instant = instant.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return instant.replace(hour=0) if bucket == "day" else instant
+
+
+def bucket_starts(start: datetime, end: datetime, bucket: Bucket) -> list[datetime]:
+    """Every bucket that meets ``[start, end)``, the first one holding ``start``."""
+    first, size = _floor(start, bucket), BUCKET_SIZE[bucket]
+    return [first + size * i for i in range(math.ceil((end - first) / size))]
+
+
+def _series(
+    cases: list[tuple[datetime, CaseSummary, float | None]],
+    start: datetime,
+    end: datetime,
+    bucket: Bucket,
+) -> Series:
+    starts = bucket_starts(start, end, bucket)
+    first, size = starts[0], BUCKET_SIZE[bucket]
+    rows: dict[str, list[int]] = {
+        k: [0] * len(starts) for k in ("cases", "negative", "neutral", "positive", "complaints")
+    }
+    responses: list[list[float]] = [[] for _ in starts]
+    for created, case, responded in cases:
+        i = min(max(int((created - first) / size), 0), len(starts) - 1)
+        rows["cases"][i] += 1
+        rows[case.sentiment.value][i] += 1
+        rows["complaints"][i] += case.complaint
+        if responded is not None:
+            responses[i].append(responded)
+    return Series(
+        bucket=bucket,
+        starts=starts,
+        median_first_response_s=[percentile(r, 50) for r in responses],
+        **rows,
+    )
+
+
 def compute(
     cases: Iterable[CaseSummary],
     policy_for: Callable[[str], SlaPolicy],
@@ -127,9 +212,11 @@ def compute(
     end: datetime,
     now: datetime,
     brand: str | None = None,
+    bucket: Bucket | None = None,
 ) -> CaseStats:
     """The figures for ``cases`` (those created in ``[start, end)``) at ``now``;
-    ``policy_for(brand)`` is a case's brand's SLA policy."""
+    ``policy_for(brand)`` is a case's brand's SLA policy; ``bucket`` that of ``series``
+    (default: ``bucket_for`` the window)."""
     total = complaints = 0
     platforms: Counter[str] = Counter()
     sentiments: Counter[str] = Counter()
@@ -140,8 +227,14 @@ def compute(
         p: (Counter(), Counter()) for p in Priority
     }
     people: dict[str | None, list[float]] = defaultdict(list)
+    people_resolution: dict[str | None, list[float]] = defaultdict(list)
+    people_sla: dict[str | None, tuple[Counter[str], Counter[str]]] = defaultdict(
+        lambda: (Counter(), Counter())
+    )
     people_cases: Counter[str | None] = Counter()
+    timeline: list[tuple[datetime, CaseSummary, float | None]] = []
     for case in cases:
+        responded: float | None = None
         total += 1
         platforms[case.platform.value] += 1
         sentiments[case.sentiment.value] += 1
@@ -149,13 +242,17 @@ def compute(
         complaints += case.complaint
         people_cases[case.assignee] += 1
         if case.status in _NO_RESPONSE_NEEDED:
+            timeline.append((case.created_at, case, None))
             continue
         if case.first_response_at is not None:
-            seconds = max((case.first_response_at - case.clock_start).total_seconds(), 0.0)
-            first.append(seconds)
-            people[case.assignee].append(seconds)
+            responded = max((case.first_response_at - case.clock_start).total_seconds(), 0.0)
+            first.append(responded)
+            people[case.assignee].append(responded)
+        timeline.append((case.created_at, case, responded))
         if case.status is Status.RESOLVED and case.resolved_at is not None:
-            resolution.append(max((case.resolved_at - case.clock_start).total_seconds(), 0.0))
+            seconds = max((case.resolved_at - case.clock_start).total_seconds(), 0.0)
+            resolution.append(seconds)
+            people_resolution[case.assignee].append(seconds)
         state = sla_state(
             policy_for(case.brand),
             case.priority,
@@ -167,8 +264,9 @@ def compute(
             ),
             now=now,
         )
-        _bucket(state.first_response.status, sla[case.priority][0])
-        _bucket(state.resolution.status, sla[case.priority][1])
+        for tallies in (sla[case.priority], people_sla[case.assignee]):
+            _bucket(state.first_response.status, tallies[0])
+            _bucket(state.resolution.status, tallies[1])
     assignees = sorted(people_cases, key=lambda a: (a is None, a or ""))
     return CaseStats(
         brand=brand,
@@ -191,9 +289,13 @@ def compute(
                 cases=people_cases[a],
                 responded=len(people[a]),
                 median_first_response_s=percentile(people[a], 50),
+                median_resolution_s=percentile(people_resolution[a], 50),
+                first_response=Attainment(**people_sla[a][0]),
+                resolution=Attainment(**people_sla[a][1]),
             )
             for a in assignees
         ],
+        series=_series(timeline, start, end, bucket or bucket_for(start, end)),
     )
 
 
@@ -245,17 +347,44 @@ def _known(params: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in params.items() if v != ""}
 
 
-class Stats:
-    """``GET /stats?brand=&from=&to=`` over a store and the brand configuration."""
+class SpikesReader(Protocol):
+    def crises_between(self, brand: str, start: datetime, end: datetime) -> list[Alert]: ...
 
-    def __init__(self, store: CaseWindowReader, config: Callable[[], HeardConfig]):
+
+def _bucket_of(query: Mapping[str, str], start: datetime, end: datetime) -> Bucket:
+    wanted = query.get("bucket")
+    if wanted is None:
+        return bucket_for(start, end)
+    if wanted == "day":
+        return "day"
+    if wanted != "hour":
+        raise ApiError.invalid("bucket", "bucket must be hour or day")
+    if end - start > MAX_HOURLY_WINDOW:
+        raise ApiError.invalid(
+            "bucket", f"hourly figures cover at most {MAX_HOURLY_WINDOW.days} days; use day"
+        )
+    return "hour"
+
+
+class Stats:
+    """``GET /stats?brand=&from=&to=&bucket=`` over a store, the brand configuration and,
+    when given, the spikes (SignalsTable)."""
+
+    def __init__(
+        self,
+        store: CaseWindowReader,
+        config: Callable[[], HeardConfig],
+        spikes: SpikesReader | None = None,
+    ):
         self._store = store
         self._config = config
+        self._spikes = spikes
 
     def get(self, params: Mapping[str, str], now: datetime | None = None) -> CaseStats:
         query = _known(params)
         now = now or utcnow()
         start, end = window(query, now)
+        bucket = _bucket_of(query, start, end)
         config = self._config()
         brand = None
         if "brand" in query:
@@ -269,4 +398,15 @@ class Stats:
             return known.sla if known is not None else SlaPolicy()
 
         cases = self._store.created_between(start, end, brand=brand)
-        return compute(cases, policy_for, start=start, end=end, now=now, brand=brand)
+        result = compute(
+            cases, policy_for, start=start, end=end, now=now, brand=brand, bucket=bucket
+        )
+        if self._spikes is not None:
+            names = [brand] if brand else [b.name for b in config.brands]
+            found = [
+                Spike.model_validate({"brand": name, **alert.to_dict()})
+                for name in names
+                for alert in self._spikes.crises_between(name, start, end)
+            ]
+            result.spikes = sorted(found, key=lambda s: (s.bucket_start, s.brand))
+        return result

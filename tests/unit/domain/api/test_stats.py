@@ -9,6 +9,7 @@ from heard.api.errors import ApiError
 from heard.api.stats import Stats, compute, percentile, window
 from heard.config import SlaPolicy, parse_config
 from heard.models import CaseSummary, Intent, Platform, Priority, Sentiment, Status
+from heard.spikes.detector import Alert as SpikeAlert
 
 NOW = T0 + timedelta(days=2)
 CONFIG = parse_config(
@@ -137,12 +138,110 @@ def test_per_assignee():
         case(4, assignee="bob", responded=timedelta(minutes=1)),
         case(5),
     ]
-    rows = [a.model_dump() for a in stats(cases).by_assignee]
+    keys = ("assignee", "cases", "responded", "median_first_response_s")
+    rows = [a.model_dump(include=set(keys)) for a in stats(cases).by_assignee]
     assert rows == [
         {"assignee": "ann", "cases": 3, "responded": 2, "median_first_response_s": 240.0},
         {"assignee": "bob", "cases": 1, "responded": 1, "median_first_response_s": 60.0},
         {"assignee": None, "cases": 1, "responded": 0, "median_first_response_s": None},
     ]
+
+
+def test_sla_attainment_and_resolution_per_person():
+    cases = [
+        # Acme critical: 15m / 4h.
+        case(1, priority=Priority.CRITICAL, assignee="ann", responded=timedelta(minutes=5)),
+        case(
+            2,
+            priority=Priority.CRITICAL,
+            assignee="ann",
+            responded=timedelta(minutes=40),
+            resolved=timedelta(hours=2),
+        ),
+        case(3, priority=Priority.LOW, assignee="bob", resolved=timedelta(minutes=30)),
+        case(4, priority=Priority.CRITICAL, assignee="bob", status=Status.SPAM),
+    ]
+    ann, bob = stats(cases).by_assignee
+    assert (ann.first_response.met, ann.first_response.missed) == (1, 1)
+    # x:1 was never resolved: its 4-hour resolution clock ran out long before now.
+    assert (ann.resolution.met, ann.resolution.missed) == (1, 1)
+    assert ann.median_resolution_s == 7200.0
+    assert bob.cases == 2  # the spam counts in the volume, not in the SLA figures
+    assert bob.first_response.model_dump() == {"met": 0, "missed": 0, "open": 0, "no_target": 1}
+    assert bob.median_resolution_s == 1800.0
+
+
+def test_series_counts_each_bucket_of_the_window():
+    negative = case(70).model_copy(update={"sentiment": Sentiment.NEGATIVE, "complaint": True})
+    cases = [
+        case(1, responded=timedelta(minutes=10)),
+        case(2, responded=timedelta(minutes=30)),
+        negative,
+        case(61 * 24, responded=timedelta(minutes=2)),  # the next day, 08:24
+    ]
+    hourly = stats(cases, bucket="hour").series
+    assert hourly is not None and hourly.bucket == "hour"
+    assert len(hourly.starts) == 48 and hourly.starts[0] == T0
+    assert hourly.cases[:3] == [2, 1, 0]
+    assert (hourly.negative[1], hourly.complaints[1], hourly.neutral[0]) == (1, 1, 2)
+    assert hourly.median_first_response_s[:2] == [600.0, None]
+    assert sum(hourly.cases) == 4
+
+    daily = stats(cases).series  # a two-day window: hourly by default
+    assert daily is not None and daily.bucket == "hour"
+    result = compute(
+        cases,
+        lambda _: SlaPolicy(),
+        start=T0,
+        end=T0 + timedelta(days=3),
+        now=NOW,
+    )
+    assert result.series is not None and result.series.bucket == "day"
+    # Days are UTC days: the first holds the window's start.
+    assert result.series.starts[0] == datetime(2026, 11, 22, tzinfo=UTC)
+    assert len(result.series.starts) == 4
+    assert result.series.cases == [3, 1, 0, 0]
+
+
+def test_the_bucket_parameter():
+    api = Stats(FakeWindow([case(1)]), lambda: CONFIG)
+    assert api.get({"bucket": "day"}, now=NOW).series.bucket == "day"
+    assert api.get({"from": "2026-11-23"}, now=NOW).series.bucket == "hour"
+    for bad, message in [("week", "hour or day"), ("hour", "at most 7 days")]:
+        with pytest.raises(ApiError) as raised:
+            api.get({"bucket": bad, "from": "2026-11-01"}, now=NOW)
+        assert raised.value.field == "bucket" and message in raised.value.message
+
+
+class FakeSpikes:
+    def __init__(self, alerts):
+        self.alerts, self.asked = alerts, []
+
+    def crises_between(self, brand, start, end):
+        self.asked.append(brand)
+        return self.alerts.get(brand, [])
+
+
+def test_spikes_that_opened_crises_come_from_the_signals():
+    spike = SpikeAlert("volume", T0 + timedelta(hours=3), 7.5, 40.0, 4.0, 15)
+    signals = FakeSpikes({"Globex": [spike]})
+    every = Stats(FakeWindow([]), lambda: CONFIG, signals).get({}, now=NOW)
+    assert signals.asked == ["Acme", "Globex"]
+    assert [s.model_dump() for s in every.spikes] == [
+        {
+            "brand": "Globex",
+            "kind": "volume",
+            "bucket_start": T0 + timedelta(hours=3),
+            "score": 7.5,
+            "value": 40.0,
+            "expected": 4.0,
+            "window_minutes": 15,
+        }
+    ]
+    assert (
+        Stats(FakeWindow([]), lambda: CONFIG, signals).get({"brand": "acme"}, now=NOW).spikes == []
+    )
+    assert Stats(FakeWindow([]), lambda: CONFIG).get({}, now=NOW).spikes is None
 
 
 def test_the_window_defaults_to_the_last_seven_days():
