@@ -1,7 +1,8 @@
 """The web inbox in Chromium against the running local stack: sign in, a new mention appears
 without a reload, take it, reply from a draft (the fake X API receives it), resolve it; a
 mention that is a script or HTML renders as text and runs nothing; two people changing one
-case see the conflict instead of overwriting each other."""
+case see the conflict instead of overwriting each other; the dashboard's figures change when a
+case is resolved; feedback sent from the public form lands in the inbox."""
 
 from __future__ import annotations
 
@@ -9,12 +10,18 @@ import json
 import re
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import httpx
 import pytest
+from fakes.records import record
 from heard_local import defaults
 from heard_local.signing import x_headers
+
+from heard.models import Status
+from heard.store import MentionStore, MentionTable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -22,7 +29,12 @@ ALICE = defaults.DEMO_USERS[0].username
 BOB = defaults.DEMO_USERS[1].username
 
 
-def _tweet(stack: Any, text: str, handle: str = "danawhitfield") -> str:
+def _tweet(
+    stack: Any,
+    text: str,
+    handle: str = "danawhitfield",
+    created_at: str = "Thu Nov 20 09:14:03 +0000 2025",
+) -> str:
     """Deliver a signed X mention; returns its case id once stored."""
     tweet_id = str(1990000000000000000 + uuid.uuid4().int % 10**15)
     body = json.dumps(
@@ -30,7 +42,7 @@ def _tweet(stack: Any, text: str, handle: str = "danawhitfield") -> str:
             "for_user_id": defaults.DEMO_X_USER_ID,
             "tweet_create_events": [
                 {
-                    "created_at": "Thu Nov 20 09:14:03 +0000 2025",
+                    "created_at": created_at,
                     "id_str": tweet_id,
                     "text": text,
                     "user": {
@@ -182,3 +194,104 @@ def test_two_people_changing_one_case_see_the_conflict(stack: Any, signed_in: An
     alice.locator("#acknowledge").click()
     alice.locator("#case-status").get_by_text("status acknowledged").wait_for()
     assert _case(stack, case_id)["tags"] == ["billing-escalated"]
+
+
+def _figure(page: Any, name: str) -> str:
+    return str(page.locator(f"#fig-{name}").inner_text())
+
+
+def test_the_dashboard_shows_the_figures_and_changes_when_a_case_is_resolved(
+    stack: Any, signed_in: Any
+) -> None:
+    now = datetime.now(UTC).strftime("%a %b %d %H:%M:%S +0000 %Y")
+    marker = uuid.uuid4().hex[:8]
+    case_id = _tweet(stack, f"@acme refund still missing, charged twice {marker}", created_at=now)
+    page = signed_in(ALICE)
+    refused: list[str] = []
+    page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+
+    page.get_by_role("link", name="Dashboard").click()
+    page.locator("#dashboard-title").wait_for()
+    filters = page.locator("#dash-filters")
+    filters.get_by_label("Period").select_option("24h")
+    filters.get_by_label("Brand").select_option("Acme")
+    page.locator("#dash-window").get_by_text("Acme, cases created").wait_for()
+    assert int(_figure(page, "cases")) >= 1
+    resolved = int(_figure(page, "resolved"))
+    # uPlot drew the charts (canvas), each with a table to read instead.
+    assert page.locator("#volume-chart canvas").count() >= 1
+    assert page.locator("#response-chart canvas").count() >= 1
+    page.locator("#volume-table summary").click()
+    assert page.locator("#volume-table tbody tr").count() in (24, 25)  # the hours of the day
+    assert "complaints" in page.locator("#intents").inner_text()
+    assert "critical · first response" in page.locator("#sla-priority").inner_text()
+
+    page.get_by_role("link", name="Inbox").click()
+    _item(page, case_id).click()
+    page.locator("#case-title").wait_for()
+    page.locator("#resolve").click()
+    page.locator("#case-status").get_by_text("status resolved").wait_for()
+
+    page.get_by_role("link", name="Dashboard").click()
+    page.locator("#fig-resolved").get_by_text(str(resolved + 1), exact=True).wait_for()
+    assert _figure(page, "resolution") != "\u2013"  # a figure, not the dash of none
+    assert refused == [] and page.errors == []
+
+
+def test_feedback_sent_from_the_form_lands_in_the_inbox(
+    stack: Any, browser: Any, signed_in: Any
+) -> None:
+    form_url = stack.info["feedback_forms"]["Acme"]
+    marker = uuid.uuid4().hex[:8]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        customer = context.new_page()
+        customer.goto(form_url)
+        customer.get_by_label("Your feedback").fill(
+            f"The checkout page keeps failing when I pay by card. {marker}"
+        )
+        customer.get_by_role("button", name="Send feedback").click()
+        customer.get_by_text("Thank you").first.wait_for()
+    finally:
+        context.close()
+
+    page = signed_in(BOB)
+    item = page.locator(".item", has_text=marker)
+    item.wait_for(timeout=30_000)
+    assert "generic" in item.inner_text()
+    item.click()
+    assert marker in page.locator(".message .body").first.inner_text()
+    assert page.errors == []
+
+
+def test_paging_past_the_first_page_and_picking_a_brand(stack: Any, signed_in: Any) -> None:
+    # More resolved cases than a page (100), stored straight into the local table.
+    resource = boto3.resource(
+        "dynamodb",
+        endpoint_url=stack.info["aws_endpoint_url"],
+        region_name=stack.info["region"],
+        aws_access_key_id="local",  # moto takes any
+        aws_secret_access_key="local",
+    )
+    store = MentionStore(MentionTable(resource.Table(stack.info["tables"]["MentionsTable"])))
+    for n in range(105):
+        store.put_new(record(700_000 + n, status=Status.RESOLVED))
+
+    page = signed_in(ALICE)
+    picker = page.locator("#filters select[name=brand]")
+    picker.locator("option", has_text="Acme").wait_for(state="attached")
+    brands = picker.locator("option").all_inner_texts()
+    assert brands[0] == "all" and "Acme" in brands  # brands to pick, not to type
+    picker.select_option("Acme")
+    page.locator("#filters select[name=status]").select_option("resolved")
+    page.locator('.item[data-id="x:700104"]').wait_for()  # the newest first
+    shown = page.locator("#queue-list .item")
+    assert shown.count() == 100
+    assert "100+ cases" in page.locator("#counts").inner_text()
+    page.get_by_role("button", name="Load more").click()
+    page.locator('.item[data-id="x:700000"]').wait_for()
+    assert shown.count() >= 105
+    ids = [i for i in shown.evaluate_all("els => els.map(e => e.dataset.id)")]
+    assert len(ids) == len(set(ids))  # no case twice
+    assert page.get_by_role("button", name="Load more").is_hidden()
+    assert page.errors == []

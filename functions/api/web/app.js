@@ -13,6 +13,8 @@ const LIMITS = {
   instagram: { public: 2200, private: 1000 },
 };
 const DEFAULT_LIMIT = 10000;
+const DASH_POLL_MS = 30000;
+const PERIODS = { "24h": 24 * 3600e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 };
 
 const state = {
   me: null,
@@ -24,6 +26,11 @@ const state = {
   conflict: null,
   replyKey: null, // the Idempotency-Key of the reply being written
   timer: null,
+  pages: 1, // how many pages of the listing are shown ("Load more" adds one)
+  next: null, // the cursor of the page after them
+  view: "inbox",
+  charts: [],
+  dashTimer: null,
 };
 
 const $ = (id) => document.getElementById(id);
@@ -100,8 +107,8 @@ const caseUrl = (id) => `/mentions/${encodeURIComponent(id)}`;
 function showSignIn(message) {
   stopPolling();
   state.me = null;
-  $("inbox").hidden = true;
-  $("who").hidden = $("sign-out").hidden = $("help-button").hidden = true;
+  $("inbox").hidden = $("dashboard").hidden = true;
+  $("who").hidden = $("sign-out").hidden = $("help-button").hidden = $("views").hidden = true;
   $("sign-in").hidden = false;
   const error = $("sign-in-error");
   error.hidden = !message;
@@ -143,13 +150,27 @@ async function start() {
     return;
   }
   $("sign-in").hidden = true;
-  $("inbox").hidden = false;
-  $("who").hidden = $("sign-out").hidden = $("help-button").hidden = false;
+  $("who").hidden = $("sign-out").hidden = $("help-button").hidden = $("views").hidden = false;
   $("who").textContent = `${state.me.display_name} (${state.me.email || state.me.username})`;
   state.seen = null;
+  state.pages = 1;
+  await loadBrands();
   await refreshQueue();
   startPolling();
   route();
+}
+
+// The brands to pick from (GET /brands), in every brand picker; a choice made is kept.
+async function loadBrands() {
+  let names = [];
+  try {
+    names = (await api("GET", "/brands")).brands.map((b) => b.name);
+  } catch { /* the pickers keep "all" */ }
+  for (const select of document.querySelectorAll("select.brand-picker")) {
+    const chosen = select.value;
+    select.replaceChildren(h("option", { value: "" }, "all"), ...names.map((n) => h("option", { value: n }, n)));
+    select.value = names.includes(chosen) ? chosen : "";
+  }
 }
 
 // --- the queue --------------------------------------------------------------------------------
@@ -176,11 +197,32 @@ function urgent(a, b) {
   return deadlineOf(a) - deadlineOf(b) || (RANK[a.priority] ?? 9) - (RANK[b.priority] ?? 9);
 }
 
+// The first page of the listing, and as many more as "Load more" asked for.
+async function readPages() {
+  const params = query();
+  let items = [];
+  let cursor = null;
+  for (let n = 0; n < state.pages; n += 1) {
+    if (cursor) params.set("cursor", cursor);
+    const page = await api("GET", `/mentions?${params}`);
+    items = items.concat(page.items);
+    cursor = page.next_cursor;
+    if (!cursor) break;
+  }
+  return { items, next_cursor: cursor };
+}
+
+async function loadMore() {
+  state.pages += 1;
+  await refreshQueue();
+  announce(`${state.items.length} cases shown`);
+}
+
 async function refreshQueue() {
   const error = $("queue-error");
   let page;
   try {
-    page = await api("GET", `/mentions?${query()}`);
+    page = await readPages();
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return;
     error.hidden = false;
@@ -198,7 +240,8 @@ async function refreshQueue() {
   state.items = items;
   const again = items.findIndex((i) => i.id === keep);
   state.selected = again >= 0 ? again : Math.min(state.selected, Math.max(items.length - 1, 0));
-  renderQueue(Boolean(page.next_cursor));
+  state.next = page.next_cursor;
+  renderQueue();
   noticeChange(items);
 }
 
@@ -244,8 +287,10 @@ function clock(sla) {
   return el;
 }
 
-function renderQueue(more = false) {
+function renderQueue() {
+  const more = Boolean(state.next);
   renderCounts(more);
+  $("load-more").hidden = !more;
   const list = $("queue-list");
   const open = state.current && state.current.id;
   // Re-rendering must not take the keyboard focus away from the case it was on.
@@ -307,9 +352,33 @@ function stopPolling() {
 // --- one case ---------------------------------------------------------------------------------
 
 function route() {
+  if (!state.me) return;
+  if (window.location.hash === "#dashboard") {
+    showView("dashboard");
+    return;
+  }
+  showView("inbox");
   const match = /^#case\/(.+)$/.exec(window.location.hash);
-  if (match && state.me) openCase(decodeURIComponent(match[1]), false);
+  if (match) openCase(decodeURIComponent(match[1]), false);
   else closeCase(false);
+}
+
+function showView(view) {
+  state.view = view;
+  $("inbox").hidden = view !== "inbox";
+  $("dashboard").hidden = view !== "dashboard";
+  $("to-inbox").setAttribute("aria-current", view === "inbox" ? "page" : "false");
+  $("to-dashboard").setAttribute("aria-current", view === "dashboard" ? "page" : "false");
+  window.clearInterval(state.dashTimer);
+  state.dashTimer = null;
+  if (view === "dashboard") {
+    refreshDashboard();
+    state.dashTimer = window.setInterval(() => {
+      if (document.visibilityState === "visible" && state.me) refreshDashboard();
+    }, DASH_POLL_MS);
+    $("dashboard-title").setAttribute("tabindex", "-1");
+    $("dashboard-title").focus();
+  }
 }
 
 async function openCase(id, push = true) {
@@ -630,6 +699,232 @@ async function reload() {
   refreshQueue();
 }
 
+// --- the dashboard: GET /stats over a period, as figures, charts and tables ----------------------
+
+async function refreshDashboard() {
+  const form = $("dash-filters");
+  const to = new Date();
+  const from = new Date(to.getTime() - PERIODS[form.elements.period.value]);
+  const params = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
+  if (form.elements.brand.value) params.set("brand", form.elements.brand.value);
+  const error = $("dash-error");
+  let stats;
+  try {
+    stats = await api("GET", `/stats?${params}`);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return;
+    error.hidden = false;
+    error.textContent = `The figures could not be read: ${e.message}`;
+    return;
+  }
+  error.hidden = true;
+  if (state.view === "dashboard") renderDashboard(stats);
+}
+
+function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds < 90) return `${Math.round(seconds)} s`;
+  if (seconds < 5400) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 172800) return `${(seconds / 3600).toFixed(1)} h`;
+  return `${(seconds / 86400).toFixed(1)} d`;
+}
+
+function rate(a) {
+  const done = a.met + a.missed;
+  return done ? a.met / done : null;
+}
+
+function percent(value) {
+  return value === null ? "–" : `${Math.round(value * 100)} %`;
+}
+
+function total(tallies) {
+  return tallies.reduce((sum, a) => ({ met: sum.met + a.met, missed: sum.missed + a.missed }), { met: 0, missed: 0 });
+}
+
+function renderDashboard(stats) {
+  const brand = stats.brand || "every brand";
+  const when = (at) => new Date(at).toLocaleString();
+  $("dash-window").textContent = `${brand}, cases created ${when(stats.window_from)} to ${when(stats.window_to)}, by ${stats.series ? stats.series.bucket : "day"}`;
+  const negative = stats.by_sentiment.negative || 0;
+  const slas = Object.values(stats.sla);
+  const figures = [
+    ["cases", "Cases", String(stats.cases)],
+    ["complaints", "Complaints", String(stats.complaints)],
+    ["negative", "Negative", stats.cases ? `${Math.round((100 * negative) / stats.cases)} %` : "–"],
+    ["resolved", "Resolved", String(stats.resolution.count)],
+    ["first-response", "First response (median)", duration(stats.first_response.p50)],
+    ["first-response-p90", "First response (p90)", duration(stats.first_response.p90)],
+    ["resolution", "Resolution (median)", duration(stats.resolution.p50)],
+    ["sla-first", "First-response SLA met", percent(rate(total(slas.map((s) => s.first_response))))],
+    ["sla-resolution", "Resolution SLA met", percent(rate(total(slas.map((s) => s.resolution))))],
+  ];
+  $("dash-figures").replaceChildren(...figures.map(([id, label, value]) =>
+    h("div", {}, h("dt", {}, label), h("dd", { id: `fig-${id}` }, value))));
+  renderSeries(stats);
+  renderSpikes(stats);
+  renderIntents(stats);
+  renderSlaByPriority(stats);
+  renderPeople(stats);
+}
+
+function bucketLabel(at, bucket) {
+  const d = new Date(at);
+  return bucket === "hour"
+    ? d.toLocaleString([], { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" })
+    : d.toLocaleDateString([], { month: "short", day: "numeric" });
+}
+
+function table(caption, head, rows) {
+  return h("details", {},
+    h("summary", {}, `${caption}: as a table`),
+    h("div", { class: "scroll" }, h("table", { class: "data" },
+      h("caption", { class: "visually-hidden" }, caption),
+      h("thead", {}, h("tr", {}, ...head.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, ...rows.map((r) => h("tr", {}, ...r.map((c, i) => (i ? h("td", {}, c) : h("th", { scope: "row" }, c)))))))));
+}
+
+function destroyCharts() {
+  for (const chart of state.charts) chart.destroy();
+  state.charts = [];
+}
+
+function resizeCharts() {
+  for (const chart of state.charts) chart.setSize({ width: chartWidth(chart.root.parentElement), height: 220 });
+}
+
+function chartWidth(el) {
+  return Math.max(Math.floor(el.clientWidth || el.parentElement.clientWidth) - 8, 260);
+}
+
+// A time chart with uPlot (shipped in /app/vendor); without it the tables still say it all.
+function timeChart(el, xs, series, data) {
+  el.replaceChildren();
+  if (!window.uPlot) return;
+  const opts = {
+    width: chartWidth(el),
+    height: 220,
+    series: [{}, ...series],
+    axes: [{ stroke: "#4a5360" }, { stroke: "#4a5360" }],
+    scales: { y: { range: (u, min, max) => [0, Math.max(max, 1)] } },
+    cursor: { drag: { x: false, y: false } },
+  };
+  state.charts.push(new window.uPlot(opts, [xs, ...data], el));
+}
+
+function renderSeries(stats) {
+  destroyCharts();
+  const s = stats.series;
+  if (!s) return;
+  const xs = s.starts.map((at) => Date.parse(at) / 1000);
+  const spikeAt = new Map();
+  for (const spike of stats.spikes || []) {
+    const t = Date.parse(spike.bucket_start) / 1000;
+    const i = xs.findLastIndex((x) => x <= t);
+    if (i >= 0) spikeAt.set(i, spike);
+  }
+  const spikes = xs.map((_, i) => (spikeAt.has(i) ? s.cases[i] : null));
+  timeChart($("volume-chart"), xs, [
+    { label: "Cases", stroke: "#1f4f8f", width: 2 },
+    { label: "Negative", stroke: "#a50e0e", width: 2 },
+    { label: "Positive", stroke: "#116329", width: 2 },
+    { label: "Complaints", stroke: "#9a4a00", width: 2, dash: [6, 4] },
+    { label: "Spike", stroke: "#b45309", fill: "#b45309", width: 0, paths: () => null, points: { show: true, size: 12, fill: "#b45309" } },
+  ], [s.cases, s.negative, s.positive, s.complaints, spikes]);
+  $("volume-table").replaceChildren(table("Volume and sentiment",
+    [s.bucket === "hour" ? "Hour" : "Day", "Cases", "Negative", "Neutral", "Positive", "Complaints", "Spike"],
+    s.starts.map((at, i) => [bucketLabel(at, s.bucket), s.cases[i], s.negative[i], s.neutral[i], s.positive[i], s.complaints[i], spikeAt.has(i) ? spikeAt.get(i).kind.replace("_", " ") : ""])));
+  const minutes = s.median_first_response_s.map((v) => (v === null ? null : Math.round(v / 6) / 10));
+  timeChart($("response-chart"), xs, [
+    { label: "First response, median (min)", stroke: "#0b57d0", width: 2, spanGaps: true, points: { show: true, size: 6 } },
+  ], [minutes]);
+  $("response-table").replaceChildren(table("First response over time",
+    [s.bucket === "hour" ? "Hour" : "Day", "Cases", "Median first response"],
+    s.starts.map((at, i) => [bucketLabel(at, s.bucket), s.cases[i], duration(s.median_first_response_s[i])])));
+}
+
+function renderSpikes(stats) {
+  const box = $("spikes");
+  if (stats.spikes === null || stats.spikes === undefined) {
+    box.replaceChildren(h("p", {}, "Spikes are not available here (no access to the signals)."));
+    return;
+  }
+  if (!stats.spikes.length) {
+    box.replaceChildren(h("p", {}, "No spike opened a crisis in this period."));
+    return;
+  }
+  box.replaceChildren(h("ul", {}, ...stats.spikes.map((sp) => h("li", {},
+    h("strong", {}, `${sp.brand}: ${sp.kind === "volume" ? "volume" : "negative share"}`),
+    ` at ${new Date(sp.bucket_start).toLocaleString()}: `,
+    sp.kind === "volume"
+      ? `${sp.value} mentions in ${sp.window_minutes} min, ${sp.expected.toFixed(1)} expected`
+      : `${Math.round(sp.value * 100)} % negative, ${Math.round(sp.expected * 100)} % expected`,
+    ` (score ${sp.score.toFixed(1)})`))));
+}
+
+function bars(rows, max) {
+  return h("ul", { class: "bars" }, ...rows.map(([label, value, kind]) => {
+    const fill = h("span", { class: `fill ${kind || ""}` });
+    fill.style.width = `${max ? (100 * value) / max : 0}%`;
+    return h("li", {}, h("span", {}, label), h("span", { class: "track", "aria-hidden": "true" }, fill), h("span", { class: "value" }, String(value)));
+  }));
+}
+
+function renderIntents(stats) {
+  const intents = Object.entries(stats.by_intent).sort((a, b) => b[1] - a[1]);
+  const rows = [["complaints", stats.complaints, "complaints"], ...intents.map(([k, v]) => [k, v])];
+  const max = Math.max(1, ...rows.map((r) => r[1]));
+  $("intents").replaceChildren(
+    h("p", { class: "counts" }, `Of ${stats.cases} case${stats.cases === 1 ? "" : "s"}; a case may have several intents.`),
+    bars(rows, max));
+}
+
+function attainmentBar(label, a) {
+  const counted = a.met + a.missed + a.open;
+  const track = h("span", { class: "track", "aria-hidden": "true" });
+  for (const kind of ["met", "missed", "open"]) {
+    const fill = h("span", { class: `fill ${kind}` });
+    fill.style.width = `${counted ? (100 * a[kind]) / counted : 0}%`;
+    track.append(fill);
+  }
+  const r = rate(a);
+  const text = counted
+    ? `${percent(r)} met (${a.met} met, ${a.missed} missed, ${a.open} open)`
+    : a.no_target ? `no target (${a.no_target})` : "no cases";
+  return h("li", {}, h("span", {}, label), track, h("span", { class: "value" }, text));
+}
+
+function slaLegend() {
+  return h("ul", { class: "legend", "aria-hidden": "true" },
+    ...["met", "missed", "open"].map((k) => h("li", {}, h("span", { class: `key ${k}` }), k)));
+}
+
+function renderSlaByPriority(stats) {
+  const rows = [];
+  for (const p of ["critical", "high", "normal", "low"]) {
+    const sla = stats.sla[p];
+    if (!sla) continue;
+    rows.push(attainmentBar(`${p} · first response`, sla.first_response));
+    rows.push(attainmentBar(`${p} · resolution`, sla.resolution));
+  }
+  $("sla-priority").replaceChildren(slaLegend(), h("ul", { class: "bars sla" }, ...rows));
+}
+
+function renderPeople(stats) {
+  const people = stats.by_assignee;
+  if (!people.length) {
+    $("sla-person").replaceChildren(h("p", {}, "No cases in this period."));
+    return;
+  }
+  const name = (p) => p.assignee || "unassigned";
+  $("sla-person").replaceChildren(
+    slaLegend(),
+    h("ul", { class: "bars sla" }, ...people.map((p) => attainmentBar(`${name(p)} · first response`, p.first_response))),
+    table("By person", ["Person", "Cases", "Responded", "First response (median)", "First-response SLA met", "Resolution (median)", "Resolution SLA met"],
+      people.map((p) => [name(p), p.cases, p.responded, duration(p.median_first_response_s), percent(rate(p.first_response)), duration(p.median_resolution_s), percent(rate(p.resolution))])),
+  );
+}
+
 // --- keys and the clock -----------------------------------------------------------------------
 
 function onKey(event) {
@@ -640,6 +935,7 @@ function onKey(event) {
     return;
   }
   if (!state.me || $("help").open) return;
+  if (state.view === "dashboard" && event.key !== "?") return;
   const open = Boolean(state.current);
   const press = (id) => { const b = $(id); if (b && !b.disabled) b.click(); };
   switch (event.key) {
@@ -682,6 +978,11 @@ function init() {
   $("filters").addEventListener("change", () => { state.seen = null; refreshQueue(); });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("back").addEventListener("click", () => closeCase());
+  $("load-more").addEventListener("click", loadMore);
+  $("dash-filters").addEventListener("change", refreshDashboard);
+  $("dash-filters").addEventListener("submit", (e) => e.preventDefault());
+  $("dash-refresh").addEventListener("click", refreshDashboard);
+  window.addEventListener("resize", resizeCharts);
   $("help-button").addEventListener("click", () => $("help").showModal());
   $("help-close").addEventListener("click", () => $("help").close());
   document.addEventListener("keydown", onKey);

@@ -1,8 +1,8 @@
 """The ``/app`` routes of the API function: the web inbox's files, its sign-in, and the API
 behind the session cookie.
 
-- ``GET /app`` and ``GET /app/<file>``: the app's files (an allow-list read at cold start:
-  nothing outside the folder can be named), with their content type, a strong ``ETag``
+- ``GET /app`` and ``GET /app/<file>``: the app's files, ``vendor/`` included (an allow-list
+  read at cold start: nothing outside the folder can be named), with their content type, a strong ``ETag``
   (``If-None-Match`` answers 304) and ``Cache-Control: no-cache`` (always revalidated, so a
   deploy shows at once).
 - ``POST /app/session`` ``{"username", "password"}``: signs in (``sign_in`` checks them with
@@ -94,14 +94,17 @@ class Asset:
 
 
 def load_assets(folder: Path) -> dict[str, Asset]:
-    """The app's files by name (``index.html``, ``app.js``, ...), read once."""
+    """The app's files by their path under ``folder`` (``index.html``, ``app.js``,
+    ``vendor/uPlot.iife.min.js``, ...), read once; hidden files and folders are left out."""
     assets = {}
-    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        name = path.relative_to(folder).as_posix()
         kind = CONTENT_TYPES.get(path.suffix)
-        if path.is_file() and kind is not None and not path.name.startswith("."):
+        hidden = any(part.startswith(".") for part in name.split("/"))
+        if path.is_file() and kind is not None and not hidden:
             data = path.read_bytes()
             tag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-            assets[path.name] = Asset(data.decode("utf-8"), kind, tag)
+            assets[name] = Asset(data.decode("utf-8"), kind, tag)
     return assets
 
 

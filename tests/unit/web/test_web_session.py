@@ -121,6 +121,29 @@ def test_the_app_files_carry_their_type_an_etag_and_the_strict_policy(web) -> No
         assert answer["headers"]["Content-Security-Policy"] == gateway.CSP
 
 
+def test_the_chart_library_ships_in_vendor_with_its_licence(web) -> None:
+    app, _ = web
+    for path, kind in [
+        ("/app/vendor/uPlot.iife.min.js", "text/javascript"),
+        ("/app/vendor/uPlot.min.css", "text/css"),
+        ("/app/vendor/uPlot.LICENSE.txt", "text/plain"),
+    ]:
+        answer = app.handle(_event("GET", path))
+        assert answer["statusCode"] == 200, path
+        assert answer["headers"]["Content-Type"].startswith(kind)
+        assert answer["headers"]["Content-Security-Policy"] == gateway.CSP
+    assert "MIT License" in app.handle(_event("GET", "/app/vendor/uPlot.LICENSE.txt"))["body"]
+    for path in ("/app/vendor", "/app/vendor/", "/app/vendor/../app.js/x"):
+        assert app.handle(_event("GET", path))["statusCode"] == 404
+    html = (WEB / "index.html").read_text()
+    assert '<script src="/app/vendor/uPlot.iife.min.js" defer></script>' in html
+    assert '<link rel="stylesheet" href="/app/vendor/uPlot.min.css">' in html
+    # Nothing in it that the policy would refuse or that parses HTML.
+    library = (WEB / "vendor" / "uPlot.iife.min.js").read_text()
+    for sink in ("eval(", "new Function", "innerHTML", '"style")', "document.write"):
+        assert sink not in library, sink
+
+
 def test_the_app_has_no_inline_script_or_style_and_never_parses_html() -> None:
     html = (WEB / "index.html").read_text()
     assert "<style" not in html and " style=" not in html and " on" not in html.replace(" only", "")
