@@ -2,9 +2,9 @@
 behind the session cookie.
 
 - ``GET /app`` and ``GET /app/<file>``: the app's files, ``vendor/`` included (an allow-list
-  read at cold start: nothing outside the folder can be named), with their content type, a strong ``ETag``
-  (``If-None-Match`` answers 304) and ``Cache-Control: no-cache`` (always revalidated, so a
-  deploy shows at once).
+  read at cold start: nothing outside the folder can be named), with their content type, a
+  strong ``ETag`` (``If-None-Match`` answers 304) and ``Cache-Control: no-cache`` (always
+  revalidated, so a deploy shows at once).
 - ``POST /app/session`` ``{"username", "password"}``: signs in (``sign_in`` checks them with
   the user pool) and sets the session cookie; ``DELETE /app/session`` signs out.
 - ``GET /app/login`` and ``GET /app/callback``: signing in through the user pool's hosted UI
