@@ -12,23 +12,17 @@ and page signed in to the app as a demo user.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from heard_local import defaults
+from heard_local.background import StackDidNotStart, running_stack
 
-ROOT = Path(__file__).resolve().parents[2]
 INSTALL = "sudo apt-get install -y chromium"
 
 
@@ -65,12 +59,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 class Stack:
     def __init__(self, process: subprocess.Popen[bytes], info: dict[str, Any], log: Path):
         self.process, self.info, self.log = process, info, log
@@ -95,40 +83,11 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     state = tmp_path_factory.mktemp("heard-browser")
-    log = state / "stack.log"
-    env = {
-        **os.environ,
-        "PORT": str(_free_port()),
-        "HEARD_STATE_DIR": str(state),
-        **defaults.LOCAL_SECRETS,
-    }
-    env.pop("HEARD_CONFIG", None)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "heard_local", "--no-demo"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    state_file = state / "local.json"
-    deadline = time.monotonic() + 90
-    while not state_file.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if not state_file.exists():
-        process.kill()
-        process.wait()
-        pytest.fail(f"the local stack did not start:\n{log.read_text(errors='replace')}")
     try:
-        yield Stack(process, json.loads(state_file.read_text()), log)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        with running_stack(state, "--no-demo") as (process, info):
+            yield Stack(process, info, state / "stack.log")
+    except StackDidNotStart as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="module")

@@ -708,15 +708,19 @@ async function refreshDashboard() {
   const params = new URLSearchParams({ from: from.toISOString(), to: to.toISOString() });
   if (form.elements.brand.value) params.set("brand", form.elements.brand.value);
   const error = $("dash-error");
+  // Only the latest request is shown: an earlier one answering late is dropped.
+  state.dashSeq = (state.dashSeq || 0) + 1;
+  const seq = state.dashSeq;
   let stats;
   try {
     stats = await api("GET", `/stats?${params}`);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return;
+    if (seq !== state.dashSeq || (e instanceof ApiError && e.status === 401)) return;
     error.hidden = false;
     error.textContent = `The figures could not be read: ${e.message}`;
     return;
   }
+  if (seq !== state.dashSeq) return;
   error.hidden = true;
   if (state.view === "dashboard") renderDashboard(stats);
 }
@@ -808,6 +812,7 @@ function timeChart(el, xs, series, data) {
     axes: [{ stroke: "#4a5360" }, { stroke: "#4a5360" }],
     scales: { y: { range: (u, min, max) => [0, Math.max(max, 1)] } },
     cursor: { drag: { x: false, y: false } },
+    legend: { live: false },
   };
   state.charts.push(new window.uPlot(opts, [xs, ...data], el));
 }
@@ -828,7 +833,7 @@ function renderSeries(stats) {
     { label: "Cases", stroke: "#1f4f8f", width: 2 },
     { label: "Negative", stroke: "#a50e0e", width: 2 },
     { label: "Positive", stroke: "#116329", width: 2 },
-    { label: "Complaints", stroke: "#9a4a00", width: 2, dash: [6, 4] },
+    { label: "Complaints", stroke: "#6b3fa0", width: 2, dash: [6, 4] },
     { label: "Spike", stroke: "#b45309", fill: "#b45309", width: 0, paths: () => null, points: { show: true, size: 12, fill: "#b45309" } },
   ], [s.cases, s.negative, s.positive, s.complaints, spikes]);
   $("volume-table").replaceChildren(table("Volume and sentiment",
@@ -888,9 +893,9 @@ function attainmentBar(label, a) {
     track.append(fill);
   }
   const r = rate(a);
-  const text = counted
-    ? `${percent(r)} met (${a.met} met, ${a.missed} missed, ${a.open} open)`
-    : a.no_target ? `no target (${a.no_target})` : "no cases";
+  const parts = [`${a.met} met`, `${a.missed} missed`, `${a.open} open`].join(", ");
+  let text = a.no_target ? `no target (${a.no_target})` : "no cases";
+  if (counted) text = r === null ? `none stopped yet (${parts})` : `${percent(r)} met (${parts})`;
   return h("li", {}, h("span", {}, label), track, h("span", { class: "value" }, text));
 }
 

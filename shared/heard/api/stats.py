@@ -403,10 +403,10 @@ class Stats:
         )
         if self._spikes is not None:
             names = [brand] if brand else [b.name for b in config.brands]
-            found = [
+            spikes = [
                 Spike.model_validate({"brand": name, **alert.to_dict()})
                 for name in names
                 for alert in self._spikes.crises_between(name, start, end)
             ]
-            result.spikes = sorted(found, key=lambda s: (s.bucket_start, s.brand))
+            result.spikes = sorted(spikes, key=lambda s: (s.bucket_start, s.brand))
         return result
