@@ -302,8 +302,9 @@ def _actor() -> str:
 WEB_ASSETS = gateway.load_assets(pathlib.Path(__file__).parent / "web")
 
 
-def _sign_in(username: str, password: str) -> dict[str, Any]:
-    """The ID token's claims for a person of the user pool; ``SignInRefused`` otherwise."""
+def _sign_in(username: str, password: str) -> gateway.SignedIn:
+    """The ID token's claims and the refresh token for a person of the user pool;
+    ``SignInRefused`` otherwise."""
     client_id = _settings().user_pool_client_id
     if not client_id:
         raise gateway.SignInRefused("sign-in is not configured here (USER_POOL_CLIENT_ID)")
@@ -322,7 +323,39 @@ def _sign_in(username: str, password: str) -> dict[str, Any]:
     if not result:  # a challenge: a new password, MFA
         challenge = answer.get("ChallengeName", "a challenge")
         raise gateway.SignInRefused(f"this sign-in needs {challenge}, which the form cannot do yet")
-    return session.token_claims(result["IdToken"])
+    return gateway.SignedIn(session.token_claims(result["IdToken"]), result.get("RefreshToken"))
+
+
+def _refresh(refresh_token: str, via: str) -> gateway.SignedIn:
+    """New claims for a session's refresh token, from the client that issued it: the form's
+    (``REFRESH_TOKEN_AUTH``) or the hosted UI's (its token endpoint); ``SignInRefused`` when
+    Cognito refuses it (revoked, expired, the person disabled)."""
+    if via == "hosted":
+        hosted = _hosted_ui()
+        if hosted is None:
+            raise gateway.SignInRefused("the hosted sign-in is not available")
+        return _token_endpoint(
+            hosted,
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            keep=refresh_token,
+        )
+    client_id = _settings().user_pool_client_id
+    if not client_id:
+        raise gateway.SignInRefused("sign-in is not configured here (USER_POOL_CLIENT_ID)")
+    cognito = _cognito()
+    try:
+        answer = cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": refresh_token},
+        )
+    except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
+        raise gateway.SignInRefused("the session can no longer be refreshed") from None
+    result = answer.get("AuthenticationResult") or {}
+    if "IdToken" not in result:
+        raise gateway.SignInRefused("Cognito answered the refresh without an ID token")
+    token = result.get("RefreshToken") or refresh_token
+    return gateway.SignedIn(session.token_claims(result["IdToken"]), token)
 
 
 @cache
@@ -369,30 +402,43 @@ def pool_region() -> str:
     return str(_cognito().meta.region_name)
 
 
-def _exchange(hosted: gateway.HostedUi, code: str, verifier: str, redirect: str) -> dict[str, Any]:
+def _exchange(
+    hosted: gateway.HostedUi, code: str, verifier: str, redirect: str
+) -> gateway.SignedIn:
     """The authorization code and its PKCE verifier for tokens, at Cognito's token endpoint."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect,
+        "code_verifier": verifier,
+    }
+    return _token_endpoint(hosted, form)
+
+
+def _token_endpoint(
+    hosted: gateway.HostedUi, form: dict[str, str], keep: str | None = None
+) -> gateway.SignedIn:
+    """Tokens from the hosted UI's token endpoint (the web client is public: no secret);
+    ``keep`` is the refresh token to keep when the answer brings no new one."""
     import httpx
 
     try:
         answer = httpx.post(
             f"{hosted.domain.rstrip('/')}/oauth2/token",
-            data={
-                "grant_type": "authorization_code",
-                "client_id": hosted.client_id,
-                "code": code,
-                "redirect_uri": redirect,
-                "code_verifier": verifier,
-            },
+            data={**form, "client_id": hosted.client_id},
             timeout=10,
         )
     except httpx.HTTPError as exc:
         raise gateway.SignInRefused(f"Cognito could not be reached: {exc}") from None
     if answer.status_code != 200:
-        raise gateway.SignInRefused("Cognito refused the sign-in code; sign in again")
+        raise gateway.SignInRefused("Cognito refused the sign-in; sign in again")
     try:
-        return session.token_claims(str(answer.json()["id_token"]))
+        body = answer.json()
+        claims = session.token_claims(str(body["id_token"]))
     except (ValueError, KeyError, TypeError):
         raise gateway.SignInRefused("Cognito answered without an ID token") from None
+    token = body.get("refresh_token") or keep
+    return gateway.SignedIn(claims, str(token) if token else None, "hosted")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
@@ -406,6 +452,7 @@ def handler(event, context):
             key=session.session_key,
             hosted_ui=_hosted_ui,
             exchange=_exchange,
+            refresh=_refresh,
         )
         return web.handle(event)
     return app.resolve(event, context)

@@ -3,6 +3,7 @@ local HTTP API's /app routes (no authorizer: the handler checks the session itse
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from heard_local.defaults import DEMO_USERS, LOCAL_SECRETS
 from heard_local.http_api import LocalHttpApi, Route
 from heard_local.people import create_demo_users
 from heard_local.provision import Stack
+
+from heard.web import session
 
 ALICE, BOB = DEMO_USERS
 APP = {"X-Heard-App": "1"}
@@ -73,3 +76,34 @@ def test_a_wrong_password_or_an_unknown_person_gets_no_session(http: httpx.Clien
         "/app/session", json={"username": "eve@example.com", "password": "Whatever-1"}, headers=APP
     )
     assert nobody.status_code == 401
+
+
+def test_a_session_past_its_id_token_is_refreshed_with_cognito(http: httpx.Client) -> None:
+    answer = _sign_in(http, ALICE)
+    assert answer.status_code == 200, answer.text
+    key = LOCAL_SECRETS["HEARD_SESSION_KEY"]
+    found = session.open_session(http.cookies["heard_session"], key)
+    assert found is not None and found.refresh_token  # moto's, sealed in the cookie
+    http.cookies.clear()  # each request below sends the cookie it means
+
+    def me(value: str) -> httpx.Response:
+        return http.get("/app/api/me", headers={**APP, "Cookie": f"heard_session={value}"})
+
+    # The same session an hour later: its ID token's claims have expired.
+    now = time.time()
+    stale = session.issue(
+        found.claims, now - 10, key, refresh_token=found.refresh_token, ends_at=found.ends_at
+    )
+    refreshed = me(stale)
+    assert refreshed.status_code == 200, refreshed.text  # REFRESH_TOKEN_AUTH: a new ID token
+    assert refreshed.json()["email"] == ALICE.username
+    cookie = refreshed.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    renewed = session.open_session(cookie.split(";")[0].split("=", 1)[1], key)
+    assert renewed is not None and renewed.fresh_until > now + 600
+    assert renewed.ends_at == found.ends_at and renewed.refresh_token == found.refresh_token
+    # A refresh token Cognito does not know: the session ends with its claims.
+    forged = session.issue(
+        found.claims, now - 10, key, refresh_token="not-a-token", ends_at=found.ends_at
+    )
+    assert me(forged).status_code == 401

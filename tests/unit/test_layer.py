@@ -25,6 +25,7 @@ IMPORT_NAMES = {
     "tzdata": "tzdata",
     "nh3": "nh3",
     "feedparser": "feedparser",
+    "cryptography": "cryptography",
 }
 # The triage function's model layer (TriageModelLayer), imported by heard.triage.contextual alone.
 MODEL_IMPORT_NAMES = {"onnxruntime": "onnxruntime", "numpy": "numpy", "tokenizers": "tokenizers"}

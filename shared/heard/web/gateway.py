@@ -16,7 +16,9 @@ behind the session cookie.
 - ``/app/api/<route>``: the management API's ``<route>`` for the person of the session
   cookie: the event is passed on with the path less ``/app/api`` and the session's claims
   where API Gateway's JWT authorizer puts a token's, so every route behaves as it does for
-  a bearer token. No cookie, or a forged or expired one: 401.
+  a bearer token. No cookie, or a forged or ended one: 401. A session whose claims are within
+  five minutes of their expiry is refreshed first, when it holds a refresh token (``refresh``
+  asks Cognito for a new ID token), and the answer carries the reissued cookie.
 
 CSRF: the cookie is ``SameSite=Strict`` and every ``/app/api`` and ``/app/session`` request
 must carry ``X-Heard-App: 1``, a header a cross-site form cannot send and a cross-site script
@@ -84,6 +86,20 @@ class HostedUi:
 
 class SignInRefused(Exception):
     """Wrong email or password, or a sign-in this form cannot finish (a new password, MFA)."""
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """What Cognito answered a sign-in or a refresh with: the ID token's claims and, when it
+    gave one, the refresh token (``via``: ``form`` or ``hosted``, the client it belongs to)."""
+
+    claims: Mapping[str, Any]
+    refresh_token: str | None = None
+    via: str = "form"
+
+
+def _signed_in(answer: Mapping[str, Any] | SignedIn) -> SignedIn:
+    return answer if isinstance(answer, SignedIn) else SignedIn(answer)
 
 
 @dataclass(frozen=True)
@@ -155,20 +171,23 @@ class WebApp:
     """``handle(event)`` answers an API Gateway v2 event whose path is under ``/app``.
 
     ``resolve(event)`` serves a management API event (the Powertools resolver);
-    ``sign_in(username, password)`` returns the ID token's claims or raises
-    ``SignInRefused``; ``key()`` gives the session signing key.
+    ``sign_in(username, password)`` returns the ID token's claims (or a ``SignedIn`` with a
+    refresh token) or raises ``SignInRefused``; ``key()`` gives the session signing key;
+    ``refresh(refresh_token, via)`` returns a ``SignedIn`` with fresh claims or raises
+    ``SignInRefused``.
     """
 
     def __init__(
         self,
         assets: Mapping[str, Asset],
         resolve: Callable[[dict[str, Any]], dict[str, Any]],
-        sign_in: Callable[[str, str], Mapping[str, Any]],
+        sign_in: Callable[[str, str], Mapping[str, Any] | SignedIn],
         key: Callable[[], str],
         clock: Callable[[], float] = time.time,
         *,
         hosted_ui: Callable[[], HostedUi | None] = lambda: None,
-        exchange: Callable[[HostedUi, str, str, str], Mapping[str, Any]] | None = None,
+        exchange: Callable[[HostedUi, str, str, str], Mapping[str, Any] | SignedIn] | None = None,
+        refresh: Callable[[str, str], SignedIn] | None = None,
     ):
         self.assets = assets
         self.resolve = resolve
@@ -178,6 +197,7 @@ class WebApp:
         self.hosted_ui = hosted_ui
         # (hosted UI, code, verifier, redirect URI) -> the ID token's claims, or SignInRefused
         self.exchange = exchange
+        self.refresh = refresh
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -228,21 +248,37 @@ class WebApp:
             return _error(400, "invalid_body", "give your email and your password")
         assert isinstance(username, str) and isinstance(password, str)
         try:
-            claims = self.sign_in(username.strip(), password)
+            signed = _signed_in(self.sign_in(username.strip(), password))
         except SignInRefused as exc:
             return _error(401, "sign_in_failed", str(exc))
-        cookie, expires = self._session_response(event, claims)
+        cookie, expires = self._session_response(event, signed)
+        claims = signed.claims
         who = {"email": claims.get("email"), "name": claims.get("name"), "expires_at": int(expires)}
         return _response(200, who, headers={"Cache-Control": "no-store"}, cookies=[cookie])
 
     def _session_response(
-        self, event: Mapping[str, Any], claims: Mapping[str, Any]
+        self, event: Mapping[str, Any], signed: SignedIn, ends_at: float | None = None
     ) -> tuple[str, float]:
+        """The session cookie for a sign-in (or a refresh of a session ending at ``ends_at``),
+        and when it ends."""
         now = self.clock()
-        expires = session.session_expiry(claims, now)
-        value = session.issue(claims, expires, self.key())
-        cookie = session.cookie_header(value, max_age=int(expires - now), secure=_secure(event))
-        return cookie, expires
+        expires = session.session_expiry(signed.claims, now)
+        if signed.refresh_token is None:
+            value = session.issue(signed.claims, expires, self.key())
+            ends = expires
+        else:
+            ends = ends_at if ends_at is not None else now + session.MAX_AGE_S
+            expires = min(expires, ends)
+            value = session.issue(
+                signed.claims,
+                expires,
+                self.key(),
+                refresh_token=signed.refresh_token,
+                ends_at=ends,
+                via=signed.via,
+            )
+        cookie = session.cookie_header(value, max_age=int(ends - now), secure=_secure(event))
+        return cookie, ends
 
     def _redirect_uri(self, event: Mapping[str, Any]) -> str:
         context = event.get("requestContext") or {}
@@ -304,13 +340,15 @@ class WebApp:
         if not hmac.compare_digest(str(sealed.get("state")).encode(), state.encode()):
             return _error(400, "sign_in_failed", "the sign-in's state does not match")
         try:
-            claims = self.exchange(hosted, code, str(sealed["verifier"]), self._redirect_uri(event))
+            signed = _signed_in(
+                self.exchange(hosted, code, str(sealed["verifier"]), self._redirect_uri(event))
+            )
         except SignInRefused as exc:
             return _error(401, "sign_in_failed", str(exc))
-        audience = claims.get("aud")
+        audience = signed.claims.get("aud")
         if audience != hosted.client_id and hosted.client_id not in (audience or []):
             return _error(401, "sign_in_failed", "the token is not for this app")
-        cookie, _ = self._session_response(event, claims)
+        cookie, _ = self._session_response(event, signed)
         clear = session.cookie_header(
             "", max_age=0, secure=_secure(event), name=PKCE_COOKIE, path=CALLBACK, same_site="Lax"
         )
@@ -330,7 +368,7 @@ class WebApp:
     def _api(self, event: Mapping[str, Any], route_path: str) -> dict[str, Any]:
         if not self._csrf_ok(event):
             return _error(403, "csrf", "the app's API needs the X-Heard-App header")
-        claims = session.read(session.cookie_value(event.get("cookies")), self.key(), self.clock())
+        claims, renewed = self._current(event)
         if claims is None:
             answer = _error(401, "unauthorized", "sign in first (no session, or it has ended)")
             if self.hosted_ui() is not None:  # the app offers the hosted UI too
@@ -356,4 +394,27 @@ class WebApp:
             **SECURITY_HEADERS,
             "Cache-Control": "no-store",
         }
+        if renewed is not None:
+            result["cookies"] = [*(result.get("cookies") or []), renewed]
         return result
+
+    def _current(self, event: Mapping[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+        """The session's claims (None: no session, or it has ended) and, when they were
+        refreshed for this request, the reissued cookie."""
+        now = self.clock()
+        found = session.open_session(session.cookie_value(event.get("cookies")), self.key(), now)
+        if found is None:
+            return None, None
+        due = found.fresh_until - now < session.REFRESH_MARGIN_S
+        if due and found.refresh_token is not None and self.refresh is not None:
+            try:
+                fresh = self.refresh(found.refresh_token, found.via)
+            except SignInRefused:
+                fresh = None  # revoked or disabled: the session ends with its claims
+            if fresh is not None and fresh.claims.get("sub") == found.claims.get("sub"):
+                token = fresh.refresh_token or found.refresh_token
+                signed = SignedIn(fresh.claims, token, found.via)
+                cookie, _ = self._session_response(event, signed, ends_at=found.ends_at)
+                claims = {k: v for k, v in fresh.claims.items() if k in session.CLAIMS}
+                return {**claims, "exp": int(session.session_expiry(fresh.claims, now))}, cookie
+        return (found.claims if found.fresh_until > now else None), None

@@ -6,7 +6,15 @@ Cognito answered with. The API function then issues its own session: the person'
 (``sub``, ``email``, ``name``, ``cognito:groups``) and an expiry, as base64url JSON, signed
 with HMAC-SHA256 under the session key (Secrets Manager in AWS). The cookie is ``HttpOnly``,
 ``SameSite=Strict``, ``Path=/app`` and ``Secure`` except on plain-HTTP loopback (the local
-stack). A session lasts as long as the ID token it came from (an hour) and no longer.
+stack).
+
+The person's claims are as fresh as the ID token they came from (an hour). When Cognito also
+answered with a refresh token, the cookie keeps it sealed (AES-256-GCM under a key derived from
+the session key: no one who holds the cookie can read it, and the API function never logs it)
+and the session lasts up to ``MAX_AGE_S`` from the sign-in: the gateway trades the refresh
+token for a new ID token (``REFRESH_TOKEN_AUTH``, or the hosted UI's token endpoint) within
+``REFRESH_MARGIN_S`` of the claims' expiry, and reissues the cookie. Without a refresh token, or
+when Cognito refuses it (revoked, the person disabled), the session ends with the ID token.
 """
 
 from __future__ import annotations
@@ -16,9 +24,14 @@ import binascii
 import hashlib
 import hmac
 import json
+import os
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from heard.secrets import SecretRef, get_secret
 
@@ -30,7 +43,9 @@ SESSION_KEY = SecretRef(
     local_default="local-session-key-not-for-production",
 )
 MAX_AGE_S = 8 * 3600  # a session never outlives this, whatever the token says
+REFRESH_MARGIN_S = 300  # claims this close to their expiry are refreshed
 CLAIMS = ("sub", "email", "name", "cognito:groups")
+_REFRESH_FIELDS = ("fresh_until", "rt", "via")
 
 
 def _b64(data: bytes) -> str:
@@ -74,18 +89,82 @@ def unseal(
     return data
 
 
-def issue(claims: Mapping[str, Any], expires_at: float, key: str) -> str:
-    """The cookie value for a session of ``claims`` until ``expires_at`` (epoch seconds)."""
-    body = {name: claims[name] for name in CLAIMS if claims.get(name) not in (None, "")}
-    return seal(body, "session", expires_at, key)
+def _box(key: str) -> AESGCM:
+    return AESGCM(hashlib.sha256(b"heard refresh token\x00" + key.encode()).digest())
+
+
+def seal_secret(text: str, key: str) -> str:
+    """``text`` encrypted and authenticated (AES-256-GCM, a random 96-bit nonce)."""
+    nonce = os.urandom(12)
+    return _b64(nonce + _box(key).encrypt(nonce, text.encode(), b"heard_session"))
+
+
+def open_secret(value: str, key: str) -> str | None:
+    """What ``seal_secret`` sealed; None when it was not sealed under ``key`` or was changed."""
+    try:
+        data = _unb64(value)
+        return _box(key).decrypt(data[:12], data[12:], b"heard_session").decode()
+    except (binascii.Error, ValueError, InvalidTag):
+        return None
+
+
+@dataclass(frozen=True)
+class Session:
+    """A session read back: the person's ``claims`` (fresh until ``fresh_until``), when the
+    session ends (``ends_at``), and its refresh token (and how it was signed in: ``form`` or
+    ``hosted``) when it has one."""
+
+    claims: dict[str, Any]
+    fresh_until: float
+    ends_at: float
+    refresh_token: str | None = None
+    via: str = "form"
+
+
+def issue(
+    claims: Mapping[str, Any],
+    expires_at: float,
+    key: str,
+    *,
+    refresh_token: str | None = None,
+    ends_at: float | None = None,
+    via: str = "form",
+) -> str:
+    """The cookie value for a session of ``claims`` until ``expires_at`` (epoch seconds); with
+    a ``refresh_token``, sealed inside, it may be refreshed until ``ends_at``."""
+    body: dict[str, Any] = {
+        name: claims[name] for name in CLAIMS if claims.get(name) not in (None, "")
+    }
+    if refresh_token is None:
+        return seal(body, "session", expires_at, key)
+    end = max(ends_at if ends_at is not None else expires_at, expires_at)
+    body.update(fresh_until=int(expires_at), rt=seal_secret(refresh_token, key), via=via)
+    return seal(body, "session", end, key)
+
+
+def open_session(value: str | None, key: str, now: float | None = None) -> Session | None:
+    """The session in a cookie, fresh or not; None for a missing, forged, malformed or ended
+    one."""
+    body = unseal(value, "session", key, now)
+    if body is None or not isinstance(body.get("sub"), str):
+        return None
+    ends = float(body["exp"])
+    fresh = body.get("fresh_until", ends)
+    sealed = body.get("rt")
+    token = open_secret(sealed, key) if isinstance(sealed, str) else None
+    claims = {k: v for k, v in body.items() if k not in _REFRESH_FIELDS}
+    claims["exp"] = fresh
+    via = str(body.get("via") or "form")
+    return Session(claims, float(fresh), ends, token, via)
 
 
 def read(value: str | None, key: str, now: float | None = None) -> dict[str, Any] | None:
-    """The session's claims; None for a missing, forged, malformed or expired cookie."""
-    claims = unseal(value, "session", key, now)
-    if claims is None or not isinstance(claims.get("sub"), str):
+    """The session's claims while fresh; None for a missing, forged, malformed or expired
+    cookie, or one whose claims need refreshing first."""
+    found = open_session(value, key, now)
+    if found is None or found.fresh_until <= (time.time() if now is None else now):
         return None
-    return claims
+    return found.claims
 
 
 def token_claims(id_token: str) -> dict[str, Any]:

@@ -329,3 +329,83 @@ def test_without_a_hosted_ui_login_is_not_found(web) -> None:
         "sign_in_url"
         not in app.handle(_event("GET", "/app/api/me", headers={"x-heard-app": "1"}))["body"]
     )
+
+
+def test_the_refresh_token_is_sealed_in_the_cookie_and_nowhere_readable() -> None:
+    value = session.issue(CLAIMS, NOW + 60, KEY, refresh_token="rt-secret", ends_at=NOW + 3600)
+    payload = value.split(".")[0]
+    assert b"rt-secret" not in base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    found = session.open_session(value, KEY, NOW)
+    assert found is not None and found.refresh_token == "rt-secret"
+    assert (found.fresh_until, found.ends_at) == (NOW + 60, NOW + 3600)
+    assert session.read(value, KEY, NOW) == {**CLAIMS, "exp": NOW + 60}
+    # Past the claims' expiry the cookie still holds the session, but not fresh claims.
+    assert session.read(value, KEY, NOW + 61) is None
+    assert session.open_session(value, KEY, NOW + 61) is not None
+    assert session.open_session(value, KEY, NOW + 3600) is None
+    assert session.open_secret(session.seal_secret("x", KEY), "another-key") is None
+
+
+class Refresher:
+    def __init__(self, refuse: bool = False) -> None:
+        self.asked: list[tuple[str, str]] = []
+        self.refuse = refuse
+        self.now = NOW  # the clock of the app it serves: new claims last an hour from it
+
+    def __call__(self, token: str, via: str) -> gateway.SignedIn:
+        self.asked.append((token, via))
+        if self.refuse:
+            raise gateway.SignInRefused("revoked")
+        return gateway.SignedIn({**CLAIMS, "name": "Alice R.", "exp": int(self.now + 3600)})
+
+
+def _refreshing_app(fake: Fake, refresher: Refresher, now: float) -> gateway.WebApp:
+    refresher.now = now
+    return gateway.WebApp(
+        gateway.load_assets(WEB),
+        fake.resolve,
+        fake.sign_in,
+        lambda: KEY,
+        clock=lambda: now,
+        refresh=refresher,
+    )
+
+
+def test_a_session_near_its_tokens_expiry_is_refreshed_and_the_cookie_reissued() -> None:
+    fake, refresher = Fake(), Refresher()
+    value = session.issue(CLAIMS, NOW + 3600, KEY, refresh_token="rt-1", ends_at=NOW + 8 * 3600)
+    event = _event("GET", "/app/api/me", headers={"x-heard-app": "1"}, cookies=_cookie(value))
+    # Fresh for an hour: nothing to refresh.
+    answer = _refreshing_app(fake, refresher, NOW).handle(event)
+    assert answer["statusCode"] == 200 and "cookies" not in answer and refresher.asked == []
+    # Four minutes before the claims expire (and after): refreshed, the cookie reissued.
+    for later in (NOW + 3600 - 240, NOW + 3600 + 600):
+        answer = _refreshing_app(fake, refresher, later).handle(event)
+        assert answer["statusCode"] == 200
+        assert refresher.asked[-1] == ("rt-1", "form")
+        (cookie,) = answer["cookies"]
+        renewed = session.open_session(cookie.split(";")[0].split("=", 1)[1], KEY, later)
+        assert renewed is not None and renewed.refresh_token == "rt-1"
+        assert renewed.fresh_until == int(later + 3600)
+        assert renewed.ends_at == NOW + 8 * 3600  # a refresh never extends the session's end
+        assert f"Max-Age={int(NOW + 8 * 3600 - later)}" in cookie
+        claims = fake.events[-1]["requestContext"]["authorizer"]["jwt"]["claims"]
+        assert claims["name"] == "Alice R." and claims["sub"] == CLAIMS["sub"]
+    # After the session's end: no refresh, signed out.
+    ended = _refreshing_app(fake, refresher, NOW + 8 * 3600).handle(event)
+    assert ended["statusCode"] == 401 and len(refresher.asked) == 2
+
+
+def test_a_refused_refresh_ends_the_session_with_its_token() -> None:
+    fake, refused = Fake(), Refresher(refuse=True)
+    value = session.issue(CLAIMS, NOW + 60, KEY, refresh_token="rt-1", ends_at=NOW + 3600)
+    event = _event("GET", "/app/api/me", headers={"x-heard-app": "1"}, cookies=_cookie(value))
+    still = _refreshing_app(fake, refused, NOW).handle(event)  # claims still fresh for a minute
+    assert still["statusCode"] == 200 and "cookies" not in still
+    assert _refreshing_app(fake, refused, NOW + 61).handle(event)["statusCode"] == 401
+    # A session without a refresh token is never refreshed.
+    plain = session.issue(CLAIMS, NOW + 60, KEY)
+    event = _event("GET", "/app/api/me", headers={"x-heard-app": "1"}, cookies=_cookie(plain))
+    other = Refresher()
+    assert _refreshing_app(fake, other, NOW + 61).handle(event)["statusCode"] == 401
+    assert other.asked == []
