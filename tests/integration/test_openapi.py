@@ -22,6 +22,7 @@ def test_the_document_lists_every_operation_with_its_parameters(call_api):
         ("PATCH", "/mentions/{mention_id}"),
         ("POST", "/mentions/{mention_id}/replies"),
         ("GET", "/stats"),
+        ("GET", "/brands"),
     }
     listing = document["paths"]["/mentions"]["get"]
     names = {p["name"] for p in listing["parameters"]}

@@ -980,7 +980,7 @@ function tick() {
 function init() {
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", signOut);
-  $("filters").addEventListener("change", () => { state.seen = null; refreshQueue(); });
+  $("filters").addEventListener("change", () => { state.seen = null; state.pages = 1; refreshQueue(); });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("back").addEventListener("click", () => closeCase());
   $("load-more").addEventListener("click", loadMore);
