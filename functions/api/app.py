@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
+from botocore.exceptions import BotoCoreError, ClientError
 
 from heard.api.errors import ApiError, error_response
 from heard.api.identity import Principal, principal_of, require_principal
@@ -351,6 +352,9 @@ def _refresh(refresh_token: str, via: str) -> gateway.SignedIn:
         )
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise gateway.SignInRefused("the session can no longer be refreshed") from None
+    except (ClientError, BotoCoreError) as exc:  # Cognito unavailable: keep the session's hour
+        logger.warning("the session could not be refreshed: %s", exc)
+        raise gateway.SignInRefused("Cognito could not refresh the session now") from None
     result = answer.get("AuthenticationResult") or {}
     if "IdToken" not in result:
         raise gateway.SignInRefused("Cognito answered the refresh without an ID token")
