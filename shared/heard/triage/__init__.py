@@ -158,6 +158,17 @@ class Triager:
             own = (Sentiment(scores.sentiment), scores.sentiment_score)
             p_complaint = scores.complaint_probability
         label, score = sentiment if sentiment else own
+        stars = intents.rating(intents.normalise(text))
+        if stars is not None:
+            # The author's own rating says how they feel: "1 star", "3/5", "9/10"; a high one
+            # beside a complaint is sarcasm more often than not.
+            if stars <= 0.4:
+                label, score = Sentiment.NEGATIVE, min(score, -0.5)
+                p_complaint = max(p_complaint, 0.6)
+            elif stars < 0.7:
+                label, score = Sentiment.NEUTRAL, max(-0.3, min(score, 0.3))
+            elif p_complaint < COMPLAINT_THRESHOLD:  # "10/10 unboxing: just the case" is not
+                label, score = Sentiment.POSITIVE, max(score, 0.5)
         if found.sarcasm:
             # Praise words about a bad experience: the words say positive, the author is not.
             label, score = Sentiment.NEGATIVE, min(score, -0.5)
