@@ -165,6 +165,8 @@ class Triager:
             if stars <= 0.4:
                 label, score = Sentiment.NEGATIVE, min(score, -0.5)
                 p_complaint = max(p_complaint, 0.6)
+                # Nor is it praise, whatever the model heard in "was great until ...".
+                found.intents = [h for h in found.intents if h.phrase or h.intent.value != "praise"]
             elif stars < 0.7:
                 label, score = Sentiment.NEUTRAL, max(-0.3, min(score, 0.3))
             elif p_complaint < COMPLAINT_THRESHOLD:  # "10/10 unboxing: just the case" is not

@@ -295,7 +295,7 @@ def unmistakable_sarcasm(low: str) -> bool:
 def rating(low: str) -> float | None:
     """The rating the author gave, 0 (worst) to 1 (best): "1 star" 0.2, "3/5" 0.6, "8/10" 0.8.
 
-    None when there is none, or more than one that disagree ("from 5/5 to 1/5").
+    None when there is none, or more than one that disagree ("food 5/5, service 1/5").
     """
     found: set[float] = set()
     for m in _RATING.finditer(low):
@@ -362,7 +362,11 @@ def _screen() -> tuple[re.Pattern[str], dict[str, frozenset[str]], frozenset[str
     The pattern reports, at each position, the longest trigger starting there; a trigger
     stands for every rule whose triggers include it or one of its prefixes.
     """
-    rules = {**{i.value: r for i, r in _BUILTIN.items()}, "sarcasm": _SARCASM}
+    rules = {
+        **{i.value: r for i, r in _BUILTIN.items()},
+        "sarcasm": _SARCASM,
+        "takeover": _TAKEOVER,
+    }
     owners: dict[str, set[str]] = {}
     always: set[str] = set()
     for name, rule in rules.items():
@@ -387,7 +391,8 @@ _RANK = {i: n for n, i in enumerate(Intent)}
 
 
 def candidates(low: str) -> set[str]:
-    """Names of the built-in rules (intent values, "sarcasm") worth running on ``low``."""
+    """Names of the built-in rules (intent values, "sarcasm", "takeover") worth running on
+    ``low``."""
     found = set(_ALWAYS)
     owners = _OWNERS
     for trigger in set(_SCREEN.findall(low)):
@@ -443,8 +448,8 @@ def find(text: str, brand: Brand | None = None) -> Found:
         found.sarcasm = _SARCASM.first(low, check_negation=False, screened=True)
     if found.sarcasm:
         found.intents = [h for h in found.intents if h.intent is not Intent.PRAISE]
-    if _TAKEOVER is not None:
-        found.takeover = _TAKEOVER.first(low)
+    if _TAKEOVER is not None and "takeover" in worth:
+        found.takeover = _TAKEOVER.first(low, screened=True)
         if found.takeover and Intent.ACCOUNT not in found.set:  # a takeover is about an account
             found.intents.append(Hit(Intent.ACCOUNT, found.takeover))
             found.intents.sort(key=lambda h: _RANK[h.intent])

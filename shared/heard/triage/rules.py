@@ -24,7 +24,9 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
         r"never (buy\w*|order\w*|fly\w*|shop\w*|us\w*|com\w*|stay\w*|eat\w*)\b[^.!?]{0,30}\bagain",
         r"(lost|losing) (a|another|me as a) customer",
         r"(done|finished) with (you|your|@\w+)",
-        r"unsubscrib\w*",
+        # Unsubscribing from a service, not from its emails.
+        r"unsubscrib\w* (from )?(the |my |our |your )?(\w+ )?(service|plan|subscription|"
+        r"membership|box|premium|channel)",
         r"churn\w*",
         r"last time i (buy|use|order|fly|shop)\w*",
         # Said without the word: where the money goes next, when they go, what they won't do again.
@@ -90,7 +92,8 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
         r"down (again|for|since)",
         r"outage\w*",
         r"not (working|loading|responding|connecting)",
-        r"(doesn'?t|does not|won'?t|will not|can'?t|cannot) (work|load|open|connect|start)",
+        r"(doesn'?t|does not|won'?t|will not|can'?t|cannot) (even )?(work|load|open|connect|start)",
+        r"(white|black|blank) screen",
         r"(stopped|stops) working",
         r"crash\w*",
         r"(bugs?(?! bount)|buggy|glitch\w*)",
@@ -114,7 +117,7 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
         r"price (increase|hike|rise)",
     ],
     Intent.DELIVERY: [
-        r"deliver(y|ies|ed)?",
+        r"deliver(y|ies|ed)?(?! (app|apps|api|platform|website|site|partner|company))",
         r"(package|parcel|shipment|courier)s?",
         r"ship(ping|ped)",
         r"tracking( number| info\w*)?",
@@ -182,6 +185,7 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
         r"(best|favourite|favorite) (service|company|brand|app|ever)",
         r"never had a (problem|issue)|no complaints",
         r"gracias|merci|grazie|obrigad[oa]",
+        r"cheers (@\w+ |to @?\w+ )?for",
         r"worth it(?!\s*\?| or)",
     ],
     Intent.PURCHASE: [
@@ -224,6 +228,8 @@ PLAIN_PHRASES: dict[Intent, list[str]] = {
     ],
     Intent.OUTAGE: [
         r"(refuses?|refused|refusing) to (open|load|work|start|connect|launch|boot|sync)",
+        r"(days?|weeks?|hours?|months?) without (any )?(broadband|internet|wifi|signal|service|"
+        r"power|a connection|a phone line|a landline)",
     ],
     Intent.BILLING: [
         r"refund\w*",
@@ -233,12 +239,16 @@ PLAIN_PHRASES: dict[Intent, list[str]] = {
         r"(fraudulent|unauthori[sz]ed|disputed|duplicate) (transaction|charge|payment|debit)s?",
         r"(want|wants|wanted|asking|asked|charg\w*|quoted|quote) (me |us )?(£|\$|€) ?\d+",
         r"pay\w* (double|triple|twice)",
+        r"(put|puts|putting|pushed|raised|raising|hiked|jacked) (the |their |our |my )?(\w+ )?"
+        r"(prices?|fees?|premiums?|bills?)( up)?",
     ],
     Intent.DELIVERY: [
         r"(never|hasn'?t|has not|still not) (arrived|came|come|shown up|showed up)",
         r"lost in the (post|mail)",
         r"wrong (item|size|order|colou?r)",
         r"missing (item|order|package|parcel)s?",
+        r"orders? (has been|have been|is|was|are|still) (still )?['\"]?(processing|pending|stuck|"
+        r"on hold)",
         r"waiting (\w+ ){0,2}for (my|the|our|a) (new |replacement )?(debit |credit |bank )?"
         r"(card|sim|router|modem|handset)",
         r"(card|sim|router|modem|handset)( card)? (was|were|is) (\w+ )?(supposed|meant|due) to "
@@ -259,7 +269,6 @@ PLAIN_PHRASES: dict[Intent, list[str]] = {
         r"please (confirm|advise|let (me|us) know)",
     ],
     Intent.PRAISE: [
-        r"cheers (@\w+ |to @?\w+ )?for",
         r"(props|respect|big up|hats off) (to|for)",
         r"(slaps|slapped)(?! (me|us|with|on|a))|hits different|chef'?s kiss|banger|goated",
         r"(obsessed|in love) (with|w)",
@@ -461,7 +470,8 @@ SARCASM_PHRASES: list[str] = [
     r"nothing beats) (\w+ )?(waiting|staring at|being on hold|sitting on hold|on hold|being stuck|"
     r"paying|getting charged"
     r"|being charged|being ignored|being lied to|no (wifi|signal|internet|service|power))",
-    r"(thanks|thank you|great job|well done|good job|cheers)\b[^.!?]{0,20}\bfor "
+    r"(thanks|thank you|great job|well done|good job|cheers|hats off|props|respect|kudos)\b"
+    r"[^.!?]{0,20}\bfor "
     r"(ruin\w*|wasting|losing|charging|cancell?ing|breaking|ignoring|nothing|the (delay|outage))",
     r"#not",
     r"🙄|🙃",
