@@ -13,8 +13,7 @@
   it was the model, with the probability. Where the rules saw the intent's words only negated
   ("not cancelling, love the service", "not going to the press") the model adds nothing: the
   rules' negation is explicit, and the model reads negation poorly. Nor does it add praise to
-  what the rules read as sarcasm ("great, another outage"), nor to what it reads as negative
-  itself ("thank u for the complimentary 7 hour delay").
+  what the rules read as sarcasm ("great, another outage").
 - The rules' sarcasm stands where the model reads the mention as negative or a complaint, and
   where its cue is unmistakable ("said no one ever", "impressed they managed to lose my bag");
   a softer cue in a mention the model reads as praise, no complaint, is dropped ("just
@@ -66,7 +65,6 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
         and not unmistakable_sarcasm(low)
     ):
         sarcasm = None
-    negative = prediction.sentiment == "negative"
     kept: list[Hit] = []
     for hit in found.intents:
         if hit.intent is Intent.CRISIS:
@@ -80,8 +78,6 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
         seen.add(Intent.PRAISE)
     for intent in Intent:
         if intent is Intent.CRISIS or intent in seen or mentioned(low, intent):
-            continue
-        if intent is Intent.PRAISE and negative:
             continue
         chance = p.get(intent.value, 0.0)
         if chance >= (MODEL_ESCALATING if intent in _ESCALATING else MODEL_INTENT):

@@ -173,14 +173,6 @@ def test_praise_words_about_a_failure_are_sarcasm() -> None:
     assert found.sarcasm is not None
 
 
-def test_the_model_adds_no_praise_to_what_it_reads_as_negative() -> None:
-    assert (
-        Intent.PRAISE
-        not in combined("a truly memorable nine hour wait", read("negative", 0.9, praise=0.8)).set
-    )
-    assert Intent.PRAISE in combined("a truly memorable trip", read("positive", praise=0.8)).set
-
-
 # -- a crisis word in another sense --------------------------------------------------------------
 
 
