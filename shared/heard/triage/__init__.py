@@ -62,6 +62,7 @@ def _runtime() -> _Runtime:
 
 
 COMPLAINT_THRESHOLD = 0.5
+ASIDE_COMPLAINT = 0.2  # the most an ad or a "not their fault" mention is a complaint
 
 
 class Triager:
@@ -175,6 +176,9 @@ class Triager:
             # Praise words about a bad experience: the words say positive, the author is not.
             label, score = Sentiment.NEGATIVE, min(score, -0.5)
             p_complaint = max(p_complaint, 0.6)
+        if found.aside and not found.sarcasm:
+            # An ad, a giveaway, or a gripe the author says is not with the brand.
+            p_complaint = min(p_complaint, ASIDE_COMPLAINT)
         complaint = p_complaint >= COMPLAINT_THRESHOLD
         signals = priority.Signals(label, score, complaint, p_complaint, found)
         level, reasons = priority.decide(signals, reach, brand)

@@ -13,7 +13,8 @@
   it was the model, with the probability. Where the rules saw the intent's words only negated
   ("not cancelling, love the service", "not going to the press") the model adds nothing: the
   rules' negation is explicit, and the model reads negation poorly. Nor does it add praise to
-  what the rules read as sarcasm ("great, another outage").
+  what the rules read as sarcasm ("great, another outage"), nor anything to an ad or a mention
+  that says its gripe is not with the brand ("#ad", "not their fault": ``rules.ASIDE_PHRASES``).
 - The rules' sarcasm stands where the model reads the mention as negative or a complaint, and
   where its cue is unmistakable ("said no one ever", "impressed they managed to lose my bag");
   a softer cue in a mention the model reads as praise, no complaint, is dropped ("just
@@ -77,7 +78,7 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
     if sarcasm:
         seen.add(Intent.PRAISE)
     for intent in Intent:
-        if intent is Intent.CRISIS or intent in seen or mentioned(low, intent):
+        if intent is Intent.CRISIS or intent in seen or mentioned(low, intent) or found.aside:
             continue
         chance = p.get(intent.value, 0.0)
         if chance >= (MODEL_ESCALATING if intent in _ESCALATING else MODEL_INTENT):
@@ -95,4 +96,4 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
         else:
             kept.append(Hit(Intent.CRISIS, crisis, True, round(incident, 2)))
     kept.sort(key=lambda h: _ORDER[h.intent])
-    return Found(kept, sarcasm, crisis, found.takeover)
+    return Found(kept, sarcasm, crisis, found.takeover, found.aside)

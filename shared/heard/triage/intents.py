@@ -10,6 +10,7 @@ from typing import Any
 from heard.config import Brand
 from heard.models import Intent
 from heard.triage.rules import (
+    ASIDE_PHRASES,
     CRISIS_OTHER_SENSES,
     FILLER,
     INTENT_PHRASES,
@@ -188,6 +189,7 @@ _UNMISTAKABLE = re.compile("|".join(f"(?:{p})" for p in SARCASM_UNMISTAKABLE))
 _RATING = re.compile(RATING)
 _RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _TAKEOVER = _compile(TAKEOVER_PHRASES)
+_ASIDE = _compile(ASIDE_PHRASES)
 _OTHER_SENSES = re.compile("|".join(f"(?:{p})" for p in CRISIS_OTHER_SENSES))
 
 
@@ -206,6 +208,7 @@ class Found:
     sarcasm: str | None = None
     crisis: str | None = None
     takeover: str | None = None  # words saying an account was taken over ("new payee")
+    aside: str | None = None  # words saying it is an ad, or not about the brand ("#ad")
 
     @property
     def set(self) -> set[Intent]:
@@ -366,6 +369,7 @@ def _screen() -> tuple[re.Pattern[str], dict[str, frozenset[str]], frozenset[str
         **{i.value: r for i, r in _BUILTIN.items()},
         "sarcasm": _SARCASM,
         "takeover": _TAKEOVER,
+        "aside": _ASIDE,
     }
     owners: dict[str, set[str]] = {}
     always: set[str] = set()
@@ -391,8 +395,8 @@ _RANK = {i: n for n, i in enumerate(Intent)}
 
 
 def candidates(low: str) -> set[str]:
-    """Names of the built-in rules (intent values, "sarcasm", "takeover") worth running on
-    ``low``."""
+    """Names of the built-in rules (intent values, "sarcasm", "takeover", "aside") worth running
+    on ``low``."""
     found = set(_ALWAYS)
     owners = _OWNERS
     for trigger in set(_SCREEN.findall(low)):
@@ -448,6 +452,8 @@ def find(text: str, brand: Brand | None = None) -> Found:
         found.sarcasm = _SARCASM.first(low, check_negation=False, screened=True)
     if found.sarcasm:
         found.intents = [h for h in found.intents if h.intent is not Intent.PRAISE]
+    if _ASIDE is not None and "aside" in worth:
+        found.aside = _ASIDE.first(low, check_negation=False, screened=True)
     if _TAKEOVER is not None and "takeover" in worth:
         found.takeover = _TAKEOVER.first(low, screened=True)
         if found.takeover and Intent.ACCOUNT not in found.set:  # a takeover is about an account

@@ -480,6 +480,21 @@ SARCASM_PHRASES: list[str] = [
     *SARCASM_UNMISTAKABLE,
 ]
 
+# Words saying a mention is an ad, a giveaway or spam, or that its gripe is not with the brand
+# ("not their fault"): it is no complaint, and the model alone adds no intent to it.
+ASIDE_PHRASES: list[str] = [
+    r"#(ad|advert|sponsored|spon|giveaway|competition)",
+    r"link in (my )?bio",
+    r"use (my )?(promo |discount |referral )?code",
+    r"dm me (for|to)",
+    r"(contact|message|text) (\w+ ){0,2}on whatsapp",
+    r"(earn|make|made|making) [£$€]?\d[\d,]*k? ?(a |per |/ ?)(week|day|month)",
+    r"(follow|like|rt|retweet)( \+| and| &)? (retweet|rt|tag|share|follow)",
+    r"not (\w+'?s|their|your|the (shop|store|company|brand|airline|bank|app|network)'?s?) fault",
+    r"not about (the|this) (store|shop|company|brand|airline|bank|app|service|network)",
+    r"nothing to do with (you|them|@\w+|the (store|shop|company|brand|airline|bank|app))",
+]
+
 # Followers and engagement that count as "reach" when the brand sets no number.
 # An account taken over, not merely hard to get into: a care lead escalates it (money and data
 # are moving while the customer waits). Matched where the mention is about an account.

@@ -277,3 +277,28 @@ def test_a_low_rating_makes_a_mention_negative(triager) -> None:
 def test_a_high_rating_beside_a_complaint_is_not_read_as_praise(triager) -> None:
     result = triager.triage("10/10 experience, they sent me an empty box and kept my money")
     assert result.sentiment is not Sentiment.POSITIVE
+
+
+# -- ads, giveaways and gripes that are not with the brand ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "#ad my zenbank card pays me back on every coffee, details in the comments",
+        "use my referral code ZEN-4412 and we both get twenty quid",
+        "made £900 a week trading from my sofa!! dm me for the method",
+        "not zenbank's fault at all, the council dug up our road and the cash machine went with it",
+    ],
+)
+def test_an_ad_or_a_gripe_with_someone_else_is_no_complaint(triager, zenbank, text) -> None:
+    assert intents.find(text).aside is not None
+    result = triager.triage(text, followers=80_000, brand=zenbank)
+    assert not result.complaint
+    assert result.priority is Priority.LOW
+
+
+def test_the_model_adds_nothing_to_an_ad() -> None:
+    found = combined("#sponsored a week of meals from them", read("negative", 0.9, public=0.9))
+    assert found.aside == "#sponsored"
+    assert found.set == set()
