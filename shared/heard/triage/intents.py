@@ -245,7 +245,8 @@ def _names(brand: Brand) -> list[str]:
 def _brand_patterns(brand: Brand) -> tuple[re.Pattern[str], re.Pattern[str]]:
     names = "|".join(re.escape(n) for n in _names(brand)) or re.escape(brand.name.lower())
     joining = re.compile(
-        rf"(switch\w*|mov\w*|port\w*|com\w*)( \w+){{0,2}} (over )?to @?(?:{names})(?![\w'])"
+        rf"(switch\w*|mov\w*|port\w*|come|coming|came)( \w+){{0,2}} (over )?to @?(?:{names})"
+        rf"(?![\w'])"
     )
     leaving = re.compile(
         rf"(?<![\w'])(left|leav\w*|quit\w*|ditch\w*|dump\w*|done with|(switch\w*|mov\w*|"
@@ -415,7 +416,7 @@ def _churn(low: str, builtin: _Rule | None, rules: _BrandRules) -> str | None:
         return None
     joins = [] if rules.joining is None else [m.span() for m in rules.joining.finditer(low)]
     for m in builtin.pattern.finditer(low):
-        if any(a <= m.start() < b for a, b in joins) or negated(low, m.start()):
+        if any(m.start() < b and a < m.end() for a, b in joins) or negated(low, m.start()):
             continue
         return m.group(0).strip()
     return None

@@ -68,6 +68,7 @@ def test_churn_in_other_words_is_heard(zenbank, text) -> None:
     "text",
     [
         "switching to @zenbank next month, the app looks great",
+        "i'm switching to zenbank the day my old account closes",
         "unsubscribed from the newsletter twice and it still arrives",
         "my flight cancellation email came with a voucher",
     ],
