@@ -2,37 +2,20 @@
 set showed (churn, hazards, privacy, praise and purchase in plain words; threats to go public;
 sarcasm; crisis words in another sense; takeovers; legal threats; the author's own rating).
 
-The model's reading is given here (``read``), so each case checks the rule or the combination
-and nothing else. Every text is written for this file: none is in the evaluation set
+The model's reading is given here (``read``, shared with the combination's tests), so each case
+checks the rule or the combination and nothing else. Every text is written for this file: none is in the evaluation set
 (bench/data/triage_eval) or the training examples (scripts/data/intents).
 """
 
 from __future__ import annotations
 
 import pytest
+from test_triage_combine import combined, read
 
 from heard.config import Brand
 from heard.models import Intent, Priority, Sentiment
 from heard.triage import Reach, intents
-from heard.triage.combine import merge
-from heard.triage.contextual import Prediction
 from heard.triage.priority import Signals, decide
-
-
-def read(sentiment: str = "neutral", complaint: float = 0.0, **p: float) -> Prediction:
-    """The model's reading: sure of nothing but what is given."""
-    probs = {
-        "negative": (0.9, 0.05, 0.05),
-        "neutral": (0.05, 0.9, 0.05),
-        "positive": (0.05, 0.05, 0.9),
-    }
-    chances = {i.value: 0.0 for i in Intent}
-    chances.update(p)
-    return Prediction(probs[sentiment], complaint, chances)
-
-
-def combined(text: str, prediction: Prediction | None = None, brand: Brand | None = None):
-    return merge(intents.find(text, brand), prediction or read(), intents.normalise(text))
 
 
 @pytest.fixture(scope="module")
@@ -99,14 +82,14 @@ def test_joining_the_brand_or_leaving_its_emails_is_no_churn(zenbank, text) -> N
 )
 def test_a_plain_phrase_stands_whatever_the_model_says(text, intent) -> None:
     # The model is sure of nothing (every probability 0): a vague word would be dropped.
-    found = combined(text)
+    found = combined(text, read())
     assert intent in found.set
     hit = found.hit(intent)
     assert hit is not None and hit.plain
 
 
 def test_a_vague_word_the_model_rejects_is_still_dropped() -> None:
-    assert Intent.DELIVERY not in combined("ordered a coffee and sat by the window").set
+    assert Intent.DELIVERY not in combined("ordered a coffee and sat by the window", read()).set
 
 
 # -- privacy in plain words ----------------------------------------------------------------------
@@ -143,7 +126,7 @@ def test_a_threat_to_go_public_is_heard(text) -> None:
 
 
 def test_a_next_episode_is_no_threat() -> None:
-    assert Intent.PUBLIC not in combined("can't wait for the next episode on sunday").set
+    assert Intent.PUBLIC not in combined("can't wait for the next episode on sunday", read()).set
 
 
 # -- sarcasm and praise --------------------------------------------------------------------------
@@ -170,7 +153,7 @@ def test_praise_words_about_a_failure_are_sarcasm() -> None:
     found = combined("hats off to them for losing my parcel twice", read("negative", 0.9))
     assert found.sarcasm is not None
     assert Intent.PRAISE not in found.set
-    found = combined("so impressed they managed to lose a parcel on a two mile trip")
+    found = combined("so impressed they managed to lose a parcel on a two mile trip", read())
     assert found.sarcasm is not None
 
 
