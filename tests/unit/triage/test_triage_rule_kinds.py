@@ -1,10 +1,11 @@
 """The rules and their combination with the model, one case per kind of failure the evaluation
 set showed (churn, hazards, privacy, praise and purchase in plain words; threats to go public;
-sarcasm; crisis words in another sense; takeovers; legal threats; the author's own rating).
+sarcasm; crisis words in another sense; takeovers; legal threats; the author's own rating; ads).
 
 The model's reading is given here (``read``, shared with the combination's tests), so each case
-checks the rule or the combination and nothing else. Every text is written for this file: none is in the evaluation set
-(bench/data/triage_eval) or the training examples (scripts/data/intents).
+checks the rule or the combination and nothing else. Every text is written for this file: none
+is in the evaluation set (bench/data/triage_eval) or the training examples
+(scripts/data/intents).
 """
 
 from __future__ import annotations
