@@ -197,7 +197,7 @@ def level(text: str, brand: Brand | None = None, followers: int = 0) -> Priority
         "my email address was changed overnight and it wasn't me",
         "somebody booked two flights on my saved card",
         "a stranger got into our team workspace and removed us",
-        "someone pretending to be me got a new sim for my number",
+        "someone pretending to be me talked the shop into a replacement sim",
     ],
 )
 def test_an_account_taken_over_is_high(text) -> None:
@@ -214,7 +214,7 @@ def test_an_account_merely_hard_to_get_into_is_not_high() -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "filed a chargeback with my card company this morning",
+        "raised a chargeback through my credit card company this morning",
         "reported you to ofcom today",
         "our lawyers have been copied in",
         "took it to the county court",
