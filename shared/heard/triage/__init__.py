@@ -62,6 +62,7 @@ def _runtime() -> _Runtime:
 
 
 COMPLAINT_THRESHOLD = 0.5
+ASIDE_COMPLAINT = 0.2  # the most an ad or a "not their fault" mention is a complaint
 
 
 class Triager:
@@ -158,10 +159,26 @@ class Triager:
             own = (Sentiment(scores.sentiment), scores.sentiment_score)
             p_complaint = scores.complaint_probability
         label, score = sentiment if sentiment else own
+        stars = intents.rating(intents.normalise(text))
+        if stars is not None:
+            # The author's own rating says how they feel: "1 star", "3/5", "9/10"; a high one
+            # beside a complaint is sarcasm more often than not.
+            if stars <= 0.4:
+                label, score = Sentiment.NEGATIVE, min(score, -0.5)
+                p_complaint = max(p_complaint, 0.6)
+                # Nor is it praise, whatever the model heard in "was great until ...".
+                found.intents = [h for h in found.intents if h.phrase or h.intent.value != "praise"]
+            elif stars < 0.7:
+                label, score = Sentiment.NEUTRAL, max(-0.3, min(score, 0.3))
+            elif p_complaint < COMPLAINT_THRESHOLD:  # "10/10 unboxing: just the case" is not
+                label, score = Sentiment.POSITIVE, max(score, 0.5)
         if found.sarcasm:
             # Praise words about a bad experience: the words say positive, the author is not.
             label, score = Sentiment.NEGATIVE, min(score, -0.5)
             p_complaint = max(p_complaint, 0.6)
+        if found.aside and not found.sarcasm:
+            # An ad, a giveaway, or a gripe the author says is not with the brand.
+            p_complaint = min(p_complaint, ASIDE_COMPLAINT)
         complaint = p_complaint >= COMPLAINT_THRESHOLD
         signals = priority.Signals(label, score, complaint, p_complaint, found)
         level, reasons = priority.decide(signals, reach, brand)

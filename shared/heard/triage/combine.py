@@ -3,6 +3,8 @@
 - A rule's phrase stands, except where its words are often meant otherwise (a hazard, an
   outage, money, an order, a question, praise, a purchase) and the model is sure it is not
   meant (below ``RULE_VETO``): "zero problems" is no problem, "this album is fire" no hazard.
+  The phrases of those intents that say what they mean (``rules.PLAIN_PHRASES``: "a piece of
+  metal in it", "refunded", "saving up for it") stand whatever the model says.
   The specific threats (churn, legal, account, privacy, going public) always stand: their
   phrases say what they mean, and missing one costs more than a false alarm.
 - A brand's own intent terms always stand: the brand asked for them.
@@ -11,7 +13,12 @@
   it was the model, with the probability. Where the rules saw the intent's words only negated
   ("not cancelling, love the service", "not going to the press") the model adds nothing: the
   rules' negation is explicit, and the model reads negation poorly. Nor does it add praise to
-  what the rules read as sarcasm ("great, another outage").
+  what the rules read as sarcasm ("great, another outage"), nor anything to an ad or a mention
+  that says its gripe is not with the brand ("#ad", "not their fault": ``rules.ASIDE_PHRASES``).
+- The rules' sarcasm stands where the model reads the mention as negative or a complaint, and
+  where its cue is unmistakable ("said no one ever", "impressed they managed to lose my bag");
+  a softer cue in a mention the model reads as praise, no complaint, is dropped ("just
+  perfect, thank you!").
 - A brand's crisis word stands unless its rule found it in another sense ("as I recall",
   ``rules.CRISIS_OTHER_SENSES``) or the model reads the mention as praise with no incident and
   no complaint ("the new flavour is an explosion!").
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 from heard.models import Intent
 from heard.triage.contextual import Prediction
-from heard.triage.intents import Found, Hit, mentioned
+from heard.triage.intents import Found, Hit, mentioned, unmistakable_sarcasm
 
 MODEL_INTENT = 0.5
 # An intent that raises a mention to high (or pages someone) needs more from the model alone.
@@ -51,20 +58,27 @@ _ORDER = {intent: n for n, intent in enumerate(Intent)}
 def merge(found: Found, prediction: Prediction, low: str) -> Found:
     """``found`` (the rules, on the lower-cased text ``low``) and the model's reading, merged."""
     p = prediction.intents
-    sarcasm = found.sarcasm if prediction.sentiment != "positive" else None
+    sarcasm = found.sarcasm
+    if (
+        sarcasm
+        and prediction.sentiment == "positive"
+        and prediction.complaint_probability < 0.5
+        and not unmistakable_sarcasm(low)
+    ):
+        sarcasm = None
     kept: list[Hit] = []
     for hit in found.intents:
         if hit.intent is Intent.CRISIS:
             continue
         chance = p.get(hit.intent.value, 1.0)
         # Sarcasm misleads the model as much as the words: then the rules' reading stands.
-        if hit.brand or sarcasm or hit.intent not in _VETOABLE or chance >= RULE_VETO:
-            kept.append(Hit(hit.intent, hit.phrase, hit.brand, round(chance, 2)))
+        if hit.brand or hit.plain or sarcasm or hit.intent not in _VETOABLE or chance >= RULE_VETO:
+            kept.append(Hit(hit.intent, hit.phrase, hit.brand, round(chance, 2), hit.plain))
     seen = {h.intent for h in kept}
     if sarcasm:
         seen.add(Intent.PRAISE)
     for intent in Intent:
-        if intent is Intent.CRISIS or intent in seen or mentioned(low, intent):
+        if intent is Intent.CRISIS or intent in seen or mentioned(low, intent) or found.aside:
             continue
         chance = p.get(intent.value, 0.0)
         if chance >= (MODEL_ESCALATING if intent in _ESCALATING else MODEL_INTENT):
@@ -82,4 +96,4 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
         else:
             kept.append(Hit(Intent.CRISIS, crisis, True, round(incident, 2)))
     kept.sort(key=lambda h: _ORDER[h.intent])
-    return Found(kept, sarcasm, crisis, found.takeover)
+    return Found(kept, sarcasm, crisis, found.takeover, found.aside)

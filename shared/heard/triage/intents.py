@@ -10,11 +10,15 @@ from typing import Any
 from heard.config import Brand
 from heard.models import Intent
 from heard.triage.rules import (
+    ASIDE_PHRASES,
     CRISIS_OTHER_SENSES,
     FILLER,
     INTENT_PHRASES,
     NEGATORS,
+    PLAIN_PHRASES,
+    RATING,
     SARCASM_PHRASES,
+    SARCASM_UNMISTAKABLE,
     TAKEOVER_PHRASES,
 )
 
@@ -53,6 +57,13 @@ _QUESTION_OPENERS = frozenset(
         "any",
         "anyone",
         "anybody",
+        "care",
+        # A question opened in Spanish in an English mention ("quién paga esto??").
+        "quién",
+        "qué",
+        "cómo",
+        "dónde",
+        "cuándo",
     ]
 )
 _SENTENCE = re.compile(r"[^.!?\n]*\?")
@@ -169,8 +180,16 @@ def _compile(phrases: list[str], literal: bool = False) -> _Rule | None:
 _BUILTIN: dict[Intent, _Rule] = {
     intent: rule for intent, phrases in INTENT_PHRASES.items() if (rule := _compile(phrases))
 }
+# The phrases that say what they mean, matched first: a hit from one of these is ``plain``.
+_PLAIN: dict[Intent, _Rule] = {
+    intent: rule for intent, phrases in PLAIN_PHRASES.items() if (rule := _compile(phrases))
+}
 _SARCASM = _compile(SARCASM_PHRASES)
+_UNMISTAKABLE = re.compile("|".join(f"(?:{p})" for p in SARCASM_UNMISTAKABLE))
+_RATING = re.compile(RATING)
+_RATING_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
 _TAKEOVER = _compile(TAKEOVER_PHRASES)
+_ASIDE = _compile(ASIDE_PHRASES)
 _OTHER_SENSES = re.compile("|".join(f"(?:{p})" for p in CRISIS_OTHER_SENSES))
 
 
@@ -180,6 +199,7 @@ class Hit:
     phrase: str  # the words that matched, as written in the text (lower case); "": a model's
     brand: bool = False  # one of the brand's own terms or crisis words
     p: float | None = None  # the contextual model's probability, when it was asked
+    plain: bool = False  # a phrase that says what it means (rules.PLAIN_PHRASES)
 
 
 @dataclass
@@ -188,6 +208,7 @@ class Found:
     sarcasm: str | None = None
     crisis: str | None = None
     takeover: str | None = None  # words saying an account was taken over ("new payee")
+    aside: str | None = None  # words saying it is an ad, or not about the brand ("#ad")
 
     @property
     def set(self) -> set[Intent]:
@@ -208,13 +229,37 @@ class Found:
 class _BrandRules:
     extra: dict[Intent, _Rule]
     crisis: _Rule | None
+    # The brand named as where the author goes ("switching to acme"): no churn from acme.
+    joining: re.Pattern[str] | None = None
+    # The brand named as what the author leaves ("left acme", "moving away from acme").
+    leaving: re.Pattern[str] | None = None
+
+
+def _names(brand: Brand) -> list[str]:
+    """How a mention names the brand: its name, keywords and handles, lower-cased."""
+    names = {brand.name.lower(), *(k.lower() for k in brand.keywords)}
+    names |= {f"@{h.lower().lstrip('@')}" for hs in brand.handles.values() for h in hs}
+    return sorted((n for n in names if len(n) > 2), key=len, reverse=True)
+
+
+def _brand_patterns(brand: Brand) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    names = "|".join(re.escape(n) for n in _names(brand)) or re.escape(brand.name.lower())
+    joining = re.compile(
+        rf"(switch\w*|mov\w*|port\w*|come|coming|came)( \w+){{0,2}} (over )?to @?(?:{names})"
+        rf"(?![\w'])"
+    )
+    leaving = re.compile(
+        rf"(?<![\w'])(left|leav\w*|quit\w*|ditch\w*|dump\w*|done with|(switch\w*|mov\w*|"
+        rf"port\w*)( \w+)? (away )?from) @?(?:{names})(?![\w'])"
+    )
+    return joining, leaving
 
 
 _brand_cache: dict[int, tuple[Brand, _BrandRules]] = {}
 
 
 def _brand_rules(brand: Brand | None) -> _BrandRules | None:
-    if brand is None or not (brand.intent_terms or brand.crisis_words):
+    if brand is None:
         return None
     hit = _brand_cache.get(id(brand))
     if hit is not None and hit[0] is brand:
@@ -224,7 +269,9 @@ def _brand_rules(brand: Brand | None) -> _BrandRules | None:
         for intent, terms in brand.intent_terms.items()
         if (pattern := _compile(list(terms), literal=True))
     }
-    rules = _BrandRules(extra, _compile(list(brand.crisis_words), literal=True))
+    rules = _BrandRules(
+        extra, _compile(list(brand.crisis_words), literal=True), *_brand_patterns(brand)
+    )
     if len(_brand_cache) > 256:
         _brand_cache.clear()
     _brand_cache[id(brand)] = (brand, rules)
@@ -242,6 +289,30 @@ def mentioned(low: str, intent: Intent) -> bool:
     """Whether a built-in phrase for ``intent`` occurs in ``low`` at all, negated or not."""
     rule = _BUILTIN.get(intent)
     return rule is not None and rule.pattern.search(low) is not None
+
+
+def unmistakable_sarcasm(low: str) -> bool:
+    """Whether ``low`` holds a cue of sarcasm that no reading of the words overrules."""
+    return _UNMISTAKABLE.search(low) is not None
+
+
+def rating(low: str) -> float | None:
+    """The rating the author gave, 0 (worst) to 1 (best): "1 star" 0.2, "3/5" 0.6, "8/10" 0.8.
+
+    None when there is none, or more than one that disagree ("food 5/5, service 1/5").
+    """
+    found: set[float] = set()
+    for m in _RATING.finditer(low):
+        if m.group(1) is not None:
+            value = float(m.group(1)) + (0.5 if m.group(2) else 0.0)
+            scale = float(m.group(3))
+            if value > scale:
+                continue
+        else:
+            word = m.group(4)
+            value, scale = float(_RATING_WORDS.get(word) or word), 5.0
+        found.add(value / scale)
+    return found.pop() if len(found) == 1 else None
 
 
 def normalise(text: str) -> str:
@@ -295,7 +366,12 @@ def _screen() -> tuple[re.Pattern[str], dict[str, frozenset[str]], frozenset[str
     The pattern reports, at each position, the longest trigger starting there; a trigger
     stands for every rule whose triggers include it or one of its prefixes.
     """
-    rules = {**{i.value: r for i, r in _BUILTIN.items()}, "sarcasm": _SARCASM}
+    rules = {
+        **{i.value: r for i, r in _BUILTIN.items()},
+        "sarcasm": _SARCASM,
+        "takeover": _TAKEOVER,
+        "aside": _ASIDE,
+    }
     owners: dict[str, set[str]] = {}
     always: set[str] = set()
     for name, rule in rules.items():
@@ -320,12 +396,30 @@ _RANK = {i: n for n, i in enumerate(Intent)}
 
 
 def candidates(low: str) -> set[str]:
-    """Names of the built-in rules (intent values, "sarcasm") worth running on ``low``."""
+    """Names of the built-in rules (intent values, "sarcasm", "takeover", "aside") worth running
+    on ``low``."""
     found = set(_ALWAYS)
     owners = _OWNERS
     for trigger in set(_SCREEN.findall(low)):
         found |= owners[trigger]
     return found
+
+
+def _churn(low: str, builtin: _Rule | None, rules: _BrandRules) -> str | None:
+    """A churn phrase, knowing the brand: "switching to acme" is joining it, not leaving;
+    "left acme" is leaving it, without a churn word."""
+    if rules.leaving is not None:
+        for m in rules.leaving.finditer(low):
+            if not negated(low, m.start()):
+                return m.group(0).strip()
+    if builtin is None:
+        return None
+    joins = [] if rules.joining is None else [m.span() for m in rules.joining.finditer(low)]
+    for m in builtin.pattern.finditer(low):
+        if any(m.start() < b and a < m.end() for a, b in joins) or negated(low, m.start()):
+            continue
+        return m.group(0).strip()
+    return None
 
 
 def find(text: str, brand: Brand | None = None) -> Found:
@@ -335,10 +429,17 @@ def find(text: str, brand: Brand | None = None) -> Found:
     rules = _brand_rules(brand)
     worth = candidates(low)
     if not worth and rules is None and "?" not in low:
-        return found  # most mentions: no trigger, no brand terms, no question
+        return found  # most mentions: no trigger, no brand, no question
     for intent, name, builtin in _ORDER:
         phrase = None
-        if builtin is not None and name in worth:
+        if intent is Intent.CANCEL and rules is not None:
+            phrase = _churn(low, builtin if name in worth else None, rules)
+        elif builtin is not None and name in worth:
+            plain = _PLAIN.get(intent)
+            phrase = plain.first(low) if plain is not None else None
+            if phrase is not None:
+                found.intents.append(Hit(intent, phrase, plain=True))
+                continue
             phrase = builtin.first(low, screened=True)
         own = False
         if phrase is None and rules is not None and intent in rules.extra:
@@ -352,8 +453,10 @@ def find(text: str, brand: Brand | None = None) -> Found:
         found.sarcasm = _SARCASM.first(low, check_negation=False, screened=True)
     if found.sarcasm:
         found.intents = [h for h in found.intents if h.intent is not Intent.PRAISE]
-    if _TAKEOVER is not None:
-        found.takeover = _TAKEOVER.first(low)
+    if _ASIDE is not None and "aside" in worth:
+        found.aside = _ASIDE.first(low, check_negation=False, screened=True)
+    if _TAKEOVER is not None and "takeover" in worth:
+        found.takeover = _TAKEOVER.first(low, screened=True)
         if found.takeover and Intent.ACCOUNT not in found.set:  # a takeover is about an account
             found.intents.append(Hit(Intent.ACCOUNT, found.takeover))
             found.intents.sort(key=lambda h: _RANK[h.intent])

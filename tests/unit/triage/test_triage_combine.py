@@ -47,7 +47,7 @@ def test_a_brands_own_terms_always_stand(acme) -> None:
 
 
 def test_the_model_adds_what_the_rules_did_not_see_and_says_so() -> None:
-    found = combined("i'm moving to another provider", read("negative", 0.8, cancel=0.83))
+    found = combined("next year someone else gets my money", read("negative", 0.8, cancel=0.83))
     hit = found.hit(Intent.CANCEL)
     assert hit is not None and hit.phrase == "" and hit.p == 0.83
     level, reasons = decide(Signals(*_signals(found, complaint=True)))
