@@ -66,28 +66,54 @@ def history(end: datetime, days: int = SEED_DAYS, **kwargs: Any) -> dict[datetim
     return {b: baseline(b, **kwargs) for b in buckets(last - timedelta(days=days) + BUCKET, last)}
 
 
+CRITICAL_TEXTS = (
+    "{brand} lost my order and nobody answers, I am talking to my lawyer tomorrow",
+    "{brand} charged me three times, my lawyer will hear about this",
+    "{brand} support hung up on me again, I'm suing, see you in court",
+)
+CRITICAL_FOLLOWERS = 250_000  # over the demo brand's critical reach: a legal threat goes critical
+HIGH_FOLLOWERS = (12_000, 90_000)  # over its high reach, under its critical reach
+
+
 def storm_bodies(
-    brand: str, count: int, at: datetime, minutes: float, batch: int = BATCH
+    brand: str,
+    count: int,
+    at: datetime,
+    minutes: float,
+    batch: int = BATCH,
+    *,
+    critical: int = 0,
+    high: int = 0,
 ) -> list[tuple[float, list[dict[str, Any]]]]:
-    """The storm as generic-webhook batches: ``(seconds after the start, mentions)``."""
+    """The storm as generic-webhook batches: ``(seconds after the start, mentions)``.
+
+    Most mentions are angry but of normal priority (modest reach, no threat), so none alerts on
+    its own; ``high`` of them, spread evenly, come from big accounts (high priority: each would
+    alert); ``critical`` of them are legal threats from very big accounts (critical)."""
     run = uuid.uuid4().hex[:8]
     rng = random.Random(run)
     out: list[tuple[float, list[dict[str, Any]]]] = []
     spread = max(minutes, 0.0) * 60
     batches = math.ceil(count / batch)
+    criticals = {round((k + 1) * count / (critical + 1)) for k in range(critical)}
+    others = [n for n in range(count) if n not in criticals]
+    highs = {others[int((k + 0.5) * len(others) / high)] for k in range(min(high, len(others)))}
     for i in range(batches):
         offset = spread * i / batches
         items = []
         for n in range(i * batch, min(count, (i + 1) * batch)):
-            # Under the demo brand's high-reach threshold: each stays normal priority and is
-            # stored without an alert of its own (collapsing those into the crisis is not
-            # wired yet), so the crisis alert is what the storm shows.
+            text = rng.choice(COMPLAINTS)
+            # Under the demo brand's high-reach threshold: normal priority, no alert of its own.
             followers = min(int(rng.paretovariate(1.2) * 50), 9000)
+            if n in criticals:
+                text, followers = CRITICAL_TEXTS[n % len(CRITICAL_TEXTS)], CRITICAL_FOLLOWERS
+            elif n in highs:
+                followers = rng.randint(*HIGH_FOLLOWERS)
             items.append(
                 {
                     "id": f"storm-{run}-{n}",
                     "source": "storm",
-                    "text": rng.choice(COMPLAINTS).format(brand=brand),
+                    "text": text.format(brand=brand),
                     "author": {
                         "handle": f"user{run}{n}",
                         "name": f"User {n}",
@@ -102,22 +128,53 @@ def storm_bodies(
 
 
 def main(args: Any) -> int:
-    import boto3
-    import httpx
-
-    from heard.store import SignalsTable
     from heard_local import defaults
-    from heard_local.signing import sign_for
 
     state = defaults.state_dir() / "local.json"
     if not state.is_file():
         print(f"heard_local storm: no running stack: {state} is missing", file=sys.stderr)
         return 1
     info = json.loads(Path(state).read_text(encoding="utf-8"))
-    table_name = info["tables"].get("SignalsTable")
-    if not table_name:
+    if not info["tables"].get("SignalsTable"):
         print("heard_local storm: the running stack has no SignalsTable", file=sys.stderr)
         return 1
+    if args.real_time:
+        return real_time(args, info)
+    from heard_local.replay import replay
+
+    def say(line: str) -> None:
+        print(f"  storm  {line}", flush=True)
+
+    try:
+        outcome = replay(
+            info,
+            brand=args.brand,
+            count=args.count,
+            minutes=args.minutes,
+            critical=args.critical,
+            high=args.high,
+            seed_days=args.seed_days,
+            seed_volume=args.seed_volume,
+            until_over=args.until_over,
+            say=say,
+        )
+    except Exception as exc:  # the stack went away, refused a batch, did not keep up
+        print(f"heard_local storm: {exc}", file=sys.stderr)
+        return 1
+    for line in outcome.lines():
+        say(line)
+    return 0
+
+
+def real_time(args: Any, info: dict[str, Any]) -> int:
+    """The storm over real minutes; the stack's own spike schedule finds it."""
+    import boto3
+    import httpx
+
+    from heard.store import SignalsTable
+    from heard_local.signing import sign_for
+
+    table_name = info["tables"]["SignalsTable"]
     dynamodb = boto3.resource(
         "dynamodb",
         endpoint_url=info["aws_endpoint_url"],
@@ -126,7 +183,13 @@ def main(args: Any) -> int:
         aws_secret_access_key="testing",
     )
     signals = SignalsTable(dynamodb.Table(table_name))
-    now = datetime.now(UTC)
+    clock = httpx.get(
+        info["api_url"] + "/_heard/clock",
+        headers={"Authorization": f"Bearer {info['api_token']}"},
+        timeout=30,
+    )
+    # The stack's clock: ahead of the wall clock once a replay has moved it.
+    now = datetime.fromisoformat(clock.json()["now"]) if clock.is_success else datetime.now(UTC)
     if not args.no_seed:
         seeded = history(now, days=args.seed_days, volume=args.seed_volume)
         written = signals.seed_many(args.brand, seeded)
@@ -144,7 +207,9 @@ def main(args: Any) -> int:
             "starts again from the stored counts",
             flush=True,
         )
-    plan = storm_bodies(args.brand, args.count, now, args.minutes)
+    plan = storm_bodies(
+        args.brand, args.count, now, args.minutes, critical=args.critical, high=args.high or 0
+    )
     started = time.monotonic()
     sent = 0
     with httpx.Client(base_url=info["api_url"], timeout=30) as client:

@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError, ParamValidationError
@@ -43,7 +43,7 @@ from heard.alerts.render import (
 from heard.alerts.routing import channel_rules, channels_for, holds
 from heard.alerts.storm import Decision, Held, StormControl
 from heard.config import AlertChannel, Brand, HeardConfig
-from heard.models import MentionRecord
+from heard.models import MentionRecord, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -291,7 +291,7 @@ class RoutedChannel:
         self,
         sns: SnsChannel,
         queue: NotifyQueue | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utcnow,
         storm: StormControl | None = None,
     ):
         self.sns = sns

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from heard.alerts.render import SlaNotice, subject, where, who
-from heard.models import Intent, MentionRecord, Platform, Priority, Sentiment
+from heard.models import Intent, MentionRecord, Platform, Priority, Sentiment, utcnow
 from heard.platforms import label
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def from_record(
 ) -> Notice:
     """The notice of a mention (``kind`` mention) or of an SLA warning or breach on its case
     (``kind`` escalation)."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     mention, triage = record.mention, record.triage
     deadline = sla.deadline if sla is not None else first_deadline(record, brand, now)
     facts: list[tuple[str, str]] = [
