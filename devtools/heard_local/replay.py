@@ -4,7 +4,7 @@ in under a minute, the same way every time.
 ``replay`` holds the stack's schedules (``heard_local.control``), seeds the brand's history,
 moves the stack's clock to 30 seconds into the next 5-minute bucket (or into the next hour, so
 that a storm shorter than an hour meets one hourly cap) and posts the storm there as signed
-generic-webhook deliveries, a batch every 10 seconds of it, each when the clock reaches its
+generic-webhook deliveries, a batch a minute (of 100 at most), each when the clock reaches its
 time (the stack stores each before the clock moves on: every mention counts in its bucket).
 Every 5 minutes of the clock, four minutes into the bucket (the newest bucket has settled by
 then), it runs the spike check as the stack's scheduler would: the crisis, and the summaries
@@ -31,7 +31,7 @@ from heard.spikes.counts import BUCKET, bucket_start
 from heard.store import SignalsTable
 from heard_local.capture import TopicCapture
 from heard_local.signing import sign_for
-from heard_local.storm import SEED_NEGATIVE, history, storm_bodies
+from heard_local.storm import BATCH, SEED_NEGATIVE, history, storm_bodies
 
 # The spike check runs this far into each bucket: the bucket before it settled a minute ago.
 TICK_INTO_BUCKET = timedelta(minutes=4)
@@ -221,8 +221,8 @@ def replay(
             f"the stack's clock moved to {start:%H:%M:%S} UTC (schedules held: the replay runs "
             "the spike check every 5 minutes of it)"
         )
-        # A batch every 10 seconds of the storm.
-        batch = max(1, math.ceil(count / max(1.0, minutes * 6)))
+        # A batch a minute of the storm (more when a minute's would be over 100 mentions).
+        batch = min(BATCH, max(1, math.ceil(count / max(1.0, minutes))))
         plan = storm_bodies(brand, count, start, minutes, batch, critical=critical, high=high)
         end = start + storm
         outcome = Outcome(brand, start, end, critical=critical, high=high)
