@@ -155,7 +155,7 @@ class SpikesSettings(ConfigSettings, AlertSettings):
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
-class DigestSettings(ConfigSettings):
+class DigestSettings(ConfigSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     # Where each (brand, period) digest is claimed once.

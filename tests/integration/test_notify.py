@@ -219,3 +219,49 @@ def test_a_critical_mention_through_triage_reaches_the_fake_slack(
     texts = [m["text"] for m in slack.messages()]
     assert any("[CRITICAL] Acme: X post from @dana_reviews" in t for t in texts)
     assert teams.cards()
+
+
+def test_a_digest_reaches_the_routed_slack_and_teams_as_tables(stack, fakes, deliver):
+    """The demo brand routes ``kind: digest`` to care-slack and crisis-teams: the digest goes
+    there through the notify queue, as Block Kit sections and an Adaptive Card's FactSets."""
+    from fakes.digest import NOW, config, records
+    from fakes.store import FakeMentionStore
+    from heard_local.fakes.slack import block_problems
+    from heard_local.fakes.teams import card_problems
+
+    from heard.alerts.channels import RoutedChannel, SnsChannel
+    from heard.digest import Cadence, compute, latest
+    from heard.digest.run import ChatDigests
+
+    slack, teams = fakes
+    seeded = config().brands[0]
+    digest = compute(
+        FakeMentionStore(records()), seeded, latest(seeded.digest, Cadence.DAILY, NOW), now=NOW
+    )
+    demo = load_config_file(DEMO_CONFIG).brand("Acme")
+    assert demo is not None
+    routed = RoutedChannel(
+        SnsChannel(stack.client("sns"), stack.topic_arn("AlertsTopic")),
+        NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue")),
+    )
+    assert ChatDigests(routed)(digest, demo) == ["care-slack", "crisis-teams"]
+    assert deliver()[0] == {"batchItemFailures": []}
+    (posted,) = slack.messages()
+    assert block_problems(posted) == []
+    assert posted["blocks"][0]["text"]["text"] == "Heard: Acme daily digest, Mon 23 Nov"
+    sections = [
+        b["text"]["text"] for b in posted["blocks"] if b["type"] == "section" and "text" in b
+    ]
+    assert any(
+        s.startswith("*SLA met") and "*overall*: first response 3 of 5" in s for s in sections
+    )
+    (card,) = teams.cards()
+    assert card_problems(card) == []
+    body = card["attachments"][0]["content"]["body"]
+    facts = {f["title"]: f["value"] for b in body if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts["Mentions"] == "10 (+6 (+150.0%) vs 4)"
+    assert facts["negative"] == "4 (40.0%; -10.0 pts vs 50.0%)"
+    # Delivered once: the same digest queued again (a retried run) is not posted twice.
+    ChatDigests(routed)(digest, demo)
+    deliver()
+    assert len(slack.messages()) == 1 and len(teams.cards()) == 1

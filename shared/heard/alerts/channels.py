@@ -205,6 +205,8 @@ def notice_request(notice: Notice, channels: list[str]) -> dict[str, Any]:
     if notice.headline:
         lines.append(notice.headline)
     lines += [f"- [{label}] {value}" for label, value in notice.facts]
+    for heading, rows in notice.sections:
+        lines += ["", f"{heading}:", *(f"- {label}: {value}" for label, value in rows)]
     lines += list(notice.reasons)
     if notice.case_url:
         lines.append(f"Open: {notice.case_url}")

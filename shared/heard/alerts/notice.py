@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from heard.config import Brand
 
 
+# A titled group of (label, value) facts.
+Section = tuple[str, tuple[tuple[str, str], ...]]
+
+
 @dataclass(frozen=True)
 class Notice:
     id: str  # unique per notice: what a channel's delivery is deduplicated on
@@ -42,6 +46,9 @@ class Notice:
     deadline: datetime | None = None  # the SLA deadline that runs first
     record: MentionRecord | None = field(default=None, compare=False)
     sla: SlaNotice | None = None
+    # Named groups of facts after the facts (a digest's sentiment, complaints, SLA...): each
+    # channel lays them out as its tables (Slack sections, Teams FactSets).
+    sections: tuple[Section, ...] = ()
 
     @property
     def critical(self) -> bool:
@@ -123,4 +130,4 @@ def from_alert(
     return from_record(alert.record, alert.brand, alert.sla, inbox_url=inbox_url, now=now)
 
 
-__all__ = ["Notice", "case_url", "first_deadline", "from_alert", "from_record"]
+__all__ = ["Notice", "Section", "case_url", "first_deadline", "from_alert", "from_record"]

@@ -3,7 +3,8 @@
 The body is a ``message`` with one attachment of contentType
 ``application/vnd.microsoft.card.adaptive`` whose ``content`` is an AdaptiveCard (version 1.4:
 what Teams renders everywhere): TextBlocks for the title, the headline, the quote, the
-reasons and a context line (brand, kind, notice id), a FactSet for the facts, and an
+reasons and a context line (brand, kind, notice id), a FactSet for the facts and a heading
+and a FactSet for each group of them (a digest's tables), and an
 ``Action.OpenUrl`` "Open case". The "Post card in a chat or channel" step of the Workflow posts
 ``attachments[0].content``.
 """
@@ -51,6 +52,17 @@ def card(notice: Notice) -> dict[str, Any]:
                 "facts": [
                     {"title": label, "value": _cut(value, 500)}
                     for label, value in notice.facts[:FACTS_LIMIT]
+                ],
+            }
+        )
+    for heading, rows in notice.sections:
+        body.append(_text(heading, weight="Bolder", separator=True))
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": label, "value": _cut(value, 500)}
+                    for label, value in rows[:FACTS_LIMIT]
                 ],
             }
         )
