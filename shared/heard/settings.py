@@ -137,6 +137,8 @@ class NotifySettings(ConfigSettings):
     notify_queue_url: _Name = Field(alias="NOTIFY_QUEUE_URL")
     idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
     ops_topic_arn: _Name = Field(alias="OPS_TOPIC_ARN")
+    # Where a crisis's Slack thread is kept (unset: no threads).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
     # The queue's maxReceiveCount: the delivery after which the message goes to the DLQ.
     max_attempts: int = Field(
         DEFAULT_NOTIFY_MAX_ATTEMPTS, ge=1, le=100, alias="NOTIFY_MAX_ATTEMPTS"

@@ -244,15 +244,20 @@ def render_for(notice: Notice, channel: AlertChannel) -> dict[str, Any]:
 
 
 def notify_message(notice: Notice, name: str, channel: AlertChannel) -> dict[str, Any]:
-    """One message on the notify queue: ``{id, brand, channel, kind, body}``; ``id`` is the
-    same on every redelivery, so the notifier posts it once."""
-    return {
+    """One message on the notify queue: ``{id, brand, channel, kind, body}`` (and ``thread``,
+    ``starts_thread`` for a crisis's messages); ``id`` is the same on every redelivery, so the
+    notifier posts it once."""
+    message: dict[str, Any] = {
         "id": f"{notice.id}#{name}",
         "brand": notice.brand,
         "channel": name,
         "kind": notice.kind,
         "body": render_for(notice, channel),
     }
+    if notice.thread is not None:
+        message["thread"] = notice.thread
+        message["starts_thread"] = notice.starts_thread
+    return message
 
 
 class NotifyQueue:

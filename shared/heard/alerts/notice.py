@@ -49,6 +49,11 @@ class Notice:
     # Named groups of facts after the facts (a digest's sentiment, complaints, SLA...): each
     # channel lays them out as its tables (Slack sections, Teams FactSets).
     sections: tuple[Section, ...] = ()
+    # A conversation the notice belongs to (a crisis: ``crisis:<id>``): where a channel can
+    # thread (Slack's chat.postMessage), the notice that starts it is the parent and the
+    # others are replies in its thread.
+    thread: str | None = None
+    starts_thread: bool = False
 
     @property
     def critical(self) -> bool:
