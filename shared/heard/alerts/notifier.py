@@ -273,13 +273,13 @@ class Notifier:
             return Result(Outcome.RETRY, f"secret unavailable: {exc}", backoff_s(attempt))
         try:
             if channel.type == "slack" and channel.channel:
-                body = {**message.body, "channel": channel.channel}
+                post = {**message.body, "channel": channel.channel}
                 parent = self._parent(message)
                 if parent is not None:
-                    body["thread_ts"] = parent
+                    post["thread_ts"] = parent
                 response = self.client.post(
                     f"{self.slack_api_url}/chat.postMessage",
-                    json=body,
+                    json=post,
                     headers={"Authorization": f"Bearer {secret}"},
                     timeout=TIMEOUT,
                 )
