@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -340,20 +341,17 @@ def _topic_message(delivery: Any) -> Message:
     return Message("topic (email, SMS)", kind, attrs.get("severity", ""), delivery.subject or "")
 
 
+# A summary's title: "Acme: 17 alerts held over the hourly cap on care-slack, 03:00-04:00 UTC".
+_SUMMARY = re.compile(r": (\d+) alerts? held .* on (\S+), \d\d:\d\d-")
+
+
 def _held(messages: list[Message]) -> dict[str, int]:
     """How many alerts each summary says it held, by channel (from the summary's title)."""
     held: Counter[str] = Counter()
     for m in messages:
-        if m.kind != "summary" or " held " not in m.title:
-            continue
-        # "Acme: 17 alerts held over the hourly cap on care-slack, 03:00-04:00 UTC"
-        words = m.title.split()
-        try:
-            count = int(words[1])
-            channel = m.title.split(" on ", 1)[1].split(",", 1)[0]
-        except (IndexError, ValueError):
-            continue
-        held[channel] += count
+        found = _SUMMARY.search(m.title) if m.kind == "summary" else None
+        if found:
+            held[found.group(2)] += int(found.group(1))
     return dict(held)
 
 

@@ -1,4 +1,4 @@
-"""``python -m heard_local storm``: replay a storm of negative mentions into the running stack.
+"""``python -m heard_local storm``: a storm of angry mentions for a brand, into the running stack.
 
 The spike detectors need history before they alert (two days of warm-up; a week to know each
 time of day), which a local stack that lives for minutes does not have. So the command first
@@ -6,12 +6,16 @@ SEEDS the brand's counts: two weeks of a seasonal baseline (quiet nights, busy e
 weekends, about 10% negative), written directly to the stack's SignalsTable, only into buckets
 that hold no counts yet, and clearly labelled seeded in its output. It then forgets the brand's
 detector state, so the next spike check starts again from the stored counts (seed included).
-Then it posts the storm: ``--count`` angry mentions over ``--minutes`` (0: all at once), signed
-generic-webhook deliveries of 100 mentions each, exactly as a sender would post them.
+Then it posts the storm: ``--count`` angry mentions over ``--minutes``, signed generic-webhook
+deliveries exactly as a sender would post them; ``--high`` of them from big accounts and
+``--critical`` legal threats from very big ones (``storm_bodies``).
 
-The spike check reads a bucket three minutes after it closes and runs every 5 minutes
-(``HEARD_SCHEDULE_SPEEDUP=60`` runs it every 5 seconds), so the crisis alert is printed by the
-alert printer a few minutes after the storm's first bucket closes.
+By default the storm is replayed on the stack's clock (``heard_local.replay``: the storm and
+the hour after it in about a minute, then what each channel got is printed). ``--real-time``
+posts it over real minutes instead: the spike check reads a bucket three minutes after it
+closes and runs every 5 minutes (``HEARD_SCHEDULE_SPEEDUP=60`` runs it every 5 seconds), so the
+crisis alert is printed by the alert printer a few minutes after the storm's first bucket
+closes.
 """
 
 from __future__ import annotations
