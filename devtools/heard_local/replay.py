@@ -32,7 +32,7 @@ from heard.spikes.counts import BUCKET, bucket_start
 from heard.store import SignalsTable
 from heard_local.capture import TopicCapture
 from heard_local.signing import sign_for
-from heard_local.storm import BATCH, SEED_NEGATIVE, history, storm_bodies
+from heard_local.storm import BATCH, seed, storm_bodies
 
 # The spike check runs this far into each bucket: the bucket before it settled a minute ago.
 TICK_INTO_BUCKET = timedelta(minutes=4)
@@ -153,28 +153,32 @@ class StackControl:
             raise RuntimeError(f"{path}: {response.status_code} {response.text}")
 
     def drained(self, queue: str, timeout_s: float = 120.0) -> bool:
-        """True once ``queue`` (a logical id) holds nothing, visible or in flight, twice."""
-        url = self.info["queues"][queue]
-        deadline = time.monotonic() + timeout_s
-        quiet = 0
-        while time.monotonic() < deadline:
-            attributes = self.sqs.get_queue_attributes(
-                QueueUrl=url,
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                    "ApproximateNumberOfMessagesDelayed",
-                ],
-            )["Attributes"]
-            quiet = quiet + 1 if sum(int(v) for v in attributes.values()) == 0 else 0
-            if quiet >= 2:
-                return True
-            time.sleep(0.1)
-        return False
+        return queue_empty(self.sqs, self.info["queues"][queue], timeout_s)
 
     def requests(self, fake: str) -> list[dict[str, Any]]:
         url = self.info["platform_fakes"][fake]
         return list(httpx.get(f"{url}/_heard/requests", timeout=30).json()["requests"])
+
+
+def queue_empty(sqs: Any, url: str, timeout_s: float = 120.0) -> bool:
+    """True once the queue at ``url`` holds nothing, visible, in flight or delayed, on two
+    looks in a row (``sqs``: a boto3 SQS client); False after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    quiet = 0
+    while time.monotonic() < deadline:
+        attributes = sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=[
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+                "ApproximateNumberOfMessagesDelayed",
+            ],
+        )["Attributes"]
+        quiet = quiet + 1 if sum(int(v) for v in attributes.values()) == 0 else 0
+        if quiet >= 2:
+            return True
+        time.sleep(0.1)
+    return False
 
 
 def replay(
@@ -205,16 +209,7 @@ def replay(
         if storm < timedelta(minutes=55) and start + storm > hour + timedelta(hours=1):
             # Within one clock hour, so the hourly caps show once.
             start = hour + timedelta(hours=1, seconds=30)
-        seeded = history(start, days=seed_days, volume=seed_volume)
-        written = stack.signals.seed_many(brand, seeded)
-        first, last = min(seeded), max(seeded)
-        say(
-            f"SEEDED {written} bucket(s) of baseline counts for {brand} ({first:%Y-%m-%d %H:%M} "
-            f"to {last:%Y-%m-%d %H:%M} UTC, about {seed_volume:g} mentions a bucket, "
-            f"{SEED_NEGATIVE:.0%} negative; buckets with real counts kept): synthetic history, "
-            "so the detectors have a baseline"
-        )
-        stack.signals.reset_state(brand)
+        say(seed(stack.signals, brand, start, seed_days, seed_volume))
         already = stack.signals.current(brand)
         stack.move_to(start)
         stack.fire("SpikesFunction")  # the detectors learn the history before the storm
@@ -355,4 +350,12 @@ def _held(messages: list[Message]) -> dict[str, int]:
     return dict(held)
 
 
-__all__ = ["Message", "Outcome", "StackControl", "kind_of", "priority_of", "replay"]
+__all__ = [
+    "Message",
+    "Outcome",
+    "StackControl",
+    "kind_of",
+    "priority_of",
+    "queue_empty",
+    "replay",
+]

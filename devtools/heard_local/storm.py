@@ -26,7 +26,7 @@ import random
 import sys
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -143,7 +143,11 @@ def main(args: Any) -> int:
         print("heard_local storm: the running stack has no SignalsTable", file=sys.stderr)
         return 1
     if args.real_time:
-        return real_time(args, info)
+        try:
+            return real_time(args, info)
+        except Exception as exc:  # the stack went away or refused a batch
+            print(f"heard_local storm: {exc}", file=sys.stderr)
+            return 1
     from heard_local.replay import replay
 
     def say(line: str) -> None:
@@ -170,67 +174,45 @@ def main(args: Any) -> int:
     return 0
 
 
+def seed(signals: Any, brand: str, end: datetime, days: int, volume: float) -> str:
+    """Seed ``days`` of baseline counts before ``end`` (only where none are stored) into
+    ``signals`` (a ``SignalsTable``) and reset the brand's detector state; what it did."""
+    seeded = history(end, days=days, volume=volume)
+    written = signals.seed_many(brand, seeded)
+    signals.reset_state(brand)
+    first, last = min(seeded), max(seeded)
+    return (
+        f"SEEDED {written} bucket(s) of baseline counts for {brand} ({first:%Y-%m-%d %H:%M} "
+        f"to {last:%Y-%m-%d %H:%M} UTC, about {volume:g} mentions a bucket, "
+        f"{SEED_NEGATIVE:.0%} negative; buckets with real counts kept): synthetic history, so "
+        "the detectors have a baseline; their state reset, so the next check starts from it"
+    )
+
+
 def real_time(args: Any, info: dict[str, Any]) -> int:
     """The storm over real minutes; the stack's own spike schedule finds it."""
-    import boto3
-    import httpx
+    from heard_local.replay import StackControl
 
-    from heard.store import SignalsTable
-    from heard_local.signing import sign_for
-
-    table_name = info["tables"]["SignalsTable"]
-    dynamodb = boto3.resource(
-        "dynamodb",
-        endpoint_url=info["aws_endpoint_url"],
-        region_name=info["region"],
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    signals = SignalsTable(dynamodb.Table(table_name))
-    clock = httpx.get(
-        info["api_url"] + "/_heard/clock",
-        headers={"Authorization": f"Bearer {info['api_token']}"},
-        timeout=30,
-    )
-    # The stack's clock: ahead of the wall clock once a replay has moved it.
-    now = datetime.fromisoformat(clock.json()["now"]) if clock.is_success else datetime.now(UTC)
-    if not args.no_seed:
-        seeded = history(now, days=args.seed_days, volume=args.seed_volume)
-        written = signals.seed_many(args.brand, seeded)
-        first, last = min(seeded), max(seeded)
-        print(
-            f"  storm  SEEDED {written} bucket(s) of baseline counts for {args.brand} "
-            f"({first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC, about {args.seed_volume:g} "
-            f"mentions a bucket, {SEED_NEGATIVE:.0%} negative; buckets with real counts kept): "
-            "synthetic history, so the detectors have a baseline",
-            flush=True,
+    stack = StackControl(info)
+    try:
+        now = stack.clock()  # ahead of the wall clock once a replay has moved it
+        if not args.no_seed:
+            line = seed(stack.signals, args.brand, now, args.seed_days, args.seed_volume)
+            print(f"  storm  {line}", flush=True)
+        plan = storm_bodies(
+            args.brand, args.count, now, args.minutes, critical=args.critical, high=args.high or 0
         )
-        signals.reset_state(args.brand)
-        print(
-            f"  storm  reset the spike detectors' state for {args.brand}: the next check "
-            "starts again from the stored counts",
-            flush=True,
-        )
-    plan = storm_bodies(
-        args.brand, args.count, now, args.minutes, critical=args.critical, high=args.high or 0
-    )
-    started = time.monotonic()
-    sent = 0
-    with httpx.Client(base_url=info["api_url"], timeout=30) as client:
+        started = time.monotonic()
+        sent = 0
         for offset, items in plan:
             wait = offset - (time.monotonic() - started)
             if wait > 0:
                 time.sleep(wait)
-            body = json.dumps(items).encode()
-            path = "/webhooks/generic"
-            response = client.post(
-                path, content=body, headers=sign_for(path, body, info["secrets_env"])
-            )
-            if response.status_code >= 300:
-                print(f"  storm  {path}: {response.status_code} {response.text}", file=sys.stderr)
-                return 1
+            stack.post(items)
             sent += len(items)
-    closes = bucket_start(datetime.now(UTC)) + BUCKET
+    finally:
+        stack.close()
+    closes = bucket_start(now + timedelta(seconds=time.monotonic() - started)) + BUCKET
     print(
         f"  storm  posted {sent} negative mention(s) about {args.brand} in "
         f"{time.monotonic() - started:.0f} s ({len(plan)} signed generic-webhook batch(es))",

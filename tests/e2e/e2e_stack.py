@@ -21,6 +21,7 @@ import boto3
 import httpx
 import pytest
 from heard_local import defaults
+from heard_local.replay import queue_empty
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,20 +61,7 @@ class RunningStack:
 
     def drained(self, timeout_s: float = 60.0) -> bool:
         """True once the ingest queue holds nothing, visible or in flight."""
-        sqs = self.client("sqs")
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=self.info["queues"]["IngestQueue"],
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            if sum(int(v) for v in attributes.values()) == 0:
-                return True
-            time.sleep(0.2)
-        return False
+        return queue_empty(self.client("sqs"), self.info["queues"]["IngestQueue"], timeout_s)
 
     def wait_for_item(self, key: str, timeout_s: float = 60.0) -> dict | None:
         deadline = time.monotonic() + timeout_s
