@@ -1,5 +1,5 @@
-"""A storm replayed on the running stack's clock: ten minutes of storm and the hour after it,
-in under a minute, the same way every time.
+"""A storm replayed on the running stack's clock: ten minutes of storm and the hour after it in
+the time the stack takes to store the storm's mentions, the same way every time.
 
 ``replay`` holds the stack's schedules (``heard_local.control``), seeds the brand's history,
 moves the stack's clock to 30 seconds into the next 5-minute bucket (or into the next hour, so
