@@ -1,5 +1,6 @@
 """The ``heard`` command line: ``heard config validate FILE``, ``heard classify``,
-``heard x rules``, ``heard poll``, ``heard spikes scan``, ``heard digest`` and friends."""
+``heard x rules``, ``heard poll``, ``heard spikes scan``, ``heard digest``, ``heard alerts
+examples`` and friends."""
 
 from __future__ import annotations
 
@@ -57,6 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     from heard_cli import digest
 
     digest.add_parser(commands)
+
+    from heard_cli import alerts
+
+    alerts.add_parser(commands)
     return parser
 
 

@@ -426,7 +426,25 @@ def main(argv: list[str] | None = None) -> int:
             help="seeded mentions a bucket at the daily mean",
         )
         parser.add_argument(
-            "--no-seed", action="store_true", help="post the storm only (no seeding, no reset)"
+            "--critical", type=int, default=3, help="legal threats from big accounts (default 3)"
+        )
+        parser.add_argument(
+            "--high", type=int, default=None, help="mentions from big accounts (default 1%%)"
+        )
+        parser.add_argument(
+            "--until-over",
+            action="store_true",
+            help="keep the clock running until the crisis is over (up to 4 hours of it)",
+        )
+        parser.add_argument(
+            "--real-time",
+            action="store_true",
+            help="post over real minutes and leave the check to the stack's own schedule",
+        )
+        parser.add_argument(
+            "--no-seed",
+            action="store_true",
+            help="--real-time: post the storm only (no seeding, no reset)",
         )
         return storm.main(parser.parse_args(argv[1:]))
     if argv[:1] == ["send"]:

@@ -6,7 +6,8 @@ as text or base64) and the handler's result is mapped back the way API Gateway m
 whose authorizer is a JWT authorizer check tokens as API Gateway does (``heard_local.authorizer``:
 401 ``{"message":"Unauthorized"}`` for a missing or bad token) and also take the local admin
 token, ``Authorization: Bearer $HEARD_API_TOKEN``, for scripts. Routes with ``AWS_IAM`` auth
-take the local admin token instead of SigV4.
+take the local admin token instead of SigV4. Paths under ``/_heard/`` are the local stack's own
+controls (its clock, its schedules: ``heard_local.control``), for the admin token only.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ LISTEN_BACKLOG = 128
 API_ID = "local"
 
 Invoke = Callable[[str, dict[str, Any]], Any]  # (function logical id, event) -> result
+CONTROL_PREFIX = "/_heard/"
 
 
 @dataclass(frozen=True)
@@ -200,7 +202,7 @@ class HttpResponse:
     body: bytes
 
 
-def _json_response(status: int, payload: Any) -> HttpResponse:
+def json_response(status: int, payload: Any) -> HttpResponse:
     return HttpResponse(
         status, [("content-type", "application/json")], json.dumps(payload).encode()
     )
@@ -305,7 +307,9 @@ class LocalHttpApi:
         host: str = HOST,
         port: int = 0,
         timeout_s: float = SOCKET_TIMEOUT_S,
+        control: Callable[[str, str, bytes], HttpResponse] | None = None,
     ):
+        self.control = control  # (method, path, body) -> response, for /_heard/...
         self.routes = sorted(routes, key=lambda r: r.specificity)
         self.invoke = invoke
         self.api_token = api_token
@@ -398,19 +402,24 @@ class LocalHttpApi:
                 )
             except Unauthorized as exc:
                 log.info("%s: 401 (%s)", route.route_key, exc)
-                return _json_response(401, {"message": "Unauthorized"})
+                return json_response(401, {"message": "Unauthorized"})
             except Forbidden as exc:
                 log.info("%s: 403 (%s)", route.route_key, exc)
-                return _json_response(403, {"message": "Forbidden"})
+                return json_response(403, {"message": "Forbidden"})
+        refused = self._admin_refusal(headers)
+        return refused if refused is not None else local_iam_principal()
+
+    def _admin_refusal(self, headers: list[tuple[str, str]]) -> HttpResponse | None:
+        """None when the request carries the local admin token; else its 401 or 403."""
         given = next((v for k, v in headers if k.lower() == "authorization"), None)
         if not given:
-            return _json_response(401, {"message": "Unauthorized"})
+            return json_response(401, {"message": "Unauthorized"})
         scheme, _, token = given.partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             token.strip().encode(), self.api_token.encode()
         ):
-            return _json_response(403, {"message": "Forbidden"})
-        return local_iam_principal()
+            return json_response(403, {"message": "Forbidden"})
+        return None
 
     def handle(
         self,
@@ -421,9 +430,11 @@ class LocalHttpApi:
         source_ip: str,
     ) -> HttpResponse:
         raw_path, _, raw_query = target.partition("?")
+        if raw_path.startswith(CONTROL_PREFIX) and self.control is not None:
+            return self._admin_refusal(headers) or self.control(method, raw_path, body)
         found = self.match(method, raw_path)
         if found is None:
-            return _json_response(404, {"message": "Not Found"})
+            return json_response(404, {"message": "Not Found"})
         route, params = found
         authorized = self._authorize(route, headers, raw_query)
         if isinstance(authorized, HttpResponse):
@@ -444,12 +455,12 @@ class LocalHttpApi:
             result = self.invoke(route.function, event)
         except Exception:
             log.exception("%s raised serving %s", route.function, route.route_key)
-            return _json_response(500, {"message": "Internal Server Error"})
+            return json_response(500, {"message": "Internal Server Error"})
         try:
             return map_response(result)
         except (TypeError, ValueError):
             log.exception("%s returned a response API Gateway cannot map", route.function)
-            return _json_response(500, {"message": "Internal Server Error"})
+            return json_response(500, {"message": "Internal Server Error"})
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         api = self
@@ -467,18 +478,18 @@ class LocalHttpApi:
                 try:
                     body = self._read_body()
                 except BadRequest as exc:
-                    body, response = None, _json_response(400, {"message": str(exc)})
+                    body, response = None, json_response(400, {"message": str(exc)})
                 except TimeoutError:
-                    body, response = None, _json_response(408, {"message": "Request Timeout"})
+                    body, response = None, json_response(408, {"message": "Request Timeout"})
                 else:
                     if body is None:
-                        response = _json_response(413, {"message": "Request Entity Too Large"})
+                        response = json_response(413, {"message": "Request Entity Too Large"})
                 try:
                     if body is None:
                         # What is left of the request cannot be told from the next one.
                         self.close_connection = True
                     elif not (counted := api._begin()):
-                        response = _json_response(503, {"message": "Service Unavailable"})
+                        response = json_response(503, {"message": "Service Unavailable"})
                         self.close_connection = True
                     else:
                         response = api.handle(

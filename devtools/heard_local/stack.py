@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from heard_local import defaults
 from heard_local.alert_printer import AlertPrinter
 from heard_local.authorizer import JwtAuthorizer, MotoJwks
+from heard_local.control import handle_control
 from heard_local.fakes import PlatformFakes
 from heard_local.http_api import LocalHttpApi, Route
 from heard_local.motoserver import MotoServer, start_moto
@@ -204,6 +205,7 @@ class LocalStack:
             authorizers=authorizers,
             host=defaults.HOST,
             port=self.port,
+            control=lambda method, path, body: handle_control(self.scheduler, method, path, body),
         )
         self.api.start()
 
@@ -349,6 +351,8 @@ class LocalStack:
             "app_url": f"{self.api_url}/app/",  # the web inbox
             **self.stack.outputs_for_local_json(),
             "api_token": self.secrets["HEARD_API_TOKEN"],
+            # The stack's clock and schedules (heard_local.control; the api_token only).
+            "control_url": f"{self.api_url}/_heard",
             "secrets_env": self.secrets,
             "routes": [
                 {"method": r.method, "path": r.path, "auth": r.auth, "function": r.function}

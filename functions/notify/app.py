@@ -21,7 +21,7 @@ from aws_lambda_powertools.utilities.batch import (
 )
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from heard.alerts.notifier import Ledger, Notifier, Outcome, parse_notify_message
+from heard.alerts.notifier import Ledger, Notifier, Outcome, SignalsThreads, parse_notify_message
 from heard.alerts.ops import OpsAlarm
 from heard.config import ConfigSource
 from heard.observability import make_tracer
@@ -63,6 +63,12 @@ def _notifier() -> Notifier:
         alarm,
         slack_api_url=settings.slack_api_url,
         failures_before_alert=settings.failures_before_alert,
+        # A crisis's later messages reply in its Slack thread (chat.postMessage channels).
+        threads=(
+            SignalsThreads(boto3.resource("dynamodb").Table(settings.signals_table))
+            if settings.signals_table
+            else None
+        ),
     )
 
 

@@ -6,7 +6,7 @@ API shows, the DynamoDB partition key and the correlation id in the logs.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
@@ -102,8 +102,26 @@ class HeardModel(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
 
+# How far this process's clock runs ahead of the wall clock: zero in AWS, where nothing moves
+# it. The local stack moves it forward to replay hours in seconds (``heard_local``'s clock).
+_clock_ahead = timedelta(0)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    """Now, in UTC: the clock every part of Heard reads."""
+    return datetime.now(UTC) + _clock_ahead
+
+
+def clock_ahead() -> timedelta:
+    return _clock_ahead
+
+
+def set_clock_ahead(ahead: timedelta) -> None:
+    """Run ``utcnow`` ``ahead`` of the wall clock (the local stack's clock; never backwards)."""
+    global _clock_ahead
+    if ahead < _clock_ahead:
+        raise ValueError("the clock never goes back")
+    _clock_ahead = ahead
 
 
 # The most a count (followers, engagement) is stored as. DynamoDB numbers hold 38 significant

@@ -137,6 +137,8 @@ class NotifySettings(ConfigSettings):
     notify_queue_url: _Name = Field(alias="NOTIFY_QUEUE_URL")
     idempotency_table: _Name = Field(alias="IDEMPOTENCY_TABLE")
     ops_topic_arn: _Name = Field(alias="OPS_TOPIC_ARN")
+    # Where a crisis's Slack thread is kept (unset: no threads).
+    signals_table: _Optional = Field(None, alias="SIGNALS_TABLE")
     # The queue's maxReceiveCount: the delivery after which the message goes to the DLQ.
     max_attempts: int = Field(
         DEFAULT_NOTIFY_MAX_ATTEMPTS, ge=1, le=100, alias="NOTIFY_MAX_ATTEMPTS"
@@ -155,7 +157,7 @@ class SpikesSettings(ConfigSettings, AlertSettings):
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
 
 
-class DigestSettings(ConfigSettings):
+class DigestSettings(ConfigSettings, AlertSettings):
     mentions_table: _Name = Field(alias="MENTIONS_TABLE")
     alerts_topic_arn: _Name = Field(alias="ALERTS_TOPIC_ARN")
     # Where each (brand, period) digest is claimed once.

@@ -1,8 +1,8 @@
 """End to end: the real local stack in a subprocess, driven over HTTP like a platform would.
 
-The stack is started with ``python -m heard_local --no-demo`` on a free port, with its state
-file in a temporary folder; the tests read ``local.json`` to find the API, the moto endpoint
-and the physical names, and look inside with boto3.
+The stack (``running``, tests/e2e/conftest.py) is ``python -m heard_local --no-demo`` on a free
+port, with its state file in a temporary folder; the tests read ``local.json`` to find the API,
+the moto endpoint and the physical names, and look inside with boto3.
 """
 
 from __future__ import annotations
@@ -13,19 +13,16 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import boto3
 import httpx
 import pytest
+from e2e_stack import ROOT, RunningStack, free_port, start_stack, stop_stack
 from heard_local import defaults
 from heard_local.capture import TopicCapture
 from heard_local.signing import generic_headers, x_headers
@@ -35,117 +32,6 @@ from heard.platforms import SOURCES, adapter
 from heard.platforms.base import Credentials, ReplyRequest, ReplyState
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RunningStack:
-    def __init__(self, process: subprocess.Popen, info: dict[str, Any], log: Path):
-        self.process = process
-        self.info = info
-        self.log = log
-        self.api = httpx.Client(base_url=info["api_url"], timeout=10)
-
-    def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=self.info["aws_endpoint_url"],
-            region_name=self.info["region"],
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-
-    @property
-    def table(self) -> str:
-        return self.info["tables"]["MentionsTable"]
-
-    def item(self, key: str) -> dict | None:
-        return (
-            self.client("dynamodb")
-            .get_item(TableName=self.table, Key={"pk": {"S": key}})
-            .get("Item")
-        )
-
-    def drained(self, timeout_s: float = 60.0) -> bool:
-        """True once the ingest queue holds nothing, visible or in flight."""
-        sqs = self.client("sqs")
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            attributes = sqs.get_queue_attributes(
-                QueueUrl=self.info["queues"]["IngestQueue"],
-                AttributeNames=[
-                    "ApproximateNumberOfMessages",
-                    "ApproximateNumberOfMessagesNotVisible",
-                ],
-            )["Attributes"]
-            if sum(int(v) for v in attributes.values()) == 0:
-                return True
-            time.sleep(0.2)
-        return False
-
-    def wait_for_item(self, key: str, timeout_s: float = 60.0) -> dict | None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            item = self.item(key)
-            if item is not None:
-                return item
-            time.sleep(0.2)
-        return None
-
-
-def _start(state: Path) -> RunningStack:
-    """``python -m heard_local --no-demo`` on a free port; returns once local.json exists."""
-    log = state / "stack.log"
-    env = {
-        **os.environ,
-        "PORT": str(_free_port()),
-        "HEARD_STATE_DIR": str(state),
-        **defaults.LOCAL_SECRETS,
-    }
-    env.pop("HEARD_CONFIG", None)
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "heard_local", "--no-demo"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    state_file = state / "local.json"
-    deadline = time.monotonic() + 90
-    while not state_file.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.2)
-    if not state_file.exists():
-        process.kill()
-        process.wait()
-        pytest.fail(f"the local stack did not start:\n{log.read_text(errors='replace')}")
-    return RunningStack(process, json.loads(state_file.read_text()), log)
-
-
-def _stop(stack: RunningStack) -> None:
-    stack.api.close()
-    if stack.process.poll() is None:
-        stack.process.send_signal(signal.SIGINT)
-        try:
-            stack.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            stack.process.kill()
-            stack.process.wait()
-
-
-@pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = _start(tmp_path_factory.mktemp("heard-state"))
-    try:
-        yield stack
-    finally:
-        _stop(stack)
 
 
 def _tweet(tweet_id: str, text: str, followers: int = 84_213) -> bytes:
@@ -326,12 +212,12 @@ def test_a_demo_user_signs_in_with_the_token_command(running: RunningStack) -> N
 
 
 def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    stack = _start(tmp_path)
+    stack = start_stack(tmp_path)
     try:
         stack.process.send_signal(signal.SIGINT)
         assert stack.process.wait(timeout=20) == 0
     finally:
-        _stop(stack)
+        stop_stack(stack)
     output = stack.log.read_text(errors="replace")
     assert "Traceback" not in output
     assert "Heard is running locally" in output
@@ -459,7 +345,7 @@ def test_make_run_walks_the_respond_loop(tmp_path: Path) -> None:
     """What `make run` shows: the demo alerts, an agent takes the most urgent case, replies
     (twice, one Idempotency-Key), the fake platform receives one reply, the case is resolved
     and /stats counts the response."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "HEARD_STATE_DIR": str(tmp_path)}
     done = subprocess.run(
         [sys.executable, "-m", "heard_local", "--once", "--port", str(port)],

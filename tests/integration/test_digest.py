@@ -117,7 +117,12 @@ def test_the_function_sends_what_is_due_once(
     event = {"source": "aws.scheduler"}
     first = handler(event, lambda_context("DigestFunction"))
     second = handler(event, lambda_context("DigestFunction"))
-    assert first == {"sent": [{"brand": "Acme", "period": "daily#2026-11-23T08:00Z", "via": "sns"}]}
+    # The function runs on the local environment's brand config, the demo's, whose routes send
+    # digests to two chat channels.
+    chat = ["care-slack", "crisis-teams"]
+    assert first == {
+        "sent": [{"brand": "Acme", "period": "daily#2026-11-23T08:00Z", "via": "sns", "chat": chat}]
+    }
     assert second == {"sent": []}
     assert len(digests.drain(quiet_s=1.5)) == 1
 

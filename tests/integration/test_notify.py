@@ -219,3 +219,93 @@ def test_a_critical_mention_through_triage_reaches_the_fake_slack(
     texts = [m["text"] for m in slack.messages()]
     assert any("[CRITICAL] Acme: X post from @dana_reviews" in t for t in texts)
     assert teams.cards()
+
+
+def test_a_digest_reaches_the_routed_slack_and_teams_as_tables(stack, fakes, deliver):
+    """The demo brand routes ``kind: digest`` to care-slack and crisis-teams: the digest goes
+    there through the notify queue, as Block Kit sections and an Adaptive Card's FactSets."""
+    from fakes.digest import NOW, config, records
+    from fakes.store import FakeMentionStore
+    from heard_local.fakes.slack import block_problems
+    from heard_local.fakes.teams import card_problems
+
+    from heard.alerts.channels import RoutedChannel, SnsChannel
+    from heard.digest import Cadence, compute, latest
+    from heard.digest.run import ChatDigests
+
+    slack, teams = fakes
+    seeded = config().brands[0]
+    digest = compute(
+        FakeMentionStore(records()), seeded, latest(seeded.digest, Cadence.DAILY, NOW), now=NOW
+    )
+    demo = load_config_file(DEMO_CONFIG).brand("Acme")
+    assert demo is not None
+    routed = RoutedChannel(
+        SnsChannel(stack.client("sns"), stack.topic_arn("AlertsTopic")),
+        NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue")),
+    )
+    assert ChatDigests(routed)(digest, demo) == ["care-slack", "crisis-teams"]
+    assert deliver()[0] == {"batchItemFailures": []}
+    (posted,) = slack.messages()
+    assert block_problems(posted) == []
+    assert posted["blocks"][0]["text"]["text"] == "Heard: Acme daily digest, Mon 23 Nov"
+    sections = [
+        b["text"]["text"] for b in posted["blocks"] if b["type"] == "section" and "text" in b
+    ]
+    assert any(
+        s.startswith("*SLA met") and "*overall*: first response 3 of 5" in s for s in sections
+    )
+    (card,) = teams.cards()
+    assert card_problems(card) == []
+    body = card["attachments"][0]["content"]["body"]
+    facts = {f["title"]: f["value"] for b in body if b["type"] == "FactSet" for f in b["facts"]}
+    assert facts["Mentions"] == "10 (+6 (+150.0%) vs 4)"
+    assert facts["negative"] == "4 (40.0%; -10.0 pts vs 50.0%)"
+    # Delivered once: the same digest queued again (a retried run) is not posted twice.
+    ChatDigests(routed)(digest, demo)
+    deliver()
+    assert len(slack.messages()) == 1 and len(teams.cards()) == 1
+
+
+def test_a_crisis_end_replies_in_the_crisis_alerts_slack_thread(stack, fakes, deliver):
+    """chat.postMessage answers the crisis alert's ts, kept with the crisis in SignalsTable;
+    the end is posted in that thread. An incoming webhook answers no ts: no thread there."""
+    from datetime import UTC, datetime
+
+    from heard.alerts.channels import RoutedChannel, SnsChannel
+    from heard.spikes.report import CrisisEnd, CrisisReport
+
+    slack, _ = fakes
+    demo = load_config_file(DEMO_CONFIG).brand("Acme")
+    assert demo is not None and demo.alerts is not None
+    routed = RoutedChannel(
+        SnsChannel(stack.client("sns"), stack.topic_arn("AlertsTopic")),
+        NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue")),
+    )
+    opened = datetime(2026, 11, 30, 10, 5, tzinfo=UTC)
+    report = CrisisReport("acme-2026-11-30T10:00Z", "Acme", opened, 30, 2841, 62.0)
+    end = CrisisEnd(report.crisis_id, "Acme", opened, opened.replace(hour=12), 6120, 5402, 1410, 7)
+    for notice in (report.notice(), end.notice()):
+        # The bot channel and the webhook channel, as if the routes gave crises both.
+        routed.broadcast(notice, demo, only="legal-slack", topic=False)
+        routed.broadcast(notice, demo, only="care-slack", topic=False)
+        assert deliver()[0] == {"batchItemFailures": []}
+    posted = [
+        (r["path"], r["body"], r["response"])
+        for r in slack.received()
+        if r["status"] == 200 and r["path"] != "/_heard/requests"
+    ]
+    api = [(body, answer) for path, body, answer in posted if path.endswith("chat.postMessage")]
+    hooks = [body for path, body, _ in posted if path.startswith("/services/")]
+    (alert, alert_answer), (over, _) = api
+    assert "thread_ts" not in alert and over["thread_ts"] == alert_answer["ts"]
+    assert over["blocks"][0]["text"]["text"].startswith("Crisis over")
+    assert [("thread_ts" in body) for body in hooks] == [False, False]
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.table_name("SignalsTable"),
+        Key={
+            "pk": {"S": "crisis#acme"},
+            "sk": {"S": f"thread#crisis:{report.crisis_id}#legal-slack"},
+        },
+    )["Item"]
+    assert item["ts"]["S"] == alert_answer["ts"]

@@ -22,6 +22,8 @@ def test_the_digest_schedule_ticks_every_15_minutes_with_dead_letters():
         "ALERTS_TOPIC_ARN",
         "IDEMPOTENCY_TABLE",
         "SIGNALS_TABLE",
+        "NOTIFY_QUEUE_URL",  # digests to the brands' chat channels
+        "HEARD_INBOX_URL",
     }
 
 
@@ -41,6 +43,9 @@ def test_the_digest_function_reads_mentions_and_writes_only_its_claims():
     assert "DynamoDBCrudPolicy" not in text and "DynamoDBWritePolicy" not in text
     # SES only from the senders the DigestSenders parameter allows.
     assert '"ses:FromAddress"' in text and "DigestSenders" in text
+    # The chat channels through the notifier's queue, nothing more.
+    sends = [p["SQSSendMessagePolicy"] for p in function["Policies"] if "SQSSendMessagePolicy" in p]
+    assert sends == [{"QueueName": {"Fn::GetAtt": ["NotifyQueue", "QueueName"]}}]
 
 
 def test_the_email_subscription_takes_digests_and_the_sms_one_does_not():

@@ -21,7 +21,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError, ParamValidationError
@@ -43,7 +43,7 @@ from heard.alerts.render import (
 from heard.alerts.routing import channel_rules, channels_for, holds
 from heard.alerts.storm import Decision, Held, StormControl
 from heard.config import AlertChannel, Brand, HeardConfig
-from heard.models import MentionRecord
+from heard.models import MentionRecord, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +205,8 @@ def notice_request(notice: Notice, channels: list[str]) -> dict[str, Any]:
     if notice.headline:
         lines.append(notice.headline)
     lines += [f"- [{label}] {value}" for label, value in notice.facts]
+    for heading, rows in notice.sections:
+        lines += ["", f"{heading}:", *(f"- {label}: {value}" for label, value in rows)]
     lines += list(notice.reasons)
     if notice.case_url:
         lines.append(f"Open: {notice.case_url}")
@@ -242,15 +244,20 @@ def render_for(notice: Notice, channel: AlertChannel) -> dict[str, Any]:
 
 
 def notify_message(notice: Notice, name: str, channel: AlertChannel) -> dict[str, Any]:
-    """One message on the notify queue: ``{id, brand, channel, kind, body}``; ``id`` is the
-    same on every redelivery, so the notifier posts it once."""
-    return {
+    """One message on the notify queue: ``{id, brand, channel, kind, body}`` (and ``thread``,
+    ``starts_thread`` for a crisis's messages); ``id`` is the same on every redelivery, so the
+    notifier posts it once."""
+    message: dict[str, Any] = {
         "id": f"{notice.id}#{name}",
         "brand": notice.brand,
         "channel": name,
         "kind": notice.kind,
         "body": render_for(notice, channel),
     }
+    if notice.thread is not None:
+        message["thread"] = notice.thread
+        message["starts_thread"] = notice.starts_thread
+    return message
 
 
 class NotifyQueue:
@@ -291,7 +298,7 @@ class RoutedChannel:
         self,
         sns: SnsChannel,
         queue: NotifyQueue | None = None,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utcnow,
         storm: StormControl | None = None,
     ):
         self.sns = sns

@@ -15,12 +15,16 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from heard.alerts.render import SlaNotice, subject, where, who
-from heard.models import Intent, MentionRecord, Platform, Priority, Sentiment
+from heard.models import Intent, MentionRecord, Platform, Priority, Sentiment, utcnow
 from heard.platforms import label
 
 if TYPE_CHECKING:
     from heard.alerts.channels import Alert
     from heard.config import Brand
+
+
+# A titled group of (label, value) facts.
+Section = tuple[str, tuple[tuple[str, str], ...]]
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,14 @@ class Notice:
     deadline: datetime | None = None  # the SLA deadline that runs first
     record: MentionRecord | None = field(default=None, compare=False)
     sla: SlaNotice | None = None
+    # Named groups of facts after the facts (a digest's sentiment, complaints, SLA...): each
+    # channel lays them out as its tables (Slack sections, Teams FactSets).
+    sections: tuple[Section, ...] = ()
+    # A conversation the notice belongs to (a crisis: ``crisis:<id>``): where a channel can
+    # thread (Slack's chat.postMessage), the notice that starts it is the parent and the
+    # others are replies in its thread.
+    thread: str | None = None
+    starts_thread: bool = False
 
     @property
     def critical(self) -> bool:
@@ -80,7 +92,7 @@ def from_record(
 ) -> Notice:
     """The notice of a mention (``kind`` mention) or of an SLA warning or breach on its case
     (``kind`` escalation)."""
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     mention, triage = record.mention, record.triage
     deadline = sla.deadline if sla is not None else first_deadline(record, brand, now)
     facts: list[tuple[str, str]] = [
@@ -123,4 +135,4 @@ def from_alert(
     return from_record(alert.record, alert.brand, alert.sla, inbox_url=inbox_url, now=now)
 
 
-__all__ = ["Notice", "case_url", "first_deadline", "from_alert", "from_record"]
+__all__ = ["Notice", "Section", "case_url", "first_deadline", "from_alert", "from_record"]

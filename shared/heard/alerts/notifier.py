@@ -15,6 +15,13 @@ URL, bot token or signing key from AlertsSecret. Outcomes:
 Every failure adds one to the channel's run of consecutive failures (a counter in the
 idempotency table); the run reaching ``failures_before_alert`` raises one operational alert
 (``OpsAlarm.raise_once``), and the next success ends the run and resolves it.
+
+Threads: a message with ``thread`` (a crisis's) posted with ``chat.postMessage`` keeps the
+``ts`` Slack answers for the message that starts the thread (``starts_thread``: the crisis
+alert) in ``threads`` (the crisis's item collection in the signals table), and posts the
+others (the crisis's end) with ``thread_ts`` set to it: replies in the crisis alert's thread.
+An incoming webhook answers ``ok`` without a ``ts``, so webhook channels post as before, and so
+does a reply whose parent was never posted.
 """
 
 from __future__ import annotations
@@ -39,6 +46,7 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 900
 BASE_BACKOFF_S = 5
 DELIVERED_TTL_S = 7 * 24 * 3600  # longer than the queue keeps a message (4 days)
+THREAD_TTL_S = 35 * 24 * 3600  # a crisis's thread parent, as long as the crisis's counts
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # chat.postMessage errors that are worth another try; every other one is for good.
 SLACK_TRANSIENT = frozenset(
@@ -62,6 +70,8 @@ class NotifyMessage(BaseModel):
     channel: str = Field(min_length=1)
     kind: str = "mention"
     body: dict[str, Any]
+    thread: str | None = None
+    starts_thread: bool = False
 
 
 class Outcome(StrEnum):
@@ -76,6 +86,44 @@ class Result:
     outcome: Outcome
     detail: str = ""
     retry_after_s: int | None = None
+    ts: str | None = None  # chat.postMessage: the posted message's ts
+
+
+class ThreadsLike(Protocol):
+    """Where the parent of each (brand, thread, channel) was posted: its Slack ``ts``."""
+
+    def parent(self, brand: str, thread: str, channel: str) -> str | None: ...
+
+    def keep(self, brand: str, thread: str, channel: str, ts: str) -> None: ...
+
+
+class SignalsThreads:
+    """Thread parents kept with the crisis in the signals table (``table``: a boto3 DynamoDB
+    Table): ``crisis#<brand>`` / ``thread#<thread>#<channel>``, with a TTL."""
+
+    def __init__(self, table: Any, clock: Callable[[], float] = time.time):
+        self._table, self._clock = table, clock
+
+    @staticmethod
+    def _key(brand: str, thread: str, channel: str) -> dict[str, str]:
+        from heard.store.signals import crisis_pk
+
+        return {"pk": crisis_pk(brand), "sk": f"thread#{thread}#{channel}"}
+
+    def parent(self, brand: str, thread: str, channel: str) -> str | None:
+        item = self._table.get_item(Key=self._key(brand, thread, channel), ConsistentRead=True).get(
+            "Item"
+        )
+        return str(item["ts"]) if item else None
+
+    def keep(self, brand: str, thread: str, channel: str, ts: str) -> None:
+        self._table.put_item(
+            Item={
+                **self._key(brand, thread, channel),
+                "ts": ts,
+                "expires_at": int(self._clock()) + THREAD_TTL_S,
+            }
+        )
 
 
 class SecretsLike(Protocol):
@@ -168,7 +216,8 @@ def classify_slack_api(response: httpx.Response, attempt: int) -> Result:
     except ValueError:
         return Result(Outcome.RETRY, _short(response), backoff_s(attempt))
     if isinstance(answer, dict) and answer.get("ok") is True:
-        return Result(Outcome.SENT, "ok")
+        ts = answer.get("ts")
+        return Result(Outcome.SENT, "ok", ts=str(ts) if ts else None)
     error = str(answer.get("error") if isinstance(answer, dict) else answer)
     if error in SLACK_TRANSIENT:
         return Result(Outcome.RETRY, f"slack: {error}", retry_after(response) or backoff_s(attempt))
@@ -186,7 +235,9 @@ class Notifier:
         *,
         slack_api_url: str = "https://slack.com/api",
         failures_before_alert: int = 5,
+        threads: ThreadsLike | None = None,
     ):
+        self.threads = threads
         self.config = config
         self.secrets = secrets
         self.client = client
@@ -222,13 +273,19 @@ class Notifier:
             return Result(Outcome.RETRY, f"secret unavailable: {exc}", backoff_s(attempt))
         try:
             if channel.type == "slack" and channel.channel:
+                post = {**message.body, "channel": channel.channel}
+                parent = self._parent(message)
+                if parent is not None:
+                    post["thread_ts"] = parent
                 response = self.client.post(
                     f"{self.slack_api_url}/chat.postMessage",
-                    json={**message.body, "channel": channel.channel},
+                    json=post,
                     headers={"Authorization": f"Bearer {secret}"},
                     timeout=TIMEOUT,
                 )
-                return classify_slack_api(response, attempt)
+                result = classify_slack_api(response, attempt)
+                self._keep_parent(message, result)
+                return result
             if channel.type == "https":
                 body = webhook.encode(message.body)
                 response = self.client.post(
@@ -242,6 +299,22 @@ class Notifier:
         except httpx.HTTPError as exc:
             return Result(Outcome.RETRY, f"{type(exc).__name__}: {exc}", backoff_s(attempt))
         return classify(response, attempt)
+
+    def _parent(self, message: NotifyMessage) -> str | None:
+        """The ts of the thread's parent, for a reply in a thread whose parent was posted."""
+        if self.threads is None or message.thread is None or message.starts_thread:
+            return None
+        return self.threads.parent(message.brand, message.thread, message.channel)
+
+    def _keep_parent(self, message: NotifyMessage, result: Result) -> None:
+        if (
+            self.threads is not None
+            and message.thread is not None
+            and message.starts_thread
+            and result.outcome is Outcome.SENT
+            and result.ts
+        ):
+            self.threads.keep(message.brand, message.thread, message.channel, result.ts)
 
     def _record(self, message: NotifyMessage, result: Result) -> None:
         key = f"notify:{message.brand}:{message.channel}"
@@ -286,6 +359,7 @@ __all__ = [
     "NotifyMessage",
     "Outcome",
     "Result",
+    "SignalsThreads",
     "backoff_s",
     "classify",
     "classify_slack_api",

@@ -1,7 +1,8 @@
 """A notice as a Slack message: Block Kit for an incoming webhook or ``chat.postMessage``.
 
 Blocks: a header (plain text, at most 150 characters), the quoted mention (a section, at most
-3000 characters), the facts as section fields (at most 10, 2000 characters each), the reasons,
+3000 characters), the facts as section fields (at most 10, 2000 characters each), one section
+per group of facts (a digest's tables: a bold heading and a line per row), the reasons,
 a context line, and an actions block with a url button "Open case". The top-level ``text`` is
 the plain fallback notifications and screen readers show. Text from a customer is escaped
 (``&``, ``<``, ``>``), so a mention cannot ping ``<!channel>`` or make a link of its own.
@@ -70,6 +71,15 @@ def blocks(notice: Notice) -> list[dict[str, Any]]:
                     {"type": "mrkdwn", "text": _cut(f"*{label}*\n{escape(value)}", FIELD_LIMIT)}
                     for label, value in notice.facts[:FIELDS_LIMIT]
                 ],
+            }
+        )
+    for heading, rows in notice.sections:
+        lines = [f"*{escape(heading)}*"]
+        lines += [f"• *{escape(label)}*: {escape(value)}" for label, value in rows[:FIELDS_LIMIT]]
+        out.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _cut("\n".join(lines), SECTION_LIMIT)},
             }
         )
     if notice.reasons:

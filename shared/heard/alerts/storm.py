@@ -39,8 +39,11 @@ from heard.models import Priority
 KEEP_FOR = timedelta(days=2)
 # Lines a summary quotes; the rest are counted.
 SUMMARY_LINES = 10
-# Kinds that are never held: they are what storm control itself sends, or the crisis itself.
-NEVER_HELD = frozenset({"summary", "crisis", "crisis_update", "crisis_end", "operational"})
+# Kinds that are never held: they are what storm control itself sends, the crisis itself, or
+# a digest (a summary of its own, at the time the brand chose).
+NEVER_HELD = frozenset(
+    {"summary", "crisis", "crisis_update", "crisis_end", "operational", "digest"}
+)
 
 
 class Decision(StrEnum):

@@ -2,9 +2,11 @@
 
 The body is a ``message`` with one attachment of contentType
 ``application/vnd.microsoft.card.adaptive`` whose ``content`` is an AdaptiveCard (version 1.4:
-what Teams renders everywhere): TextBlocks for the title, the headline, the quote and the
-reasons, a FactSet for the facts, and an ``Action.OpenUrl`` "Open case". The "Post card in a
-chat or channel" step of the Workflow posts ``attachments[0].content``.
+what Teams renders everywhere): TextBlocks for the title, the headline, the quote, the
+reasons and a context line (brand, kind, notice id), a FactSet for the facts and a heading
+and a FactSet for each group of them (a digest's tables), and an
+``Action.OpenUrl`` "Open case". The "Post card in a chat or channel" step of the Workflow posts
+``attachments[0].content``.
 """
 
 from __future__ import annotations
@@ -53,8 +55,21 @@ def card(notice: Notice) -> dict[str, Any]:
                 ],
             }
         )
+    for heading, rows in notice.sections:
+        body.append(_text(heading, weight="Bolder", separator=True))
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": label, "value": _cut(value, 500)}
+                    for label, value in rows[:FACTS_LIMIT]
+                ],
+            }
+        )
     if notice.reasons:
         body.append(_text("Why: " + "; ".join(notice.reasons), isSubtle=True))
+    # As Slack's context line: the brand, the kind and the notice id (what a reader quotes).
+    body.append(_text(f"{notice.brand} · {notice.kind} · {notice.id}", isSubtle=True, size="Small"))
     content: dict[str, Any] = {
         "$schema": SCHEMA,
         "type": "AdaptiveCard",

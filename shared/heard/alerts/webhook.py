@@ -44,6 +44,11 @@ def payload(notice: Notice) -> dict[str, Any]:
         "link": notice.link,
         "deadline": notice.deadline.isoformat() if notice.deadline else None,
     }
+    if notice.sections:
+        body["sections"] = [
+            {"title": heading, "facts": [{"label": k, "value": v} for k, v in rows]}
+            for heading, rows in notice.sections
+        ]
     if notice.record is not None:
         body["case_id"] = notice.record.id
     if notice.sla is not None:

@@ -4,8 +4,9 @@
   ``TEXT_LIMIT`` bytes (far under SNS's 256 KiB: every list in a digest is bounded);
 - ``html``: one table layout with inline styles (mail clients drop ``<style>``), every value
   escaped: mention texts and author names are written by strangers;
-- ``summary``: a headline and a few labelled facts, channel-neutral, for chat renderers
-  (Slack, Teams) to lay out their own way;
+- ``summary``: a headline and a few labelled facts, channel-neutral;
+- ``notice``: the digest as a ``Notice`` (kind ``digest``) for the chat and HTTPS channels:
+  the summary's facts, then its tables as sections (Slack Block Kit, a Teams card's FactSets);
 - ``subject``: printable ASCII on one line, under 100 characters (SNS refuses others).
 """
 
@@ -16,10 +17,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from heard.alerts.notice import Notice, Section
 from heard.alerts.render import fit
 from heard.api.stats import Attainment, Durations
 from heard.digest.compute import Change, Digest
 from heard.digest.periods import Cadence
+from heard.models import Priority
 from heard.platforms import label
 from heard.reach import compact_number
 from heard.spikes.detector import Alert as SpikeAlert
@@ -140,6 +143,79 @@ def summary(digest: Digest) -> Summary:
         f"{_negative(digest):.0f}% negative, {digest.cases.overdue} overdue"
     )
     return Summary(headline=headline, facts=facts)
+
+
+def notice(digest: Digest) -> Notice:
+    """The digest for the chat and HTTPS channels (kind ``digest``): the summary's facts at a
+    glance, then its tables as sections (Slack sections, Teams FactSets). Low priority, so only
+    routes that name ``digest`` (or have no criteria) take it; never held by storm control."""
+    d = digest
+    glance = summary(d)
+    sections: list[Section] = [
+        (
+            "Sentiment",
+            tuple(
+                (
+                    m.sentiment.value,
+                    f"{m.count.current} ({m.share:.1f}%; {signed(m.delta_points)} pts "
+                    f"vs {m.previous_share:.1f}%)",
+                )
+                for m in d.sentiment
+            ),
+        ),
+    ]
+    spikes = [spike_line(s, d).split("  ", 1) for s in d.spikes]  # "Mon 10:05  volume..."
+    if spikes:
+        sections.append(("Spikes", tuple((when, what) for when, what in spikes)))
+    tops = (("Top complaints", d.top_complaint_intents), ("Top intents", d.top_intents))
+    for heading, counts in tops:
+        if counts:
+            sections.append((heading, tuple((c.name, str(c.count)) for c in counts)))
+    praise: list[tuple[str, str]] = []
+    if d.praise.terms:
+        praise.append(("Words", ", ".join(f"{t.name} ({t.count})" for t in d.praise.terms)))
+    for quote in d.praise.quotes:
+        reach = f", {compact_number(quote.followers)} followers" if quote.followers else ""
+        praise.append((f"{quote.author} on {label(quote.platform)}{reach}", f'"{quote.text}"'))
+    if praise:
+        sections.append(("What customers praise", tuple(praise)))
+    if d.top_authors:
+        sections.append(
+            (
+                "Most-reached authors",
+                tuple(
+                    (
+                        f"{a.author} ({label(a.platform)})",
+                        f"{a.followers:,} followers, {a.mentions} mention(s)",
+                    )
+                    for a in d.top_authors
+                ),
+            )
+        )
+    sections.append(
+        (
+            "SLA met (cases created in the period)",
+            tuple(
+                (
+                    line.priority,
+                    f"first response {rate(line.first_response)}; "
+                    f"resolution {rate(line.resolution)}",
+                )
+                for line in d.sla
+            ),
+        )
+    )
+    return Notice(
+        id=f"digest:{d.brand}:{d.period.key}",
+        kind="digest",
+        brand=d.brand,
+        priority=Priority.LOW,
+        title=subject(d),
+        headline=f"{glance.headline}. {d.period.label()}, compared with "
+        f"{_PREVIOUS[d.period.cadence]}.",
+        facts=tuple((f.label, f.value) for f in glance.facts),
+        sections=tuple(sections),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,7 +14,11 @@ Where a digest goes: with the brand's ``digest.email_from``, HTML (and its plain
 SES to ``digest.email_to``; otherwise plain text on the alerts topic with the message attribute
 ``kind=digest`` (and ``brand``, ``cadence``), which the email subscription's filter lets through.
 A brand whose SES sender is refused for good (not verified, not allowed by the function's
-policy) gets the text digest on the topic instead, and the run logs why.
+policy) gets the text digest on the topic instead, and the run logs why. Besides, the brand's
+alert routes that take ``kind: digest`` send it to their chat and HTTPS channels
+(``ChatDigests``: Block Kit for Slack, an Adaptive Card for Teams, JSON for HTTPS, through the
+notifier's queue); those messages are queued before the email goes, with an id per (period,
+channel), so a run retried after a failed send posts each one once.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from heard.alerts.channels import RoutedChannel
+from heard.alerts.routing import channels_for
 from heard.config import Brand, HeardConfig
 from heard.digest import render
 from heard.digest.compute import Digest, DigestReader, SpikesReader, compute
@@ -172,12 +178,34 @@ class AwsChannels:
         return str(response["MessageId"])
 
 
+class DigestChat(Protocol):
+    def __call__(self, digest: Digest, brand: Brand) -> list[str]: ...
+
+
+@dataclass
+class ChatDigests:
+    """The digest to the brand's routed chat and HTTPS channels (``routed``: a
+    ``heard.alerts.RoutedChannel``); returns the channels' names."""
+
+    routed: RoutedChannel
+
+    def __call__(self, digest: Digest, brand: Brand) -> list[str]:
+        if brand.alerts is None:
+            return []
+        notice = render.notice(digest)
+        names = [n for n in channels_for(notice, brand) if brand.alerts.channels[n].via_notifier]
+        if names:
+            self.routed.broadcast(notice, brand, topic=False)
+        return names
+
+
 @dataclass(frozen=True)
 class Sent:
     brand: str
     period: str
     via: str  # "ses", "sns", or "sns (ses refused)"
     message_id: str
+    chat: tuple[str, ...] = ()  # the chat and HTTPS channels it went to besides
 
 
 def deliver(digest: Digest, brand: Brand, channels: DigestChannels) -> tuple[str, str]:
@@ -204,8 +232,10 @@ def run_digests(
     spikes: SpikesReader | None = None,
     now: datetime | None = None,
     compute_digest: Callable[..., Digest] = compute,
+    chat: DigestChat | None = None,
 ) -> list[Sent]:
-    """Send every digest due at ``now`` that no run has sent; one failure stops no other."""
+    """Send every digest due at ``now`` that no run has sent; one failure stops no other.
+    With ``chat``, each also goes to the brand's routed chat and HTTPS channels."""
     now = now or utcnow()
     sent: list[Sent] = []
     for brand in config.brands:
@@ -215,6 +245,7 @@ def run_digests(
                 continue
             try:
                 digest = compute_digest(reader, brand, period, now=now, spikes=spikes)
+                chatted = chat(digest, brand) if chat is not None else []
                 how, message_id = deliver(digest, brand, channels)
             except Exception:
                 logger.exception(
@@ -225,7 +256,7 @@ def run_digests(
                 except Exception:  # the claim goes stale and a later tick takes it over
                     logger.exception("digest claim not released", extra={"claim": key})
                 continue
-            sent.append(Sent(brand.name, period.key, how, message_id))
+            sent.append(Sent(brand.name, period.key, how, message_id, tuple(chatted)))
             try:
                 claims.sent(key, how, message_id)
             except Exception:

@@ -269,6 +269,8 @@ class CrisisReport:
             headline=f"Possible crisis for {self.brand}, raised at {_when(self.at)}.",
             facts=tuple(facts),
             reasons=samples,
+            thread=f"crisis:{self.crisis_id}",
+            starts_thread=True,
         )
 
     def sms(self) -> str:
@@ -323,6 +325,7 @@ class CrisisEnd:
                 ("Busiest 5 minutes", str(self.peak)),
                 ("Alerts collapsed into it", str(self.collapsed)),
             ),
+            thread=f"crisis:{self.crisis_id}",
         )
 
     def text(self) -> str:

@@ -92,3 +92,42 @@ def test_summary_is_a_headline_and_facts_for_chat(digest):
 )
 def test_durations(seconds, text):
     assert render.duration(seconds) == text
+
+
+def test_the_chat_notice_carries_the_summary_and_the_tables(digest):
+    notice = render.notice(digest)
+    assert (notice.kind, notice.brand, notice.title) == ("digest", "Acme", render.subject(digest))
+    assert notice.id == "digest:Acme:daily#2026-11-23T08:00Z"
+    assert notice.facts == tuple((f.label, f.value) for f in render.summary(digest).facts)
+    sections = dict(notice.sections)
+    assert sections["Sentiment"][2] == ("negative", "4 (40.0%; -10.0 pts vs 50.0%)")
+    assert dict(sections["Top complaints"]) == {"billing": "2", "cancel": "1", "delivery": "1"}
+    assert sections["SLA met (cases created in the period)"][-1] == (
+        "overall",
+        "first response 3 of 5 met (60.0%), 1 open; resolution 1 of 1 met (100.0%), 5 open",
+    )
+    authors = dict(sections["Most-reached authors"])
+    assert authors["@erin (X)"] == "120,000 followers, 1 mention(s)"
+    assert "Spikes" not in sections  # the seeded day had none
+
+
+def test_the_digest_is_block_kit_and_an_adaptive_card_within_their_limits(digest):
+    from heard_local.fakes.slack import block_problems
+    from heard_local.fakes.teams import card_problems
+
+    from heard.alerts import slack, teams
+
+    notice = render.notice(digest)
+    message = slack.message(notice)
+    assert block_problems(message) == []
+    texts = [b["text"]["text"] for b in message["blocks"] if "text" in b]
+    assert any(t.startswith("*Sentiment*\n• *positive*: 4 (40.0%") for t in texts)
+    # Customers' words arrive escaped: the seeded praise has a <script> in it.
+    assert not any("<script>" in t for t in texts)
+    card = teams.message(notice)
+    assert card_problems(card) == []
+    body = card["attachments"][0]["content"]["body"]
+    fact_sets = [b for b in body if b["type"] == "FactSet"]
+    assert len(fact_sets) == 1 + len(notice.sections)
+    headings = [b["text"] for b in body if b.get("weight") == "Bolder"]
+    assert headings[1:] == [heading for heading, _ in notice.sections]

@@ -112,3 +112,44 @@ def test_a_claim_that_cannot_be_marked_does_not_stop_the_other_brands():
     channels = Channels()
     sent = run_digests(two, FakeMentionStore(records()), Flaky(), channels, now=NOW)
     assert [s.brand for s in sent] == ["Acme", "Globex"] and len(channels.published) == 2
+
+
+def test_the_chat_channels_are_queued_first_and_again_with_the_same_id_after_a_failed_send():
+    from heard.alerts.channels import RoutedChannel, SnsChannel
+    from heard.digest.run import ChatDigests
+
+    class Queue:
+        def __init__(self) -> None:
+            self.ids: list[str] = []
+
+        def put(self, messages: list[dict]) -> None:
+            self.ids += [m["id"] for m in messages]
+
+    routes = """\
+    alerts:
+      channels:
+        team-slack: {type: slack, secret: s}
+        team-teams: {type: teams, secret: t}
+        email: {type: email}
+      routes:
+        - {kinds: [digest], channels: [team-slack, team-teams, email]}
+        - {min_priority: high, channels: [email]}
+"""
+    queue = Queue()
+    chat = ChatDigests(RoutedChannel(SnsChannel(None, "arn"), queue))  # type: ignore[arg-type]
+    store, claims = FakeMentionStore(records()), Claims()
+    failed = run_digests(
+        config(routes), store, claims, Channels(fail=RuntimeError("x")), now=NOW, chat=chat
+    )
+    assert failed == [] and len(queue.ids) == 2  # queued, then the email failed
+    sent = run_digests(config(routes), store, claims, Channels(), now=NOW, chat=chat)
+    assert [(s.via, s.chat) for s in sent] == [("sns", ("team-slack", "team-teams"))]
+    # The retried run queues the same ids: the notifier posts each once.
+    assert (
+        queue.ids[:2]
+        == queue.ids[2:]
+        == [
+            "digest:Acme:daily#2026-11-23T08:00Z#team-slack",
+            "digest:Acme:daily#2026-11-23T08:00Z#team-teams",
+        ]
+    )
