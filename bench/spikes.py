@@ -24,6 +24,14 @@ of the onset; beside it, found within 30 minutes of the first bucket at x1.5 or 
 ramp is barely above normal for its first half hour).
 
     .venv/bin/python bench/spikes.py [--series 3] [--weeks 4] [--seeds 0] [--robust-only]
+    .venv/bin/python bench/spikes.py --nab DIR
+
+--nab DIR scores instead the ``timestamp,value`` CSV files in DIR (such as the labelled Twitter
+volume series of the public NAB corpus) against the NAB labels in DIR/combined_labels.json and
+DIR/combined_windows.json (keys ending with the file's name), running them exactly as
+``heard spikes scan`` does: for each series, the labelled anomalies, those with an alert in
+their window, those with one from 30 minutes before to 30 minutes after the label, and the
+alerts outside every window (false) per week. Nothing is fetched: the files must be on disk.
 
 --seeds 0 is the seed set the detector's parameters were tuned on; --seeds 1 (or any other)
 draws fresh streams of the same kinds, to check that the figures hold.
@@ -42,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "shared")]
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devtools")]
 
 from heard.spikes import detector  # noqa: E402
 
@@ -368,6 +376,47 @@ def verdict(value: float, target: float, at_least: bool) -> str:
     return "met" if met else "NOT met"
 
 
+def nab(folder: Path) -> None:
+    """Score the detector, exactly as ``heard spikes scan`` runs it, on labelled series."""
+    import json
+
+    from heard_cli.spikes import read_buckets
+
+    from heard.spikes.check import fold_bucket
+
+    def by_name(path: Path) -> dict[str, list]:
+        if not path.exists():
+            return {}
+        return {
+            key.rsplit("/", 1)[-1]: value for key, value in json.loads(path.read_text()).items()
+        }
+
+    labels = by_name(folder / "combined_labels.json")
+    windows = by_name(folder / "combined_windows.json")
+    print(
+        "| series | weeks | labelled | alerts | in a window | ≤30 min of the label | false /week |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for path in sorted(folder.glob("*.csv")):
+        buckets = read_buckets(str(path))
+        state = detector.VolumeState()
+        alerts = [b.start for b in buckets if fold_bucket(state, None, b.start, b.value)]
+        spans = [
+            (datetime.fromisoformat(a), datetime.fromisoformat(b))
+            for a, b in windows.get(path.name, [])
+        ]
+        marks = [datetime.fromisoformat(m) for m in labels.get(path.name, [])]
+        near = timedelta(minutes=FOUND_WITHIN_MIN)
+        in_window = sum(any(a <= t <= b for t in alerts) for a, b in spans)
+        on_time = sum(any(m - near <= t <= m + near for t in alerts) for m in marks)
+        false = sum(not any(a <= t <= b for a, b in spans) for t in alerts)
+        weeks = (buckets[-1].start - buckets[0].start) / timedelta(weeks=1) if buckets else 0.0
+        print(
+            f"| {path.name} | {weeks:.1f} | {len(marks)} | {len(alerts)} | {in_window} of "
+            f"{len(spans)} | {on_time} of {len(marks)} | {false / weeks if weeks else 0:.2f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--series", type=int, default=3, help="series per scenario")
@@ -379,7 +428,13 @@ def main() -> None:
         help="seed set: 0 is the one the parameters were tuned on, any other a fresh one",
     )
     parser.add_argument("--robust-only", action="store_true", help="skip the naive z-score")
+    parser.add_argument(
+        "--nab", type=Path, metavar="DIR", help="score the labelled CSV series in DIR instead"
+    )
     args = parser.parse_args()
+    if args.nab is not None:
+        nab(args.nab)
+        return
 
     methods: dict[str, Callable[[list[int]], list[int]]] = {"robust": robust_alerts}
     if not args.robust_only:
