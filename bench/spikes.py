@@ -24,6 +24,14 @@ of the onset; beside it, found within 30 minutes of the first bucket at x1.5 or 
 ramp is barely above normal for its first half hour).
 
     .venv/bin/python bench/spikes.py [--series 3] [--weeks 4] [--seeds 0] [--robust-only]
+    .venv/bin/python bench/spikes.py --nab DIR
+
+--nab DIR scores instead the ``timestamp,value`` CSV files in DIR (such as the labelled Twitter
+volume series of the public NAB corpus) against the NAB labels in DIR/combined_labels.json and
+DIR/combined_windows.json (keys ending with the file's name), running them exactly as
+``heard spikes scan`` does: for each series, the labelled anomalies, those with an alert in
+their window, those with one from 30 minutes before to 30 minutes after the label, and the
+alerts outside every window (false) per week. Nothing is fetched: the files must be on disk.
 
 --seeds 0 is the seed set the detector's parameters were tuned on; --seeds 1 (or any other)
 draws fresh streams of the same kinds, to check that the figures hold.
@@ -42,7 +50,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "shared")]
+sys.path[:0] = [str(ROOT / "shared"), str(ROOT / "devtools")]
 
 from heard.spikes import detector  # noqa: E402
 
@@ -78,6 +86,19 @@ class Incident:
     onset: int
     end: int  # last bucket of the incident (inclusive)
     visible: int  # first bucket at VISIBLE_FACTOR or more above normal
+    shape: str = "step"
+    size: float = 2.0  # the factor it reaches
+
+
+@dataclass
+class Outcome:
+    """What became of one incident: its shape, size band, stream volume and delay (None:
+    missed)."""
+
+    shape: str
+    band: str
+    volume: int
+    delay: float | None
 
 
 @dataclass
@@ -85,6 +106,10 @@ class Series:
     counts: list[int]
     incidents: list[Incident] = field(default_factory=list)
     factor: list[float] = field(default_factory=list)  # blips, cascades and incidents
+    # Bursts that are not incidents (blips, cascades, one-off bursts) and outages, to name
+    # what a false alarm fired on.
+    bursts: list[float] = field(default_factory=list)
+    outages: list[tuple[int, int]] = field(default_factory=list)
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -143,6 +168,7 @@ def generate(seed: int, volume: float, shape: str, weeks: int) -> Series:
             for k, share in enumerate((1.0, 0.2)):
                 factor[at + k] = max(factor[at + k], 1 + (peak - 1) * share)
 
+    bursts = list(factor)
     incidents: list[Incident] = []
     if shape != "quiet":
         first_day = FIRST_INCIDENT_DAY
@@ -156,7 +182,9 @@ def generate(seed: int, volume: float, shape: str, weeks: int) -> Series:
                     factor[onset + k] *= f
             visible = next(k for k, f in enumerate(profile) if f >= VISIBLE_FACTOR)
             end = min(onset + len(profile), n) - 1
-            incidents.append(Incident(onset, end, min(onset + visible, end)))
+            incidents.append(
+                Incident(onset, end, min(onset + visible, end), kind, round(max(profile), 2))
+            )
     outages: list[tuple[int, int]] = []
     while real and len(outages) < 2:
         # Collection outages: two stretches of 1 to 12 hours with no mentions at all, clear of
@@ -186,7 +214,7 @@ def generate(seed: int, volume: float, shape: str, weeks: int) -> Series:
         counts.append(poisson(rng, rng.gammavariate(dispersion, mu / dispersion)))
     for begin, end in outages:
         counts[begin:end] = [0] * len(counts[begin:end])
-    return Series(counts, incidents, factor)
+    return Series(counts, incidents, factor, bursts, outages)
 
 
 def robust_alerts(counts: list[int]) -> list[int]:
@@ -231,6 +259,8 @@ class Tally:
     missed: int = 0
     delays: list[float] = field(default_factory=list)
     false: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)
 
     def add(self, other: Tally) -> None:
         self.series += other.series
@@ -241,6 +271,8 @@ class Tally:
         self.missed += other.missed
         self.delays += other.delays
         self.false += other.false
+        self.outcomes += other.outcomes
+        self.causes += other.causes
 
     def row(self) -> list[str]:
         found = 100 * self.found / self.incidents if self.incidents else math.nan
@@ -255,7 +287,29 @@ class Tally:
         ]
 
 
-def score(series: Series, alerts: list[int]) -> Tally:
+SIZE_BANDS = {"step": 3.0, "ramp": 4.5, "burst": 10.0}  # small below, large at or above
+SIZE_RANGES = {"step": (2, 5), "ramp": (3, 6), "burst": (5, 20)}
+
+
+def band(incident: Incident) -> str:
+    low, high = SIZE_RANGES[incident.shape]
+    cut = SIZE_BANDS[incident.shape]
+    return f"x{low:g}-{cut:g}" if incident.size < cut else f"x{cut:g}-{high:g}"
+
+
+def false_cause(series: Series, at: int) -> str:
+    """What a false alarm fired on: the return from an outage, a burst that is not an
+    incident, the hours after an incident, or the noise and level of the series."""
+    if any(end <= at < end + TAIL_BUCKETS for _, end in series.outages):
+        return "after an outage"
+    if series.bursts and max(series.bursts[max(0, at - 6) : at + 1]) >= VISIBLE_FACTOR:
+        return "blip, cascade or one-off burst"
+    if any(i.end < at <= i.end + 6 * 12 for i in series.incidents):
+        return "2-6 hours after an incident"
+    return "noise or level"
+
+
+def score(series: Series, alerts: list[int], volume: int = 0) -> Tally:
     weeks = len(series.counts) / (7 * DAY)
     tally = Tally(series=1, weeks=weeks, incidents=len(series.incidents))
     owned: set[int] = set()
@@ -264,18 +318,103 @@ def score(series: Series, alerts: list[int]) -> Tally:
         owned.update(a for a in alerts if incident.onset <= a <= incident.end + TAIL_BUCKETS)
         if not hits:
             tally.missed += 1
+            tally.outcomes.append(Outcome(incident.shape, band(incident), volume, None))
             continue
         delay = (hits[0] - incident.onset) * 5
         tally.delays.append(delay)
         tally.found += delay <= FOUND_WITHIN_MIN
         tally.found_visible += (hits[0] - incident.visible) * 5 <= FOUND_WITHIN_MIN
-    tally.false = sum(a not in owned for a in alerts)
+        tally.outcomes.append(Outcome(incident.shape, band(incident), volume, delay))
+    false = [a for a in alerts if a not in owned]
+    tally.false = len(false)
+    tally.causes += [false_cause(series, a) for a in false]
     return tally
+
+
+def breakdown(outcomes: list[Outcome], causes: list[str], weeks: float) -> None:
+    """Where the robust detector is late or misses, by shape, size and volume; its delays;
+    what its false alarms fire on (``weeks``: of all the series together)."""
+    print(
+        f"\nrobust, by incident shape and size (found ≤{FOUND_WITHIN_MIN} min / later / missed):\n"
+    )
+    print("| shape, size | " + " | ".join(f"~{v}/bucket" for v in VOLUMES) + " | all |")
+    print("|" + "---|" * (len(VOLUMES) + 2))
+    keys = sorted(
+        {(o.shape, o.band) for o in outcomes},
+        key=lambda k: (SHAPES.index(k[0]), not k[1].startswith(f"x{SIZE_RANGES[k[0]][0]:g}-")),
+    )
+    for shape, size in keys:
+        cells = []
+        for volume in (*VOLUMES, None):
+            group = [
+                o
+                for o in outcomes
+                if (o.shape, o.band) == (shape, size) and volume in (None, o.volume)
+            ]
+            on_time = sum(o.delay is not None and o.delay <= FOUND_WITHIN_MIN for o in group)
+            missed = sum(o.delay is None for o in group)
+            cells.append(f"{on_time} / {len(group) - on_time - missed} / {missed}")
+        print(f"| {shape}, {size} | " + " | ".join(cells) + " |")
+    delays = [o.delay for o in outcomes]
+    edges = [(0, 10), (15, 20), (25, 30), (35, 60), (65, math.inf)]
+    parts = [
+        f"{lo:g}-{hi:g} min: {sum(d is not None and lo <= d <= hi for d in delays)}"
+        if hi != math.inf
+        else f"over {lo - 5:g} min: {sum(d is not None and d >= lo for d in delays)}"
+        for lo, hi in edges
+    ]
+    print("\nrobust, delay from onset: " + ", ".join(parts) + f", missed: {delays.count(None)}")
+    counts = {c: causes.count(c) for c in sorted(set(causes))}
+    print(
+        "robust, false alarms by what they fired on: "
+        + ", ".join(f"{c}: {n} ({n / weeks:.2f}/series/week)" for c, n in counts.items())
+    )
 
 
 def verdict(value: float, target: float, at_least: bool) -> str:
     met = value >= target if at_least else value <= target
     return "met" if met else "NOT met"
+
+
+def nab(folder: Path) -> None:
+    """Score the detector, exactly as ``heard spikes scan`` runs it, on labelled series."""
+    import json
+
+    from heard_cli.spikes import read_buckets
+
+    from heard.spikes.check import fold_bucket
+
+    def by_name(path: Path) -> dict[str, list]:
+        if not path.exists():
+            return {}
+        return {
+            key.rsplit("/", 1)[-1]: value for key, value in json.loads(path.read_text()).items()
+        }
+
+    labels = by_name(folder / "combined_labels.json")
+    windows = by_name(folder / "combined_windows.json")
+    print(
+        "| series | weeks | labelled | alerts | in a window | ≤30 min of the label | false /week |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for path in sorted(folder.glob("*.csv")):
+        buckets = read_buckets(str(path))
+        state = detector.VolumeState()
+        alerts = [b.start for b in buckets if fold_bucket(state, None, b.start, b.value)]
+        spans = [
+            (datetime.fromisoformat(a), datetime.fromisoformat(b))
+            for a, b in windows.get(path.name, [])
+        ]
+        marks = [datetime.fromisoformat(m) for m in labels.get(path.name, [])]
+        near = timedelta(minutes=FOUND_WITHIN_MIN)
+        in_window = sum(any(a <= t <= b for t in alerts) for a, b in spans)
+        on_time = sum(any(m - near <= t <= m + near for t in alerts) for m in marks)
+        false = sum(not any(a <= t <= b for a, b in spans) for t in alerts)
+        weeks = (buckets[-1].start - buckets[0].start) / timedelta(weeks=1) if buckets else 0.0
+        print(
+            f"| {path.name} | {weeks:.1f} | {len(marks)} | {len(alerts)} | {in_window} of "
+            f"{len(spans)} | {on_time} of {len(marks)} | {false / weeks if weeks else 0:.2f} |"
+        )
 
 
 def main() -> None:
@@ -289,7 +428,13 @@ def main() -> None:
         help="seed set: 0 is the one the parameters were tuned on, any other a fresh one",
     )
     parser.add_argument("--robust-only", action="store_true", help="skip the naive z-score")
+    parser.add_argument(
+        "--nab", type=Path, metavar="DIR", help="score the labelled CSV series in DIR instead"
+    )
     args = parser.parse_args()
+    if args.nab is not None:
+        nab(args.nab)
+        return
 
     methods: dict[str, Callable[[list[int]], list[int]]] = {"robust": robust_alerts}
     if not args.robust_only:
@@ -304,7 +449,7 @@ def main() -> None:
                 seed += args.seeds * SEED_SET_STRIDE
                 series = generate(seed, volume, shape, args.weeks)
                 for name, run in methods.items():
-                    tallies[name].add(score(series, run(series.counts)))
+                    tallies[name].add(score(series, run(series.counts), volume))
             for name in methods:
                 totals[name].add(tallies[name])
             rows.append((f"{shape}, ~{volume}/bucket", tallies))
@@ -351,6 +496,8 @@ def main() -> None:
             f"false alarms {false:.2f} per series per week "
             f"(target <= {TARGET_FALSE:g}: {verdict(false, TARGET_FALSE, False)})"
         )
+    robust = totals["robust"]
+    breakdown(robust.outcomes, robust.causes, robust.weeks)
 
 
 if __name__ == "__main__":

@@ -30,9 +30,12 @@ def timed(counts: list[float]) -> Series:
     return [(START + t * BUCKET, c) for t, c in enumerate(counts)]
 
 
-def bursty(days: int, volume: float = 60.0, seed: int = 11, persist: float = 0.07) -> list[float]:
+def bursty(
+    days: int, volume: float = 60.0, seed: int = 11, persist: float = 0.07, shape: float = 20.0
+) -> list[float]:
     """Like ``seasonal`` but far burstier than Poisson, as real mentions are: gamma-Poisson
-    counts, noise that persists for a few buckets (an AR(1) in log, innovations of ``persist``),
+    counts (gamma ``shape``: smaller is burstier), noise that persists for a few buckets (an
+    AR(1) in log, innovations of ``persist``),
     a day-to-day level, single-bucket blips of 2-4x (three a day) and retweet cascades of 2.5-4x
     gone within 15 minutes (one a day). None of it is an incident."""
     rng = random.Random(seed)
@@ -52,5 +55,5 @@ def bursty(days: int, volume: float = 60.0, seed: int = 11, persist: float = 0.0
         ar = 0.7 * ar + rng.gauss(0, persist)
         mu = volume * math.exp(0.6 * math.cos(2 * math.pi * (hour - 17) / 24))
         mu *= math.exp(day_level[t // DAY] + ar) * factor[t]
-        counts.append(float(round(rng.gammavariate(20, mu / 20))))
+        counts.append(float(round(rng.gammavariate(shape, mu / shape))))
     return counts

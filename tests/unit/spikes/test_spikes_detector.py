@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
 from datetime import datetime
 
@@ -199,6 +200,34 @@ def test_state_round_trips_through_json_mid_stream() -> None:
     assert alerts == expected
     assert state.to_dict() == whole.to_dict()
     assert len(json.dumps(state.to_dict())) < 100_000
+
+
+def test_a_state_stored_before_the_noise_of_each_bucket_was_kept_still_loads() -> None:
+    counts = with_step(seasonal(8), ONSET, 4 * 12, 3.0)
+    series = timed(counts)
+    state = VolumeState()
+    assert run(series[: ONSET - 12], state) == []
+    stored = state.to_dict()
+    del stored["noise"]  # as stored before each bucket's Poisson noise was kept
+    loaded = VolumeState.from_dict(json.loads(json.dumps(stored)))
+    alerts = run(series[ONSET - 12 :], loaded)
+    assert [bucket_of(a) for a in alerts if ONSET <= bucket_of(a) <= ONSET + 6] != []
+    assert len(loaded.noise) <= len(loaded.residuals)
+
+
+def test_steady_traffic_with_quiet_nights_raises_nothing() -> None:
+    # About 3 mentions a bucket at night and 150 in the evening: the Poisson noise of a quiet
+    # hour is far larger, in proportion, than that of a busy one, and is scored so.
+    rng = random.Random(5)
+    counts = []
+    for t in range(10 * DAY):
+        hour = (t % DAY) / 12
+        mu = 22 * math.exp(1.9 * math.cos(2 * math.pi * (hour - 17) / 24))
+        lam, k, p = math.exp(-rng.gammavariate(30, mu / 30)), 0, rng.random()
+        while p > lam:  # a Poisson draw
+            k, p = k + 1, p * rng.random()
+        counts.append(float(k))
+    assert run(timed(counts)) == []
 
 
 def test_gaps_are_absent_buckets_and_time_must_move_forward() -> None:
