@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from e2e_stack import RunningStack, start_stack, stop_stack
+from e2e_stack import RunningStack, stack_running
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = start_stack(tmp_path_factory.mktemp("heard-state"))
-    try:
+    with stack_running(tmp_path_factory.mktemp("heard-state")) as stack:
         yield stack
-    finally:
-        stop_stack(stack)

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_stack import ROOT, RunningStack, free_port, start_stack, stop_stack
+from e2e_stack import RunningStack, stack_running
 from heard_local import defaults
+from heard_local.background import ROOT, free_port
 from heard_local.capture import TopicCapture
 from heard_local.signing import generic_headers, x_headers
 
@@ -212,12 +213,9 @@ def test_a_demo_user_signs_in_with_the_token_command(running: RunningStack) -> N
 
 
 def test_stops_cleanly_on_ctrl_c(tmp_path: Path) -> None:
-    stack = start_stack(tmp_path)
-    try:
+    with stack_running(tmp_path) as stack:
         stack.process.send_signal(signal.SIGINT)
         assert stack.process.wait(timeout=20) == 0
-    finally:
-        stop_stack(stack)
     output = stack.log.read_text(errors="replace")
     assert "Traceback" not in output
     assert "Heard is running locally" in output

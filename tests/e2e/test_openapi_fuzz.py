@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
+from e2e_stack import RunningStack, stack_running
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi import checks as openapi_checks
-from test_local_stack import RunningStack, _start, _stop
 
 pytestmark = pytest.mark.e2e
 
@@ -44,11 +44,8 @@ EXCLUDED = [
 
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    stack = _start(tmp_path_factory.mktemp("heard-openapi"))
-    try:
+    with stack_running(tmp_path_factory.mktemp("heard-openapi")) as stack:
         yield stack
-    finally:
-        _stop(stack)
 
 
 def test_every_operation_answers_as_documented(fuzzed: RunningStack) -> None:
