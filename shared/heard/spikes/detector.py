@@ -141,8 +141,11 @@ CUSUM_CLIP = 3.0
 CUSUM_SLACK = 0.75
 CUSUM_THRESHOLD = 6.0
 CUSUM_MIN_RATIO = 1.5
-# ... and it must get there within this many buckets of leaving zero (30 minutes): a level that
-# creeps up all day (a busier day than the profile) is not an incident.
+# ... and it must get there within this many buckets (30 minutes): either within them of
+# leaving zero, or by the last CUSUM_MAX_RUN buckets alone (the most their clipped, slackened
+# residuals add up to, counted back from the latest). A level that creeps up all day (a busier
+# day than the profile) is not an incident; but a ramp whose first buckets are lifted by noise
+# that set the sum off early is one, and is caught as soon as its last half hour would be.
 CUSUM_MAX_RUN = 6
 # ... and the six-bucket window's score (calibrated on the last day, so it knows how long the
 # noise of this series runs up) must be at least this: CUSUM alone takes noise that persists
@@ -368,6 +371,18 @@ def _lift(z: list[float], window: int) -> float:
     return sum(min(v, Z_CLIP) for v in kept) / len(kept)
 
 
+def _recent_cusum(recent: list[list[float]], index: int) -> float:
+    """The most the last CUSUM_MAX_RUN buckets add to the CUSUM, counted back from the latest:
+    the CUSUM as it would stand had it left zero within them."""
+    total, best = 0.0, 0.0
+    for entry in sorted(recent, key=lambda r: -r[0]):
+        if entry[0] <= index - CUSUM_MAX_RUN:
+            break
+        total += min(max(_z(entry), -CUSUM_CLIP), CUSUM_CLIP) - CUSUM_SLACK
+        best = max(best, total)
+    return best
+
+
 def _z(entry: list[float]) -> float:
     """The standardised residual of a recent bucket (``[index, residual, value, z]``)."""
     return entry[3] if len(entry) > 3 else entry[1] / SPREAD_FLOOR
@@ -511,7 +526,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
     if (
         alert is None
         and cusum >= CUSUM_THRESHOLD
-        and run <= CUSUM_MAX_RUN
+        and (run <= CUSUM_MAX_RUN or _recent_cusum(recent, index) >= CUSUM_THRESHOLD)
         and scores.get(6, -math.inf) >= CUSUM_CONFIRM
         and len(last6) >= 4
         and cusum_rise >= math.log(CUSUM_MIN_RATIO)

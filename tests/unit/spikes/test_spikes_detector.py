@@ -96,6 +96,19 @@ def test_a_ramp_in_bursty_traffic_is_found() -> None:
     assert ONSET <= alerts[0] <= ONSET + 12
 
 
+def test_a_slow_ramp_in_bursty_traffic_is_found_within_30_minutes() -> None:
+    # To x4 over 90 minutes (x2 after half an hour): on seed 16 noise sets the CUSUM off
+    # early, and it is the last half hour's sum that raises the alert in time.
+    onset = 5 * DAY + 10 * 12
+    for seed in (11, 16):
+        steady = bursty(7, seed=seed)
+        before = {bucket_of(a) for a in run(timed(steady))}
+        alerts = {bucket_of(a) for a in run(timed(with_ramp(steady, onset, 18, 24, 4.0)))}
+        assert [a for a in alerts - before if not onset <= a <= onset + 6] == []
+        assert [a for a in alerts if onset <= a <= onset + 6] != []
+    assert run(timed(bursty(7, seed=11))) == []
+
+
 def test_a_doubling_is_found_within_30_minutes() -> None:
     counts = with_step(seasonal(7), ONSET, 3 * 12, 2.0)
     alerts = [bucket_of(a) for a in run(timed(counts))]
