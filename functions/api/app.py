@@ -303,19 +303,20 @@ def _actor() -> str:
 WEB_ASSETS = gateway.load_assets(pathlib.Path(__file__).parent / "web")
 
 
-def _sign_in(username: str, password: str) -> gateway.SignedIn:
-    """The ID token's claims and the refresh token for a person of the user pool;
-    ``SignInRefused`` otherwise."""
+def _initiate_auth(flow: str, parameters: dict[str, str]) -> Any:
+    """Cognito's ``InitiateAuth`` for the inbox's form client."""
     client_id = _settings().user_pool_client_id
     if not client_id:
         raise gateway.SignInRefused("sign-in is not configured here (USER_POOL_CLIENT_ID)")
+    return _cognito().initiate_auth(ClientId=client_id, AuthFlow=flow, AuthParameters=parameters)
+
+
+def _sign_in(username: str, password: str) -> gateway.SignedIn:
+    """The ID token's claims and the refresh token for a person of the user pool;
+    ``SignInRefused`` otherwise."""
     cognito = _cognito()
     try:
-        answer = cognito.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": username, "PASSWORD": password},
-        )
+        answer = _initiate_auth("USER_PASSWORD_AUTH", {"USERNAME": username, "PASSWORD": password})
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise gateway.SignInRefused("wrong email or password") from None
     except cognito.exceptions.PasswordResetRequiredException:
@@ -340,16 +341,9 @@ def _refresh(refresh_token: str, via: str) -> gateway.SignedIn:
             {"grant_type": "refresh_token", "refresh_token": refresh_token},
             keep=refresh_token,
         )
-    client_id = _settings().user_pool_client_id
-    if not client_id:
-        raise gateway.SignInRefused("sign-in is not configured here (USER_POOL_CLIENT_ID)")
     cognito = _cognito()
     try:
-        answer = cognito.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="REFRESH_TOKEN_AUTH",
-            AuthParameters={"REFRESH_TOKEN": refresh_token},
-        )
+        answer = _initiate_auth("REFRESH_TOKEN_AUTH", {"REFRESH_TOKEN": refresh_token})
     except (cognito.exceptions.NotAuthorizedException, cognito.exceptions.UserNotFoundException):
         raise gateway.SignInRefused("the session can no longer be refreshed") from None
     except (ClientError, BotoCoreError) as exc:  # Cognito unavailable: keep the session's hour
