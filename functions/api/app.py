@@ -356,6 +356,29 @@ def _refresh(refresh_token: str, via: str) -> gateway.SignedIn:
     return gateway.SignedIn(session.token_claims(result["IdToken"]), token)
 
 
+def _revoke(refresh_token: str, via: str) -> None:
+    """Revoke a signed-out session's refresh token with the client that issued it (the hosted
+    UI's revoke endpoint, or ``RevokeToken`` for the form's client), so a copy of the cookie
+    cannot renew the session. Best effort: sign-out ends the session whatever Cognito says."""
+    import httpx
+
+    try:
+        if via == "hosted":
+            hosted = _hosted_ui()
+            if hosted is not None:
+                httpx.post(
+                    f"{hosted.domain.rstrip('/')}/oauth2/revoke",
+                    data={"token": refresh_token, "client_id": hosted.client_id},
+                    timeout=5,
+                ).raise_for_status()
+            return
+        client_id = _settings().user_pool_client_id
+        if client_id:
+            _cognito().revoke_token(Token=refresh_token, ClientId=client_id)
+    except (ClientError, BotoCoreError, httpx.HTTPError) as exc:
+        logger.warning("the signed-out session's refresh token was not revoked: %s", exc)
+
+
 @cache
 def _cognito() -> Any:
     return boto3.client("cognito-idp")
@@ -451,6 +474,7 @@ def handler(event, context):
             hosted_ui=_hosted_ui,
             exchange=_exchange,
             refresh=_refresh,
+            revoke=_revoke,
         )
         return web.handle(event)
     return app.resolve(event, context)

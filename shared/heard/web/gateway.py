@@ -174,7 +174,8 @@ class WebApp:
     ``sign_in(username, password)`` returns the ID token's claims (or a ``SignedIn`` with a
     refresh token) or raises ``SignInRefused``; ``key()`` gives the session signing key;
     ``refresh(refresh_token, via)`` returns a ``SignedIn`` with fresh claims or raises
-    ``SignInRefused``.
+    ``SignInRefused``; ``revoke(refresh_token, via)`` revokes a signed-out session's refresh
+    token and never raises.
     """
 
     def __init__(
@@ -188,6 +189,7 @@ class WebApp:
         hosted_ui: Callable[[], HostedUi | None] = lambda: None,
         exchange: Callable[[HostedUi, str, str, str], Mapping[str, Any] | SignedIn] | None = None,
         refresh: Callable[[str, str], SignedIn] | None = None,
+        revoke: Callable[[str, str], None] | None = None,
     ):
         self.assets = assets
         self.resolve = resolve
@@ -198,6 +200,8 @@ class WebApp:
         # (hosted UI, code, verifier, redirect URI) -> the ID token's claims, or SignInRefused
         self.exchange = exchange
         self.refresh = refresh
+        # (refresh token, via) -> None: signing out revokes the session's refresh token
+        self.revoke = revoke
 
     @staticmethod
     def serves(path: str) -> bool:
@@ -362,6 +366,11 @@ class WebApp:
     def _sign_out(self, event: Mapping[str, Any]) -> dict[str, Any]:
         if not self._csrf_ok(event):
             return _error(403, "csrf", "sign out from the app (the X-Heard-App header is missing)")
+        found = session.open_session(
+            session.cookie_value(event.get("cookies")), self.key(), self.clock()
+        )
+        if found is not None and found.refresh_token is not None and self.revoke is not None:
+            self.revoke(found.refresh_token, found.via)  # never raises: sign-out always ends
         cookie = session.cookie_header("", max_age=0, secure=_secure(event))
         return _response(204, "", headers={"Cache-Control": "no-store"}, cookies=[cookie])
 

@@ -409,3 +409,30 @@ def test_a_refused_refresh_ends_the_session_with_its_token() -> None:
     other = Refresher()
     assert _refreshing_app(fake, other, NOW + 61).handle(event)["statusCode"] == 401
     assert other.asked == []
+
+
+def test_signing_out_revokes_the_sessions_refresh_token_and_ends_it_whatever_cognito_says() -> None:
+    revoked: list[tuple[str, str]] = []
+    app = gateway.WebApp(
+        gateway.load_assets(WEB),
+        Fake().resolve,
+        Fake().sign_in,
+        lambda: KEY,
+        clock=lambda: NOW,
+        revoke=lambda token, via: revoked.append((token, via)),
+    )
+    headers = {"x-heard-app": "1"}
+    hosted = session.issue(
+        CLAIMS, NOW + 60, KEY, refresh_token="rt-9", ends_at=NOW + 3600, via="hosted"
+    )
+    out = app.handle(_event("DELETE", "/app/session", headers=headers, cookies=_cookie(hosted)))
+    assert out["statusCode"] == 204 and "Max-Age=0" in out["cookies"][0]
+    assert revoked == [("rt-9", "hosted")]
+    # No session, or one without a refresh token: nothing to revoke, still signed out.
+    for cookies in ([], _cookie(session.issue(CLAIMS, NOW + 60, KEY))):
+        out = app.handle(_event("DELETE", "/app/session", headers=headers, cookies=cookies))
+        assert out["statusCode"] == 204
+    assert revoked == [("rt-9", "hosted")]
+    # Without the app's header nothing is revoked.
+    refused = app.handle(_event("DELETE", "/app/session", cookies=_cookie(hosted)))
+    assert refused["statusCode"] == 403 and revoked == [("rt-9", "hosted")]
