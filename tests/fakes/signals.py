@@ -177,3 +177,19 @@ class FakeSampler:
             for r in self.records
             if brand_key(r.brand) == brand_key(brand) and start <= r.mention.created_at < end
         ]
+
+
+class FakeCrises:
+    """The crisis lookup storm control asks (``open_crisis``, ``collapse``): a brand's open
+    crisis is ``open_id`` (None: no crisis), and each collapsed notice is recorded."""
+
+    def __init__(self, open_id: str | None = None) -> None:
+        self.open_id = open_id
+        self.collapsed: list[str] = []
+
+    def open_crisis(self, brand: str) -> str | None:
+        return self.open_id
+
+    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> bool:
+        self.collapsed.append(notice_id)
+        return True

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fakes.signals import FakeCrises
 from helpers import brand, record
 
 from heard.alerts.channels import Alert, RoutedChannel, SnsChannel
@@ -55,22 +56,9 @@ class FakeQueue:
         self.messages += messages
 
 
-class Crises:
-    def __init__(self, open_id: str | None = None) -> None:
-        self.open_id = open_id
-        self.collapsed: list[str] = []
-
-    def open_crisis(self, brand: str) -> str | None:
-        return self.open_id
-
-    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> bool:
-        self.collapsed.append(notice_id)
-        return True
-
-
-def routed(at: list[datetime], crises: Crises | None = None):
+def routed(at: list[datetime], crises: FakeCrises | None = None):
     sns, queue = FakeSns(), FakeQueue()
-    storm = StormControl(InMemoryStormState(), crises or Crises())
+    storm = StormControl(InMemoryStormState(), crises or FakeCrises())
     channel = RoutedChannel(
         SnsChannel(sns, "arn:aws:sns:eu-west-1:1:alerts", "http://127.0.0.1:3000/app/"),
         queue,  # type: ignore[arg-type]
@@ -121,7 +109,7 @@ def test_quiet_hours_hold_sms_until_morning_and_critical_breaks_through():
 
 
 def test_an_open_crisis_collapses_mention_alerts_but_not_critical_ones():
-    crises = Crises("crisis-7")
+    crises = FakeCrises("crisis-7")
     channel, sns, queue = routed([DAY], crises)
     assert channel.send(Alert(mention(1, Priority.HIGH), ACME)) == "collapsed"
     assert channel.send(Alert(mention(2, Priority.CRITICAL), ACME)) != "collapsed"

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from fakes.signals import FakeCrises
 
 from heard.alerts.storm import (
     ChannelRules,
@@ -23,19 +24,6 @@ LONDON = ZoneInfo("Europe/London")
 
 def held(n: int, priority: Priority = Priority.HIGH, kind: str = "mention", at=T0) -> Held:
     return Held(f"x:{n}", priority, kind, f"@user{n}: the app is down again", at)
-
-
-class Crises:
-    def __init__(self, open_id: str | None = None):
-        self.open_id = open_id
-        self.collapsed: list[str] = []
-
-    def open_crisis(self, brand: str) -> str | None:
-        return self.open_id
-
-    def collapse(self, brand: str, crisis_id: str, notice_id: str) -> bool:
-        self.collapsed.append(notice_id)
-        return True
 
 
 def test_cap_sends_up_to_the_cap_then_holds_and_summarises_the_rest_once():
@@ -140,7 +128,7 @@ def test_quiet_spell_in_zones_with_odd_offsets_is_nine_local_hours(zone):
 
 
 def test_an_open_crisis_collapses_mention_alerts_below_critical():
-    crises = Crises("crisis-1")
+    crises = FakeCrises("crisis-1")
     storm = StormControl(InMemoryStormState(), crises)
     assert storm.collapses("Acme", held(1, Priority.HIGH))
     assert not storm.collapses("Acme", held(2, Priority.CRITICAL))
@@ -151,8 +139,8 @@ def test_an_open_crisis_collapses_mention_alerts_below_critical():
 
 
 def test_nothing_collapses_without_an_open_crisis_or_once_it_ended():
-    assert not StormControl(InMemoryStormState(), Crises(None)).collapses("Acme", held(1))
-    ended = Crises("crisis-1")
+    assert not StormControl(InMemoryStormState(), FakeCrises(None)).collapses("Acme", held(1))
+    ended = FakeCrises("crisis-1")
     ended.collapse = lambda brand, crisis_id, notice_id: False  # ended meanwhile
     assert not StormControl(InMemoryStormState(), ended).collapses("Acme", held(1))
 
@@ -175,7 +163,7 @@ def test_a_summary_is_a_notice_for_its_channel_that_is_never_held():
 
 @pytest.mark.parametrize("kind", ["summary", "crisis", "crisis_end", "operational"])
 def test_what_storm_control_itself_sends_is_never_held(kind):
-    storm = StormControl(InMemoryStormState(), Crises("c"))
+    storm = StormControl(InMemoryStormState(), FakeCrises("c"))
     sms = ChannelRules("Acme", "sms", max_per_hour=0, quiet_spell=spell_22_to_7)
     night = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
     assert storm.admit(sms, held(1, Priority.NORMAL, kind=kind), night) is Decision.SEND
