@@ -220,15 +220,20 @@ async function loadMore() {
 
 async function refreshQueue() {
   const error = $("queue-error");
+  // Only the latest read is shown: one for filters changed since (or a slow poll) answering
+  // late is dropped, so the queue always matches the filters on screen.
+  state.queueSeq = (state.queueSeq || 0) + 1;
+  const seq = state.queueSeq;
   let page;
   try {
     page = await readPages();
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) return;
+    if (seq !== state.queueSeq || (e instanceof ApiError && e.status === 401)) return;
     error.hidden = false;
     error.textContent = `The queue could not be read: ${e.message}`;
     return;
   }
+  if (seq !== state.queueSeq) return;
   error.hidden = true;
   const items = page.items.slice();
   if (OPEN.has($("filters").elements.status.value)) items.sort(urgent);
