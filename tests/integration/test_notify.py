@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from fakes.records import angry_record
 from heard_local.defaults import DEMO_CONFIG, local_environment
 from heard_local.fakes import FakeSlack, FakeTeams, alerts_secret
 from heard_local.runtime import load_handler
@@ -51,9 +52,7 @@ def enqueue(stack):
     queue = NotifyQueue(stack.client("sqs"), stack.queue_url("NotifyQueue"))
 
     def _enqueue(channel: str, native_id: str = "1849") -> dict:
-        from alert_records import critical_record
-
-        notice = from_record(critical_record(native_id), brand, inbox_url=INBOX)
+        notice = from_record(angry_record(native_id=native_id), brand, inbox_url=INBOX)
         message = notify_message(notice, channel, brand.alerts.channels[channel])
         queue.put([message])
         return message

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pytest
+from fakes.records import ANGRY, angry_record
 
 from heard.config import Brand, parse_config
 from heard.models import (
-    Author,
     Intent,
-    Mention,
     MentionRecord,
-    Platform,
     Priority,
-    Sentiment,
-    Triage,
 )
 
 CONFIG = parse_config(
@@ -30,7 +25,6 @@ brands:
     routing: {alert_min_priority: normal, unknown_language: alert}
 """
 )
-ANGRY = "@acme still waiting for my refund after 3 weeks. Talking to my lawyer."
 
 
 def record(
@@ -41,26 +35,14 @@ def record(
     intents: list[Intent] | None = None,
     native_id: str = "1849",
 ) -> MentionRecord:
-    mention = Mention(
-        platform=Platform.X,
-        native_id=native_id,
+    return angry_record(
+        priority,
         text=ANGRY if text is None else text,
-        author=Author(id="42", handle="angrycustomer", followers=84_000, verified=True),
-        url=f"https://x.com/angrycustomer/status/{native_id}",
-        created_at=datetime(2026, 11, 22, 9, 30, tzinfo=UTC),
-    )
-    triage = Triage(
-        sentiment=Sentiment.NEGATIVE,
-        sentiment_score=-0.82,
-        complaint=True,
-        complaint_probability=0.93,
-        intents=intents if intents is not None else [Intent.LEGAL, Intent.BILLING],
-        priority=priority,
-        reasons=["legal threat: 'my lawyer'", "84k followers", "complaint (p=0.93)"],
-        lang="en" if lang_supported else "tr",
+        intents=[Intent.LEGAL, Intent.BILLING] if intents is None else intents,
+        native_id=native_id,
         lang_supported=lang_supported,
+        received_now=True,
     )
-    return MentionRecord(id=mention.key, brand="Acme", mention=mention, triage=triage)
 
 
 @pytest.fixture
