@@ -524,6 +524,20 @@ def _record(state: VolumeState, key: str, level: float) -> None:
     state.today[key] = round(max(state.today.get(key, -math.inf), level), 4)
 
 
+def _volume_alert(
+    bucket_start: datetime, score: float, value: float, expected: float, buckets: int
+) -> Alert:
+    """A volume alert on ``buckets`` buckets (the window, or how long the CUSUM built up)."""
+    return Alert(
+        kind="volume",
+        bucket_start=bucket_start,
+        score=round(score, 2),
+        value=value,
+        expected=round(expected, 2),
+        window_minutes=buckets * BUCKET_SECONDS // 60,
+    )
+
+
 def _append_history(state: VolumeState, index: int, clean: float | None) -> None:
     """Bucket ``index`` enters the history (None: absent), after absent ones for any gap."""
     if state.last_index is not None:
@@ -608,14 +622,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
             and _novel(state, str(window), _level(inside, window))
         ):
             alert_rise = rise
-            alert = Alert(
-                kind="volume",
-                bucket_start=bucket_start,
-                score=round(score, 2),
-                value=value,
-                expected=round(expected_count, 2),
-                window_minutes=window * BUCKET_SECONDS // 60,
-            )
+            alert = _volume_alert(bucket_start, score, value, expected_count, window)
 
     cusum = max(0.0, state.cusum + min(max(z, -CUSUM_CLIP), CUSUM_CLIP) - CUSUM_SLACK)
     run = state.cusum_run + 1 if cusum > 0 else 0
@@ -634,14 +641,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
         and index >= state.quiet_until
         and _novel(state, CUSUM_KEY, _level(last6, 6))
     ):
-        alert = Alert(
-            kind="volume",
-            bucket_start=bucket_start,
-            score=round(cusum, 2),
-            value=value,
-            expected=round(expected_count, 2),
-            window_minutes=min(run, SPREAD_BUCKETS) * BUCKET_SECONDS // 60,
-        )
+        alert = _volume_alert(bucket_start, cusum, value, expected_count, min(run, SPREAD_BUCKETS))
         alert_rise = cusum_rise
 
     if (
@@ -654,14 +654,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
         and index >= state.quiet_until
         and _novel(state, SPIKE_KEY, observed)
     ):
-        alert = Alert(
-            kind="volume",
-            bucket_start=bucket_start,
-            score=round(z, 2),
-            value=value,
-            expected=round(expected_count, 2),
-            window_minutes=BUCKET_SECONDS // 60,
-        )
+        alert = _volume_alert(bucket_start, z, value, expected_count, 1)
         alert_rise = residual
     lasting = sorted(r[1] for r in recent if r[0] > index - SUSTAIN_BUCKETS)
     if (
@@ -674,14 +667,7 @@ def step(state: VolumeState, bucket_start: datetime, value: float) -> Alert | No
         and state.has_profile
         and index >= state.quiet_until
     ):
-        alert = Alert(
-            kind="volume",
-            bucket_start=bucket_start,
-            score=round(scores[6], 2),
-            value=value,
-            expected=round(expected_count, 2),
-            window_minutes=SUSTAIN_BUCKETS * BUCKET_SECONDS // 60,
-        )
+        alert = _volume_alert(bucket_start, scores[6], value, expected_count, SUSTAIN_BUCKETS)
         alert_rise = lasting[SUSTAIN_RANK]
     for window in WINDOWS:
         _record(state, str(window), _level([r for r in recent if r[0] > index - window], window))
