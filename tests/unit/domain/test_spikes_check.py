@@ -112,7 +112,7 @@ def test_a_storm_of_5000_negative_mentions_is_one_crisis_alert_then_one_end(
     report = world.notifier.opened_reports[0]
     assert report.brand == "Acme"
     # Raised on the storm's first bucket: its share of negative mentions, and its volume (one
-    # bucket far above anything of the week before).
+    # bucket far above anything of the fortnight before).
     assert report.mentions >= 2500
     assert {t["kind"] for t in report.triggers} == {"negative_share", "volume"}
     assert report.negative_share > 0.9
