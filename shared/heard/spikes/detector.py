@@ -318,9 +318,8 @@ class VolumeState:
     outage: bool = False
     # The rise (log of the ratio over the expected count) of the last alert.
     alerted_rise: float = 0.0
-    # Novelty: the day (bucket index // DAY) being recorded, the highest level each statistic
-    # has reached on it so far, and the highest of each of the last PEAK_DAYS days before it.
-    peak_day: int | None = None
+    # Novelty: the highest level each statistic has reached so far on the day of the last
+    # bucket (last_index // DAY), and the highest of each of the last PEAK_DAYS days before it.
     today: dict[str, float] = field(default_factory=dict)
     peaks: dict[str, list[float]] = field(default_factory=dict)
 
@@ -344,7 +343,6 @@ class VolumeState:
             "calm": self.calm,
             "outage": self.outage,
             "alerted_rise": self.alerted_rise,
-            "peak_day": self.peak_day,
             "today": dict(self.today),
             "peaks": {k: list(v) for k, v in self.peaks.items()},
         }
@@ -371,7 +369,6 @@ class VolumeState:
             calm=data.get("calm", 0),
             outage=data.get("outage", False),
             alerted_rise=data.get("alerted_rise", 0.0),
-            peak_day=data.get("peak_day"),
             today=dict(data.get("today", {})),
             peaks={k: list(v) for k, v in data.get("peaks", {}).items()},
         )
@@ -500,15 +497,13 @@ def _level(entries: list[list[float]], window: int) -> float:
 
 
 def _roll_day(state: VolumeState, index: int) -> None:
-    """Close the day being recorded once bucket ``index`` falls on a later one."""
-    day = index // DAY
-    if state.peak_day is not None and day != state.peak_day:
+    """Close the day of the last bucket once bucket ``index`` falls on a later one."""
+    if state.last_index is not None and index // DAY != state.last_index // DAY:
         for key, value in state.today.items():
             kept = state.peaks.setdefault(key, [])
             kept.append(value)
             del kept[:-PEAK_DAYS]
         state.today = {}
-    state.peak_day = day
 
 
 def _novel(state: VolumeState, key: str, level: float) -> bool:
