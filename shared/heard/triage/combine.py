@@ -2,15 +2,16 @@
 
 - A rule's phrase stands, except where its words are often meant otherwise (a hazard, an
   outage, money, an order, a question, praise, a purchase) and the model is sure it is not
-  meant (below ``RULE_VETO``): "zero problems" is no problem, "this album is fire" no hazard.
+  meant (below ``RULE_VETO``; ``RULE_VETO_SURE`` for an outage or an order): "zero problems" is no problem, "this album is fire" no hazard.
   The phrases of those intents that say what they mean (``rules.PLAIN_PHRASES``: "a piece of
   metal in it", "refunded", "saving up for it") stand whatever the model says.
   The specific threats (churn, legal, account, privacy, going public) always stand: their
   phrases say what they mean, and missing one costs more than a false alarm.
 - A brand's own intent terms always stand: the brand asked for them.
 - The model adds an intent the rules did not see at ``MODEL_INTENT`` or more (``MODEL_ESCALATING``
-  for the intents that raise a mention to high); its reason says
-  it was the model, with the probability. Where the rules saw the intent's words only negated
+  for the intents that raise a mention to high, ``MODEL_SURE`` for an outage or an order, which
+  it reads into mentions that name one in passing); its reason says it was the model, with the
+  probability. Where the rules saw the intent's words only negated
   ("not cancelling, love the service", "not going to the press") the model adds nothing: the
   rules' negation is explicit, and the model reads negation poorly. Nor does it add praise to
   what the rules read as sarcasm ("great, another outage"), nor anything to an ad or a mention
