@@ -23,7 +23,8 @@ an incident ends (the same incident's tail). The headline figure is found within
 of the onset; beside it, found within 30 minutes of the first bucket at x1.5 or more (a slow
 ramp is barely above normal for its first half hour).
 
-    .venv/bin/python bench/spikes.py [--series 3] [--weeks 4] [--seeds 0] [--robust-only]
+    .venv/bin/python bench/spikes.py [--series 3] [--weeks 4] [--seeds 0] [--incidents 6]
+                                     [--robust-only]
     .venv/bin/python bench/spikes.py --nab DIR
 
 --nab DIR scores instead the ``timestamp,value`` CSV files in DIR (such as the labelled Twitter
@@ -136,7 +137,9 @@ def incident_profile(rng: random.Random, shape: str) -> list[float]:
     return [size] * rng.randrange(3, 7)
 
 
-def generate(seed: int, volume: float, shape: str, weeks: int) -> Series:
+def generate(
+    seed: int, volume: float, shape: str, weeks: int, how_many: int = INCIDENTS_PER_SERIES
+) -> Series:
     rng = random.Random(seed)
     real = shape == "real-like"
     if real:
@@ -173,7 +176,7 @@ def generate(seed: int, volume: float, shape: str, weeks: int) -> Series:
     incidents: list[Incident] = []
     if shape != "quiet":
         first_day = FIRST_INCIDENT_DAY
-        days = rng.sample(range(first_day, weeks * 7 - 1), INCIDENTS_PER_SERIES)
+        days = rng.sample(range(first_day, weeks * 7 - 1), how_many)
         for day in sorted(days):
             onset = day * DAY + rng.randrange(DAY)
             kind = rng.choice(("step", "ramp", "burst")) if real else shape
@@ -448,6 +451,12 @@ def main() -> None:
         default=0,
         help="seed set: 0 is the one the parameters were tuned on, any other a fresh one",
     )
+    parser.add_argument(
+        "--incidents",
+        type=int,
+        default=INCIDENTS_PER_SERIES,
+        help="incidents per series (the labelled real series have about one in 2-3 weeks)",
+    )
     parser.add_argument("--robust-only", action="store_true", help="skip the naive z-score")
     parser.add_argument(
         "--nab", type=Path, metavar="DIR", help="score the labelled CSV series in DIR instead"
@@ -468,7 +477,7 @@ def main() -> None:
             for k in range(args.series):
                 seed = SHAPES.index(shape) * 1_000_003 + volume * 1_009 + k
                 seed += args.seeds * SEED_SET_STRIDE
-                series = generate(seed, volume, shape, args.weeks)
+                series = generate(seed, volume, shape, args.weeks, args.incidents)
                 for name, run in methods.items():
                     tallies[name].add(score(series, run(series.counts), volume))
             for name in methods:
@@ -488,7 +497,7 @@ def main() -> None:
     names = " / ".join(methods)
     print(
         f"seed set {args.seeds}; {args.series} series per scenario, {args.weeks} weeks each "
-        f"(real-like: {REAL_LIKE_WEEKS}), {INCIDENTS_PER_SERIES} incidents per series "
+        f"(real-like: {REAL_LIKE_WEEKS}), {args.incidents} incidents per series "
         "(none in 'quiet')"
     )
     print(

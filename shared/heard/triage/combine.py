@@ -2,7 +2,8 @@
 
 - A rule's phrase stands, except where its words are often meant otherwise (a hazard, an
   outage, money, an order, a question, praise, a purchase) and the model is sure it is not
-  meant (below ``RULE_VETO``; ``RULE_VETO_SURE`` for an outage or an order): "zero problems" is no problem, "this album is fire" no hazard.
+  meant (below ``RULE_VETO``; ``RULE_VETO_SURE`` for an outage or an order): "zero problems"
+  is no problem, "this album is fire" no hazard.
   The phrases of those intents that say what they mean (``rules.PLAIN_PHRASES``: "a piece of
   metal in it", "refunded", "saving up for it") stand whatever the model says.
   The specific threats (churn, legal, account, privacy, going public) always stand: their
