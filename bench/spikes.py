@@ -10,12 +10,31 @@ run):
   (AR(1) in log), then negative binomial counts;
 - bursts that are not incidents: single-bucket blips of 2-4x (a few a day) and retweet
   cascades that peak at 2.5-4x and are gone within 15 minutes (about one a day);
-- labelled incidents, one shape per scenario: a step (x2-x5 for 2-6 hours), a ramp (rising
-  over 30-90 minutes to x3-x6, then holding for 1-3 hours), a short burst (x5-x20 for 15-30
-  minutes); the "quiet" scenario has none and only measures false alarms;
+- rises that are not incidents, as the labelled real series have them (--sizes labelled, the
+  default): stories of a few rises over two days, each at least x2 over the expected count
+  for 5 minutes to several hours, the first a lognormal multiple of the usual daily peak
+  (median x1.56);
+- labelled incidents, one shape per scenario, two per series by default (the labelled real
+  series have one in two to three weeks): a step (held 2-6 hours), a ramp (rising over 15-45
+  minutes, then holding for 1-3 hours), a short burst (15-30 minutes). Their size is a
+  lognormal multiple of the stream's usual daily peak (median x7.3, a tenth under x2.6), as
+  the labelled real series have them, whatever the time of day (a burst's size is its half
+  hour's mean, as the labels were read); the "quiet" scenario has none and only measures false
+  alarms;
 - "real-like": two weeks only (as long as the labelled real series), burstier counts and
   noise, one-off bursts with a heavy tail (x5 to x100 for one bucket, one a day), two
   collection outages of 1-12 hours (no mentions at all), and incidents of all three shapes.
+
+--sizes wide is the earlier generator: no rises that are not incidents, and incidents sized
+as a factor over the expected count at their time of day (a step of x2-x5 for 2-6 hours, a
+ramp over 30-90 minutes to x3-x6, a burst of x5-x20), so that a doubling of the night's
+traffic is an incident though it stays below every afternoon. The labelled real series do not
+label such rises, and have several a week (see SIZES below).
+
+    .venv/bin/python bench/spikes.py --describe [DIR]
+
+prints what the "labelled" streams are sized on: the same detector-free reading of the
+labelled series in DIR (if given) and of the streams of both kinds.
 
 An incident is found when an alert falls between its onset and 30 minutes after its end; the
 delay is from its onset. Any other alert is a false alarm, except one within two hours after
@@ -23,8 +42,8 @@ an incident ends (the same incident's tail). The headline figure is found within
 of the onset; beside it, found within 30 minutes of the first bucket at x1.5 or more (a slow
 ramp is barely above normal for its first half hour).
 
-    .venv/bin/python bench/spikes.py [--series 3] [--weeks 4] [--seeds 0] [--incidents 6]
-                                     [--robust-only]
+    .venv/bin/python bench/spikes.py [--series 6] [--weeks 4] [--seeds 0] [--incidents 2]
+                                     [--sizes labelled|wide] [--robust-only]
     .venv/bin/python bench/spikes.py --nab DIR
 
 --nab DIR scores instead the ``timestamp,value`` CSV files in DIR (such as the labelled Twitter
@@ -36,13 +55,14 @@ anomalies, those with an alert in their window, those with one in their window n
 label, and the alerts outside every window (false) per week. Nothing is fetched: the files
 must be on disk.
 
---seeds 0 is the seed set the detector's parameters were tuned on; --seeds 1 (or any other)
-draws fresh streams of the same kinds, to check that the figures hold.
+--seeds 0 is the seed set the detector's parameters were tuned on (with --sizes wide); --seeds
+1 (or any other) draws fresh streams of the same kinds, to check that the figures hold.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import random
 import statistics
@@ -65,7 +85,46 @@ SHAPES = ("step", "ramp", "burst", "quiet", "real-like")
 # "real-like" streams are two weeks long whatever --weeks says, so the warm-up and a first week
 # without a weekly profile weigh as much as they do for a brand just set up.
 REAL_LIKE_WEEKS = 2
-INCIDENTS_PER_SERIES = 6
+INCIDENTS_PER_SERIES = 2  # the labelled real series have one in two to three weeks
+# How incidents are sized, and what else rises (--sizes):
+#
+# "labelled" (the default) follows the ten labelled Twitter volume series of the public NAB
+# corpus, read without the detector (``--describe DIR`` prints the reading, on those series
+# and alike on the streams): a bucket's usual count is the median of its half-hour mean at the
+# same time of day over the seven days before, and the usual daily peak the day's highest
+# usual count. At its label, an incident's half-hour mean is x2.55, x3.87, x7.30, x12.0 and
+# x19.3 the usual daily peak (10th to 90th percentiles): a lognormal of median x7.3 and sigma
+# 0.8. Outside every labelled window, a half hour at x2 or more over its usual count (a rise)
+# comes 4.6 times a week; its highest half-hour mean is x0.69, x1.05, x1.56, x2.26 and x3.46
+# the usual daily peak (a lognormal of median x1.56, sigma 0.62), and 9% of the rises stand
+# above the second-highest daily high of the fortnight before. So each stream has such rises,
+# none of them an incident, and its incidents are sized against its daily peak, whatever the
+# time of day.
+#
+# "wide" sizes an incident as a factor over the expected count at its time of day (a step of
+# x2 at night is an incident though it stays below every afternoon) and has no such rises:
+# read alike, half of its incidents stay under x1.3 the usual daily peak.
+SIZES = ("labelled", "wide")
+INCIDENT_MEDIAN, INCIDENT_SIGMA, INCIDENT_MIN = 7.3, 0.8, 1.5
+# The rises come in stories: a first rise, then on average NEWS_PER_STORY - 1 more within two
+# days, each a share of the first; each holds for a lognormal while (above x2 for 40 minutes,
+# median, as in the real series). Read alike, the streams then have 3.8 rises a week against
+# the real series' 4.6, somewhat smaller, but more of them above the fortnight's highs (22%
+# against 9%): if anything, they raise more false alarms than the real ones.
+NEWS_PER_WEEK = 2.5
+NEWS_PER_STORY = 2.5
+NEWS_LATER_SHARE = (0.3, 0.9)
+NEWS_LEVEL_MEDIAN, NEWS_LEVEL_SIGMA = 1.56, 0.62  # times the daily peak
+NEWS_MIN_FACTOR = 2.0  # over the expected count
+NEWS_HOLD_MEDIAN, NEWS_HOLD_SIGMA, NEWS_HOLD_MAX = 8, 1.8, 72  # buckets
+# "wide": uniform sizes (factors over the expected count) and the cut between the small and
+# the large in the breakdown.
+SIZE_RANGES = {"step": (2, 5), "ramp": (3, 6), "burst": (5, 20)}
+SIZE_BANDS = {"step": 3.0, "ramp": 4.5, "burst": 10.0}
+# "labelled": the size bands in the breakdown (multiples of the daily peak).
+LABELLED_BANDS = (INCIDENT_MIN, 4.0, 8.0, math.inf)
+STEP_BUCKETS = {"labelled": (24, 73), "wide": (24, 73)}  # 2 to 6 hours
+RISE_BUCKETS = {"labelled": (3, 10), "wide": (6, 19)}  # 15-45 and 30-90 minutes
 FIRST_INCIDENT_DAY = 3  # after the detector's two-day warm-up
 FOUND_WITHIN_MIN = 30
 TAIL_BUCKETS = 24  # alerts up to 2 hours after an incident's end are its tail, not false
@@ -112,6 +171,7 @@ class Series:
     # what a false alarm fired on.
     bursts: list[float] = field(default_factory=list)
     outages: list[tuple[int, int]] = field(default_factory=list)
+    news: list[tuple[int, int]] = field(default_factory=list)  # rises that are not incidents
 
 
 def poisson(rng: random.Random, lam: float) -> int:
@@ -124,21 +184,51 @@ def poisson(rng: random.Random, lam: float) -> int:
     return max(0, round(rng.gauss(lam, math.sqrt(lam))))
 
 
-def incident_profile(rng: random.Random, shape: str) -> list[float]:
-    """The factor an incident multiplies the counts by, bucket by bucket from its onset."""
+def incident_profile(
+    rng: random.Random, shape: str, sizes: str = "labelled", scale: float = 1.0
+) -> tuple[float, list[float]]:
+    """The size an incident is drawn at, and the factor it multiplies the counts by, bucket by
+    bucket from its onset. With ``sizes`` "wide" the size is that factor; with "labelled" it
+    is a multiple of the series' usual daily peak, and ``scale`` (the daily peak over the
+    expected count at the onset's time of day) makes it a factor."""
+    if sizes == "labelled":
+        size = max(INCIDENT_MIN, INCIDENT_MEDIAN * rng.lognormvariate(0, INCIDENT_SIGMA))
+    else:
+        size = rng.uniform(*SIZE_RANGES[shape])
+    top = max(1.0, size * scale)
     if shape == "step":
-        size, length = rng.uniform(2, 5), rng.randrange(24, 73)
-        return [size] * length
+        return size, [top] * rng.randrange(*STEP_BUCKETS[sizes])
     if shape == "ramp":
-        size, rise = rng.uniform(3, 6), rng.randrange(6, 19)
-        profile = [1 + (size - 1) * (k + 1) / rise for k in range(rise)]
-        return profile + [size] * rng.randrange(12, 37)
-    size = rng.uniform(5, 20)
-    return [size] * rng.randrange(3, 7)
+        rise = rng.randrange(*RISE_BUCKETS[sizes])
+        profile = [1 + (top - 1) * (k + 1) / rise for k in range(rise)]
+        return size, profile + [top] * rng.randrange(12, 37)
+    length = rng.randrange(3, 7)
+    if sizes == "labelled":  # the size is of the half hour's mean, as the labels were read
+        top = max(1.0, size * scale * 6 / length)
+    return size, [top] * length
+
+
+def news_profile(rng: random.Random, level: float, scale: float) -> list[float]:
+    """A rise that is not an incident: ``level`` times the series' usual daily peak (``scale``:
+    that peak over the expected count at its time of day), and at least NEWS_MIN_FACTOR over
+    the expected count, reached within 5 to 15 minutes, held for a lognormal while (a median of
+    40 minutes, one in four over two hours), then fading over 15 to 30 minutes."""
+    peak = max(NEWS_MIN_FACTOR, level * scale)
+    hold = round(NEWS_HOLD_MEDIAN * rng.lognormvariate(0, NEWS_HOLD_SIGMA))
+    hold = min(max(1, hold), NEWS_HOLD_MAX)
+    rise, fade = rng.randrange(1, 4), rng.randrange(3, 7)
+    up = [1 + (peak - 1) * (k + 1) / rise for k in range(rise)]
+    down = [1 + (peak - 1) * (fade - k) / (fade + 1) for k in range(fade)]
+    return up + [peak] * hold + down
 
 
 def generate(
-    seed: int, volume: float, shape: str, weeks: int, how_many: int = INCIDENTS_PER_SERIES
+    seed: int,
+    volume: float,
+    shape: str,
+    weeks: int,
+    how_many: int = INCIDENTS_PER_SERIES,
+    sizes: str = "labelled",
 ) -> Series:
     rng = random.Random(seed)
     real = shape == "real-like"
@@ -152,6 +242,11 @@ def generate(
     noise_sd, phi = rng.uniform(0.05, 0.15), 0.7
     if real:
         dispersion, noise_sd = rng.uniform(5, 15), rng.uniform(0.1, 0.2)
+
+    def season(t: int) -> float:
+        """The time-of-day curve at bucket t (its peak is exp(amplitude))."""
+        return math.exp(amplitude * math.cos(2 * math.pi * ((t % DAY) / 12 - peak_hour) / 24))
+
     day_level = [0.0]
     for _ in range(weeks * 7):
         day_level.append(0.85 * day_level[-1] + rng.gauss(0, 0.1))
@@ -172,6 +267,25 @@ def generate(
             for k, share in enumerate((1.0, 0.2)):
                 factor[at + k] = max(factor[at + k], 1 + (peak - 1) * share)
 
+    news: list[tuple[int, int]] = []
+    if sizes == "labelled":
+        # Stories: each a first rise, then as many again as a geometric draw gives (a mean of
+        # NEWS_PER_STORY in all) within the next two days, each smaller than the first.
+        for _ in range(round(n / (7 * DAY) * NEWS_PER_WEEK / NEWS_PER_STORY)):
+            first = rng.randrange(n)
+            level = NEWS_LEVEL_MEDIAN * rng.lognormvariate(0, NEWS_LEVEL_SIGMA)
+            rises = [(first, level)]
+            while rng.random() < 1 - 1 / NEWS_PER_STORY:
+                later = first + rng.randrange(12, 2 * DAY)
+                rises.append((later, level * rng.uniform(*NEWS_LATER_SHARE)))
+            for at, size in rises:
+                if at >= n:
+                    continue
+                profile = news_profile(rng, size, math.exp(amplitude) / season(at))
+                for k, f in enumerate(profile[: n - at]):
+                    factor[at + k] = max(factor[at + k], f)
+                news.append((at, min(at + len(profile), n) - 1))
+
     bursts = list(factor)
     incidents: list[Incident] = []
     if shape != "quiet":
@@ -180,15 +294,16 @@ def generate(
         for day in sorted(days):
             onset = day * DAY + rng.randrange(DAY)
             kind = rng.choice(("step", "ramp", "burst")) if real else shape
-            profile = incident_profile(rng, kind)
+            scale = 1.0
+            if sizes == "labelled":
+                scale = math.exp(amplitude) / season(onset)
+            size, profile = incident_profile(rng, kind, sizes, scale)
             for k, f in enumerate(profile):
                 if onset + k < n:
                     factor[onset + k] *= f
             visible = next(k for k, f in enumerate(profile) if f >= VISIBLE_FACTOR)
             end = min(onset + len(profile), n) - 1
-            incidents.append(
-                Incident(onset, end, min(onset + visible, end), kind, round(max(profile), 2))
-            )
+            incidents.append(Incident(onset, end, min(onset + visible, end), kind, round(size, 2)))
     outages: list[tuple[int, int]] = []
     while real and len(outages) < 2:
         # Collection outages: two stretches of 1 to 12 hours with no mentions at all, clear of
@@ -198,19 +313,16 @@ def generate(
         if all(end < i.onset - 12 or at > i.end + TAIL_BUCKETS for i in incidents):
             outages.append((at, end))
 
-    mean_daily = statistics.fmean(
-        math.exp(amplitude * math.cos(2 * math.pi * (h / 12 - peak_hour) / 24)) for h in range(288)
-    )
+    mean_daily = statistics.fmean(season(t) for t in range(DAY))
     counts: list[int] = []
     ar = 0.0
     for t in range(n):
-        hour = (t % DAY) / 12
         weekday = (t // DAY) % 7
         ar = phi * ar + rng.gauss(0, noise_sd * math.sqrt(1 - phi * phi))
         mu = (
             volume
             / mean_daily
-            * math.exp(amplitude * math.cos(2 * math.pi * (hour - peak_hour) / 24))
+            * season(t)
             * (weekend if weekday >= 5 else 1.0)
             * math.exp(day_level[t // DAY] + ar)
             * factor[t]
@@ -218,7 +330,7 @@ def generate(
         counts.append(poisson(rng, rng.gammavariate(dispersion, mu / dispersion)))
     for begin, end in outages:
         counts[begin:end] = [0] * len(counts[begin:end])
-    return Series(counts, incidents, factor, bursts, outages)
+    return Series(counts, incidents, factor, bursts, outages, news)
 
 
 def robust_alerts(counts: list[int]) -> list[int]:
@@ -291,11 +403,12 @@ class Tally:
         ]
 
 
-SIZE_BANDS = {"step": 3.0, "ramp": 4.5, "burst": 10.0}  # small below, large at or above
-SIZE_RANGES = {"step": (2, 5), "ramp": (3, 6), "burst": (5, 20)}
-
-
-def band(incident: Incident) -> str:
+def band(incident: Incident, sizes: str) -> str:
+    if sizes == "labelled":
+        low, high = next(
+            (lo, hi) for lo, hi in itertools.pairwise(LABELLED_BANDS) if incident.size < hi
+        )
+        return f"x{low:g}-{high:g}" if high != math.inf else f"x{low:g} and over"
     low, high = SIZE_RANGES[incident.shape]
     cut = SIZE_BANDS[incident.shape]
     return f"x{low:g}-{cut:g}" if incident.size < cut else f"x{cut:g}-{high:g}"
@@ -306,6 +419,8 @@ def false_cause(series: Series, at: int) -> str:
     incident, the hours after an incident, or the noise and level of the series."""
     if any(end <= at < end + TAIL_BUCKETS for _, end in series.outages):
         return "after an outage"
+    if any(begin <= at <= end + 6 for begin, end in series.news):
+        return "a rise that is not an incident"
     if series.bursts and max(series.bursts[max(0, at - 6) : at + 1]) >= VISIBLE_FACTOR:
         return "blip, cascade or one-off burst"
     if any(i.end < at <= i.end + 6 * 12 for i in series.incidents):
@@ -313,7 +428,7 @@ def false_cause(series: Series, at: int) -> str:
     return "noise or level"
 
 
-def score(series: Series, alerts: list[int], volume: int = 0) -> Tally:
+def score(series: Series, alerts: list[int], volume: int = 0, sizes: str = "labelled") -> Tally:
     weeks = len(series.counts) / (7 * DAY)
     tally = Tally(series=1, weeks=weeks, incidents=len(series.incidents))
     owned: set[int] = set()
@@ -322,20 +437,20 @@ def score(series: Series, alerts: list[int], volume: int = 0) -> Tally:
         owned.update(a for a in alerts if incident.onset <= a <= incident.end + TAIL_BUCKETS)
         if not hits:
             tally.missed += 1
-            tally.outcomes.append(Outcome(incident.shape, band(incident), volume, None))
+            tally.outcomes.append(Outcome(incident.shape, band(incident, sizes), volume, None))
             continue
         delay = (hits[0] - incident.onset) * 5
         tally.delays.append(delay)
         tally.found += delay <= FOUND_WITHIN_MIN
         tally.found_visible += (hits[0] - incident.visible) * 5 <= FOUND_WITHIN_MIN
-        tally.outcomes.append(Outcome(incident.shape, band(incident), volume, delay))
+        tally.outcomes.append(Outcome(incident.shape, band(incident, sizes), volume, delay))
     false = [a for a in alerts if a not in owned]
     tally.false = len(false)
     tally.causes += [false_cause(series, a) for a in false]
     return tally
 
 
-def breakdown(outcomes: list[Outcome], causes: list[str], weeks: float) -> None:
+def breakdown(outcomes: list[Outcome], causes: list[str], weeks: float, sizes: str) -> None:
     """Where the robust detector is late or misses, by shape, size and volume; its delays;
     what its false alarms fire on (``weeks``: of all the series together)."""
     print(
@@ -345,7 +460,7 @@ def breakdown(outcomes: list[Outcome], causes: list[str], weeks: float) -> None:
     print("|" + "---|" * (len(VOLUMES) + 2))
     keys = sorted(
         {(o.shape, o.band) for o in outcomes},
-        key=lambda k: (SHAPES.index(k[0]), not k[1].startswith(f"x{SIZE_RANGES[k[0]][0]:g}-")),
+        key=lambda k: (SHAPES.index(k[0]), float(k[1][1:].split("-")[0].split(" ")[0])),
     )
     for shape, size in keys:
         cells = []
@@ -441,9 +556,137 @@ def nab(folder: Path) -> None:
         )
 
 
+@dataclass
+class Reading:
+    """What a detector-free reading finds in series: each labelled incident's half-hour mean
+    over the usual daily peak, and the half hours at x2 or more over their usual count outside
+    every label (rises that are not incidents): how many a week, their highest half-hour mean
+    over the usual daily peak, and over the second-highest daily high of the 14 days before."""
+
+    weeks: float = 0.0
+    incidents: list[float] = field(default_factory=list)
+    rises: list[float] = field(default_factory=list)
+    rises_new: list[float] = field(default_factory=list)
+
+    def read(self, counts: list[int | None], marks: list[int], spans: list[tuple[int, int]]):
+        n = len(counts)
+        self.weeks += n / (7 * DAY)
+        mean = []
+        for i in range(n):
+            seen = [c for c in counts[max(0, i - 5) : i + 1] if c is not None]
+            mean.append(statistics.fmean(seen) if seen else 0.0)
+        usual = [
+            statistics.median([mean[i - d * DAY] for d in range(1, 8) if i >= d * DAY])
+            if i >= DAY
+            else None
+            for i in range(n)
+        ]
+        highs = [max(mean[d * DAY : (d + 1) * DAY]) for d in range((n + DAY - 1) // DAY)]
+
+        def peak(day: int) -> float:  # the usual daily peak: the highest usual half hour
+            values = [u for u in usual[day * DAY : (day + 1) * DAY] if u is not None]
+            return max(max(values, default=1.0), 1.0)
+
+        def second_high(day: int) -> float:
+            before = sorted(highs[max(0, day - 14) : day], reverse=True)
+            return max(before[1] if len(before) > 1 else before[0] if before else 1.0, 1.0)
+
+        for mark in marks:
+            if mark >= DAY:
+                top = max(range(mark - 6, min(mark + 7, n)), key=lambda j: mean[j])
+                self.incidents.append(mean[top] / peak(top // DAY))
+        last, current = -(10**9), -1
+        for i in range(2 * DAY, n):
+            expected = usual[i]
+            if expected is None or expected < MIN_RISE_VOLUME or mean[i] < 2 * expected:
+                continue
+            if any(a <= i <= b for a, b in spans):
+                continue
+            if i - last > COOLDOWN_READ:
+                self.rises.append(0.0)
+                self.rises_new.append(0.0)
+                current = len(self.rises) - 1
+            self.rises[current] = max(self.rises[current], mean[i] / peak(i // DAY))
+            self.rises_new[current] = max(self.rises_new[current], mean[i] / second_high(i // DAY))
+            last = i
+
+    def print(self, label: str) -> None:
+        def quantiles(values: list[float]) -> str:
+            if not values:
+                return "—"
+            ordered = sorted(values)
+            return ", ".join(
+                f"x{ordered[int(p * (len(ordered) - 1))]:.2f}" for p in (0.1, 0.25, 0.5, 0.75, 0.9)
+            )
+
+        new = sum(x > 1 for x in self.rises_new)
+        print(
+            f"| {label} | {quantiles(self.incidents)} | {len(self.rises) / self.weeks:.1f} | "
+            f"{quantiles(self.rises)} | {100 * new / max(len(self.rises), 1):.0f}% |"
+        )
+
+
+MIN_RISE_VOLUME = 5.0  # a rise is read only where the usual half-hour mean is at least this
+COOLDOWN_READ = 36  # buckets: a rise within 3 hours of the last is the same one
+
+
+def describe(folder: Path | None, series: int, seeds: int) -> None:
+    """The readings the "labelled" streams are sized on: of the labelled series in ``folder``
+    (if any), then of the generated streams ("quiet" for the rises, "step" for the
+    incidents)."""
+    import json
+
+    from heard_cli.spikes import read_buckets
+
+    print(
+        "| series | incidents over the usual daily peak (10/25/50/75/90%) | rises a week | "
+        "rises over the usual daily peak (10/25/50/75/90%) | rises above the fortnight's "
+        "second-highest day |"
+    )
+    print("|---|---|---|---|---|")
+    if folder is not None:
+        labels = {
+            key.rsplit("/", 1)[-1]: value
+            for key, value in json.loads((folder / "combined_labels.json").read_text()).items()
+        }
+        windows = {
+            key.rsplit("/", 1)[-1]: value
+            for key, value in json.loads((folder / "combined_windows.json").read_text()).items()
+        }
+        real = Reading()
+        for path in sorted(folder.glob("*.csv")):
+            buckets = read_buckets(str(path))
+            first = buckets[0].start
+            index = [round((b.start - first) / BUCKET) for b in buckets]
+            counts: list[int | None] = [None] * (index[-1] + 1)
+            for at, bucket in zip(index, buckets, strict=True):
+                counts[at] = bucket.value
+
+            def at(text: str, first: datetime = first) -> int:
+                return round((datetime.fromisoformat(text) - first) / BUCKET)
+
+            real.read(
+                counts,
+                [at(m) for m in labels.get(path.name, [])],
+                [(at(a), at(b)) for a, b in windows.get(path.name, [])],
+            )
+        real.print(f"{folder.name} (labelled)")
+    for sizes in SIZES:
+        synthetic = Reading()
+        for shape in ("quiet", "step"):
+            for volume in VOLUMES:
+                for k in range(series):
+                    seed = SHAPES.index(shape) * 1_000_003 + volume * 1_009 + k
+                    stream = generate(seed + seeds * SEED_SET_STRIDE, volume, shape, 4, 2, sizes)
+                    marks = [i.onset + 3 for i in stream.incidents]
+                    spans = [(i.onset - 6, i.end + TAIL_BUCKETS) for i in stream.incidents]
+                    synthetic.read(list(stream.counts), marks, spans)
+        synthetic.print(f"streams, --sizes {sizes}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--series", type=int, default=3, help="series per scenario")
+    parser.add_argument("--series", type=int, default=6, help="series per scenario")
     parser.add_argument("--weeks", type=int, default=4, help="weeks per series (real-like: 2)")
     parser.add_argument(
         "--seeds",
@@ -457,11 +700,30 @@ def main() -> None:
         default=INCIDENTS_PER_SERIES,
         help="incidents per series (the labelled real series have about one in 2-3 weeks)",
     )
+    parser.add_argument(
+        "--sizes",
+        choices=SIZES,
+        default=SIZES[0],
+        help="incidents sized as the labelled real series have them (against the daily peak, "
+        "among rises that are not incidents), or wide (against the hour's expected count)",
+    )
     parser.add_argument("--robust-only", action="store_true", help="skip the naive z-score")
     parser.add_argument(
         "--nab", type=Path, metavar="DIR", help="score the labelled CSV series in DIR instead"
     )
+    parser.add_argument(
+        "--describe",
+        nargs="?",
+        const=False,
+        type=Path,
+        metavar="DIR",
+        help="print what the streams are sized on, read alike on them and on the labelled "
+        "series in DIR",
+    )
     args = parser.parse_args()
+    if args.describe is not None:
+        describe(args.describe or None, args.series, args.seeds)
+        return
     if args.nab is not None:
         nab(args.nab)
         return
@@ -477,9 +739,9 @@ def main() -> None:
             for k in range(args.series):
                 seed = SHAPES.index(shape) * 1_000_003 + volume * 1_009 + k
                 seed += args.seeds * SEED_SET_STRIDE
-                series = generate(seed, volume, shape, args.weeks, args.incidents)
+                series = generate(seed, volume, shape, args.weeks, args.incidents, args.sizes)
                 for name, run in methods.items():
-                    tallies[name].add(score(series, run(series.counts), volume))
+                    tallies[name].add(score(series, run(series.counts), volume, args.sizes))
             for name in methods:
                 totals[name].add(tallies[name])
             rows.append((f"{shape}, ~{volume}/bucket", tallies))
@@ -527,7 +789,7 @@ def main() -> None:
             f"(target <= {TARGET_FALSE:g}: {verdict(false, TARGET_FALSE, False)})"
         )
     robust = totals["robust"]
-    breakdown(robust.outcomes, robust.causes, robust.weeks)
+    breakdown(robust.outcomes, robust.causes, robust.weeks, args.sizes)
 
 
 if __name__ == "__main__":

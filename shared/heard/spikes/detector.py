@@ -107,7 +107,7 @@ MAD_TO_SIGMA = 1.4826
 # count (exp of the rise) that an alert needs, and which residual of the window is its rise
 # (0: the smallest). Three buckets all up catch a short burst at its third bucket; six buckets
 # (a trimmed mean, below) catch a doubling within 30 minutes; a single-bucket blip, or a
-# cascade that decays within 15 minutes, lifts neither. Tuned on bench/spikes.py.
+# cascade that decays within 15 minutes, lifts neither. Tuned on bench/spikes.py --sizes wide.
 WINDOWS = (3, 6)
 THRESHOLD = {3: 4.0, 6: 3.25}
 MIN_RATIO = {3: 3.0, 6: 1.6}
@@ -144,8 +144,9 @@ ESCALATION = 2.0
 # traffic) accumulates in a one-sided CUSUM of the standardised residuals: each bucket adds its
 # standardised residual, clipped (one blip adds little), less a slack; an alert when the sum
 # reaches the threshold and the third smallest of the last six buckets (CUSUM_RANK) is this far
-# up. Tuned on bench/spikes.py seed set 0, with a lower slack and a higher threshold than a
-# textbook CUSUM: a ramp's first half hour is a rise of well under one spread a bucket.
+# up. Tuned on bench/spikes.py --sizes wide, seed set 0, with a lower slack and a higher
+# threshold than a textbook CUSUM: a ramp's first half hour is a rise of well under one spread
+# a bucket.
 CUSUM_CLIP = 3.0
 CUSUM_SLACK = 0.75
 CUSUM_THRESHOLD = 6.0
