@@ -117,6 +117,11 @@ NEWS_LATER_SHARE = (0.3, 0.9)
 NEWS_LEVEL_MEDIAN, NEWS_LEVEL_SIGMA = 1.56, 0.62  # times the daily peak
 NEWS_MIN_FACTOR = 2.0  # over the expected count
 NEWS_HOLD_MEDIAN, NEWS_HOLD_SIGMA, NEWS_HOLD_MAX = 8, 1.8, 72  # buckets
+# The "real-like" streams' one-off bursts (a bucket at x5 or more, the next at a fifth of it),
+# per week, and the tail of their size (Pareto from x5). Read alike (a bucket at x5 or more
+# over its usual count, the buckets either side under half of it), the real series have 3.6
+# a week, x5.2, x7.5 and x25 at the 10th, 50th and 90th percentiles.
+ONE_OFF = {"labelled": (1.5, 1.0), "wide": (7.0, 1.0)}
 # "wide": uniform sizes (factors over the expected count) and the cut between the small and
 # the large in the breakdown.
 SIZE_RANGES = {"step": (2, 5), "ramp": (3, 6), "burst": (5, 20)}
@@ -260,10 +265,12 @@ def generate(
         for k, share in enumerate((1.0, 0.45, 0.15)):
             factor[at + k] = max(factor[at + k], 1 + (peak - 1) * share)
     if real:
-        # One-off bursts with a heavy tail (x5 to x100 for a bucket, a fifth of it the next),
-        # one a day: a link shared by a big account, not an incident.
-        for _ in range(n // DAY):
-            at, peak = rng.randrange(n - 2), min(5 * rng.paretovariate(1.0), 100.0)
+        # One-off bursts with a heavy tail (x5 to x100 for a bucket, a fifth of it the next): a
+        # link shared by a big account, not an incident. "wide": one a day, a Pareto tail of
+        # 1.0; "labelled": as the real series have them (ONE_OFF_PER_WEEK, ONE_OFF_ALPHA).
+        per_week, alpha = ONE_OFF[sizes]
+        for _ in range(round(n / (7 * DAY) * per_week)):
+            at, peak = rng.randrange(n - 2), min(5 * rng.paretovariate(alpha), 100.0)
             for k, share in enumerate((1.0, 0.2)):
                 factor[at + k] = max(factor[at + k], 1 + (peak - 1) * share)
 
@@ -561,12 +568,17 @@ class Reading:
     """What a detector-free reading finds in series: each labelled incident's half-hour mean
     over the usual daily peak, and the half hours at x2 or more over their usual count outside
     every label (rises that are not incidents): how many a week, their highest half-hour mean
-    over the usual daily peak, and over the second-highest daily high of the 14 days before."""
+    over the usual daily peak, and over the second-highest daily high of the 14 days before;
+    and the one-off buckets (at x5 or more over their own usual count, at least ONE_OFF_VOLUME,
+    the buckets either side under half of it): how many a week, and how many of them above the
+    second-highest single bucket of the days of the fortnight before."""
 
     weeks: float = 0.0
     incidents: list[float] = field(default_factory=list)
     rises: list[float] = field(default_factory=list)
     rises_new: list[float] = field(default_factory=list)
+    one_offs: int = 0
+    one_offs_new: int = 0
 
     def read(self, counts: list[int | None], marks: list[int], spans: list[tuple[int, int]]):
         n = len(counts)
@@ -609,6 +621,28 @@ class Reading:
             self.rises[current] = max(self.rises[current], mean[i] / peak(i // DAY))
             self.rises_new[current] = max(self.rises_new[current], mean[i] / second_high(i // DAY))
             last = i
+        self._one_offs(counts, spans)
+
+    def _one_offs(self, counts: list[int | None], spans: list[tuple[int, int]]) -> None:
+        n = len(counts)
+        tops = [
+            max((c for c in counts[d * DAY : (d + 1) * DAY] if c is not None), default=0)
+            for d in range((n + DAY - 1) // DAY)
+        ]
+        for i in range(2 * DAY, n - 1):
+            count = counts[i]
+            past = [counts[i - d * DAY] for d in range(1, 8) if i >= d * DAY]
+            seen = [c for c in past if c is not None]
+            if count is None or not seen or any(a <= i <= b for a, b in spans):
+                continue
+            usual = statistics.median(seen)
+            if usual < ONE_OFF_VOLUME or count < 5 * usual:
+                continue
+            if (counts[i - 1] or 0) >= count / 2 or (counts[i + 1] or 0) >= count / 2:
+                continue
+            self.one_offs += 1
+            before = sorted(tops[max(0, i // DAY - 14) : i // DAY], reverse=True)
+            self.one_offs_new += len(before) < 2 or count > before[1]
 
     def print(self, label: str) -> None:
         def quantiles(values: list[float]) -> str:
@@ -622,18 +656,20 @@ class Reading:
         new = sum(x > 1 for x in self.rises_new)
         print(
             f"| {label} | {quantiles(self.incidents)} | {len(self.rises) / self.weeks:.1f} | "
-            f"{quantiles(self.rises)} | {100 * new / max(len(self.rises), 1):.0f}% |"
+            f"{quantiles(self.rises)} | {100 * new / max(len(self.rises), 1):.0f}% | "
+            f"{self.one_offs / self.weeks:.1f} ({self.one_offs_new / self.weeks:.2f}) |"
         )
 
 
 MIN_RISE_VOLUME = 5.0  # a rise is read only where the usual half-hour mean is at least this
+ONE_OFF_VOLUME = 5.0  # and a one-off bucket where its usual count is
 COOLDOWN_READ = 36  # buckets: a rise within 3 hours of the last is the same one
 
 
 def describe(folder: Path | None, series: int, seeds: int) -> None:
     """The readings the "labelled" streams are sized on: of the labelled series in ``folder``
-    (if any), then of the generated streams ("quiet" for the rises, "step" for the
-    incidents)."""
+    (if any), then alike of the generated "quiet", "step" and "real-like" streams of each
+    kind."""
     import json
 
     from heard_cli.spikes import read_buckets
@@ -641,9 +677,9 @@ def describe(folder: Path | None, series: int, seeds: int) -> None:
     print(
         "| series | incidents over the usual daily peak (10/25/50/75/90%) | rises a week | "
         "rises over the usual daily peak (10/25/50/75/90%) | rises above the fortnight's "
-        "second-highest day |"
+        "second-highest day | one-off buckets a week (above the fortnight's second-highest) |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|")
     if folder is not None:
         labels = {
             key.rsplit("/", 1)[-1]: value
@@ -673,7 +709,7 @@ def describe(folder: Path | None, series: int, seeds: int) -> None:
         real.print(f"{folder.name} (labelled)")
     for sizes in SIZES:
         synthetic = Reading()
-        for shape in ("quiet", "step"):
+        for shape in ("quiet", "step", "real-like"):
             for volume in VOLUMES:
                 for k in range(series):
                     seed = SHAPES.index(shape) * 1_000_003 + volume * 1_009 + k
