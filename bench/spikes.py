@@ -580,7 +580,9 @@ class Reading:
     one_offs: int = 0
     one_offs_new: int = 0
 
-    def read(self, counts: list[int | None], marks: list[int], spans: list[tuple[int, int]]):
+    def read(
+        self, counts: list[int | None], marks: list[int], spans: list[tuple[int, int]]
+    ) -> None:
         n = len(counts)
         self.weeks += n / (7 * DAY)
         mean = []

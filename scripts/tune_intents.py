@@ -65,12 +65,19 @@ def table(pairs: list[tuple[float, bool]], grid: tuple[float, ...]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--unseen", nargs="*", default=["part10.jsonl"])
+    parser.add_argument(
+        "--unseen",
+        nargs="*",
+        help="the written files the model never saw (default: those its card names)",
+    )
     args = parser.parse_args()
     model = contextual.load()
     if model is None:
         raise SystemExit("the contextual model is not installed: make install")
-    rows = unseen_rows(args.unseen, model.card)
+    unseen = args.unseen
+    if unseen is None:
+        unseen = [f"{name}.jsonl" for name in model.card["data"].get("written_unseen", ["part10"])]
+    rows = unseen_rows(unseen, model.card)
     # Every candidate through: the model's additions and the rules' ambiguous words.
     combine.MODEL_INTENT = combine.MODEL_ESCALATING = -1.0
     combine.MODEL_SURE, combine.RULE_VETO, combine.RULE_VETO_SURE = {}, -1.0, {}
@@ -78,7 +85,7 @@ def main() -> int:
     kept: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for row in rows:
         brand = Brand(name=row["brand"], keywords=[row["brand"]])
-        prediction = model.predict(row["text"])
+        prediction = model.predict(row["text"], row["brand"])
         found = intents.find(row["text"], brand)
         merged = combine.merge(found, prediction, intents.normalise(row["text"]))
         for hit in merged.intents:

@@ -150,7 +150,7 @@ class Triager:
             )
         found = intents.find(text, brand)
         if ctx is not None:
-            read = ctx.predict(text)
+            read = ctx.predict(text, brand.name if brand else None)
             found = merge(found, read, intents.normalise(text))
             own = (Sentiment(read.sentiment), read.sentiment_score)
             p_complaint = read.complaint_probability

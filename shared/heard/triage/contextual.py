@@ -67,6 +67,9 @@ class ContextualModel:
         self.card: dict[str, Any] = json.loads((directory / "card.json").read_text())
         self.version: str = self.card["version"]
         self.intent_names: list[str] = list(self.card["intents"])
+        # A model trained on "brand [SEP] text" reads the brand's name beside the text, so it
+        # can tell a gripe about the brand from one about the weather that names it.
+        self.reads_brand: bool = self.card.get("input", "text") == "brand_and_text"
         self._np = np
         self._tokenizer = Tokenizer.from_file(str(directory / "tokenizer.json"))
         self._tokenizer.no_padding()
@@ -80,9 +83,16 @@ class ContextualModel:
             str(directory / "model.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
-    def predict(self, text: str) -> Prediction:
+    def encode(self, text: str, brand: str | None = None) -> list[int]:
+        """The token ids the model reads: the brand's name and the text as a pair when the
+        model was trained so and a brand is given, else the text alone."""
+        if self.reads_brand and brand:
+            return list(self._tokenizer.encode(brand, text).ids)
+        return list(self._tokenizer.encode(text).ids)
+
+    def predict(self, text: str, brand: str | None = None) -> Prediction:
         np = self._np
-        ids = np.array([self._tokenizer.encode(text).ids], dtype=np.int64)
+        ids = np.array([self.encode(text, brand)], dtype=np.int64)
         sentiment, complaint, intents = self._session.run(
             None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}
         )

@@ -75,6 +75,26 @@ def test_long_and_empty_texts_are_read(model) -> None:
     assert model.predict(long).probabilities
 
 
+def test_the_brand_is_read_beside_the_text_only_by_a_model_trained_so(card) -> None:
+    model = contextual.ContextualModel(MODEL)
+    text, brand = "the fireworks were an explosion of colour", "Acme Fireworks"
+    alone = model.encode(text)
+    model.reads_brand = False
+    assert model.encode(text, brand) == alone
+    model.reads_brand = True
+    paired = model.encode(text, brand)
+    cls, sep = alone[0], alone[-1]
+    name = model.encode(brand)[1:-1]
+    assert paired == [cls, *name, sep, *alone[1:]]
+    assert model.encode(text, None) == model.encode(text, "") == alone
+    # The shipped card says which input its model was trained on.
+    assert contextual.ContextualModel(MODEL).reads_brand == (
+        card.get("input", "text") == "brand_and_text"
+    )
+    long = model.encode("late again " * 200, brand)
+    assert len(long) == card["max_tokens"] and long[1 : 1 + len(name)] == name
+
+
 @pytest.mark.parametrize("function", ["webhook", "api", "reply", "escalate", "poll"])
 def test_only_the_triage_function_loads_the_model(function: str) -> None:
     """The other handlers import neither the model's runtime nor the module that loads it."""
