@@ -128,7 +128,7 @@ SIZE_RANGES = {"step": (2, 5), "ramp": (3, 6), "burst": (5, 20)}
 SIZE_BANDS = {"step": 3.0, "ramp": 4.5, "burst": 10.0}
 # "labelled": the size bands in the breakdown (multiples of the daily peak).
 LABELLED_BANDS = (INCIDENT_MIN, 4.0, 8.0, math.inf)
-STEP_BUCKETS = {"labelled": (24, 73), "wide": (24, 73)}  # 2 to 6 hours
+STEP_BUCKETS = (24, 73)  # 2 to 6 hours, both kinds
 RISE_BUCKETS = {"labelled": (3, 10), "wide": (6, 19)}  # 15-45 and 30-90 minutes
 FIRST_INCIDENT_DAY = 3  # after the detector's two-day warm-up
 FOUND_WITHIN_MIN = 30
@@ -202,7 +202,7 @@ def incident_profile(
         size = rng.uniform(*SIZE_RANGES[shape])
     top = max(1.0, size * scale)
     if shape == "step":
-        return size, [top] * rng.randrange(*STEP_BUCKETS[sizes])
+        return size, [top] * rng.randrange(*STEP_BUCKETS)
     if shape == "ramp":
         rise = rng.randrange(*RISE_BUCKETS[sizes])
         profile = [1 + (top - 1) * (k + 1) / rise for k in range(rise)]
@@ -502,13 +502,9 @@ def verdict(value: float, target: float, at_least: bool) -> str:
     return "met" if met else "NOT met"
 
 
-def nab(folder: Path) -> None:
-    """Score the detector, exactly as ``heard spikes scan`` runs it, on labelled series."""
+def nab_labels(folder: Path) -> tuple[dict[str, list], dict[str, list]]:
+    """The NAB labels and windows in ``folder``, by file name (empty where a file is absent)."""
     import json
-
-    from heard_cli.spikes import read_buckets
-
-    from heard.spikes.check import fold_bucket
 
     def by_name(path: Path) -> dict[str, list]:
         if not path.exists():
@@ -517,8 +513,16 @@ def nab(folder: Path) -> None:
             key.rsplit("/", 1)[-1]: value for key, value in json.loads(path.read_text()).items()
         }
 
-    labels = by_name(folder / "combined_labels.json")
-    windows = by_name(folder / "combined_windows.json")
+    return by_name(folder / "combined_labels.json"), by_name(folder / "combined_windows.json")
+
+
+def nab(folder: Path) -> None:
+    """Score the detector, exactly as ``heard spikes scan`` runs it, on labelled series."""
+    from heard_cli.spikes import read_buckets
+
+    from heard.spikes.check import fold_bucket
+
+    labels, windows = nab_labels(folder)
     print(
         "| series | weeks | labelled | alerts | in a window | in it by 30 min after the label "
         "| ±30 min of the label | false /week |"
@@ -672,8 +676,6 @@ def describe(folder: Path | None, series: int, seeds: int) -> None:
     """The readings the "labelled" streams are sized on: of the labelled series in ``folder``
     (if any), then alike of the generated "quiet", "step" and "real-like" streams of each
     kind."""
-    import json
-
     from heard_cli.spikes import read_buckets
 
     print(
@@ -683,14 +685,7 @@ def describe(folder: Path | None, series: int, seeds: int) -> None:
     )
     print("|---|---|---|---|---|---|")
     if folder is not None:
-        labels = {
-            key.rsplit("/", 1)[-1]: value
-            for key, value in json.loads((folder / "combined_labels.json").read_text()).items()
-        }
-        windows = {
-            key.rsplit("/", 1)[-1]: value
-            for key, value in json.loads((folder / "combined_windows.json").read_text()).items()
-        }
+        labels, windows = nab_labels(folder)
         real = Reading()
         for path in sorted(folder.glob("*.csv")):
             buckets = read_buckets(str(path))
