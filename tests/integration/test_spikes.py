@@ -145,7 +145,7 @@ def test_the_spikes_function_publishes_one_crisis_alert(
     assert attributes["platform"] == "all"
     assert "CRISIS" in deliveries[0].subject
     crisis = open_crisis(signals, "Acme")
-    assert crisis is not None and crisis.notice is None and "negative_share" in crisis.kinds
+    assert crisis is not None and crisis.notice is None and crisis.kinds == ["volume"]
 
 
 class _Angry:

@@ -365,3 +365,24 @@ def test_negative_share_state_round_trips_through_json() -> None:
         if alert := step_negative_share(state, START + t * BUCKET, negative, total):
             alerts.append(alert)
     assert alerts == run_share(buckets)
+
+
+def test_one_angry_post_retweeted_for_a_quarter_of_an_hour_raises_no_share_alert() -> None:
+    # Its retweets lift the share of three buckets, the first to 70%: the half hour's pooled
+    # share is over 40%, but one post is not a change in how customers feel.
+    buckets = shares(4, 100, 0.15)
+    onset = 3 * DAY
+    for k, extra in enumerate((300, 135, 45)):
+        negative, total = buckets[onset + k]
+        buckets[onset + k] = (negative + extra, total + extra)
+    window = buckets[onset - 3 : onset + 3]
+    assert sum(n for n, _ in window) / sum(t for _, t in window) > 0.4
+    assert run_share(buckets) == []
+
+
+def test_a_share_that_rises_without_more_mentions_is_found_within_30_minutes() -> None:
+    buckets = shares(4, 100, 0.15)
+    onset = 3 * DAY
+    buckets[onset : onset + 36] = shares(1, 100, 0.35, seed=9)[:36]
+    alerts = run_share(buckets)
+    assert len(alerts) == 1 and onset <= bucket_of(alerts[0]) <= onset + 6
