@@ -40,6 +40,7 @@ def test_a_step_is_one_alert_line(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert len(alerts) == 1
     (alert,) = alerts
     assert {"timestamp", "score", "value", "expected"} <= alert.keys()
+    assert alert["kind"] == "volume"
     assert alert["timestamp"] in [stamp(t) for t in range(ONSET, ONSET + 7)]
     at = [stamp(t) for t in range(len(counts))].index(alert["timestamp"])
     assert alert["value"] == counts[at]
@@ -55,6 +56,29 @@ def test_steady_traffic_with_gaps_prints_nothing(
         f"{stamp(t)},{c:g}" for t, c in enumerate(counts) if not DAY <= t < DAY + 30
     ]
     assert scan(write(tmp_path, lines), capsys) == (0, [], "")
+
+
+def test_a_negative_column_runs_the_share_detector_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A tenth of the mentions negative, then from day 5, 14:00, for three hours, 40% of them:
+    # as many mentions as ever, so only the share's detector speaks.
+    counts = seasonal(7)
+    negative = [round(c * (0.4 if ONSET <= t < ONSET + 36 else 0.1)) for t, c in enumerate(counts)]
+    lines = ["timestamp,value,negative"] + [
+        f"{stamp(t)},{c:g},{n}" for t, (c, n) in enumerate(zip(counts, negative, strict=True))
+    ]
+    status, alerts, err = scan(write(tmp_path, lines), capsys)
+    assert status == 0, err
+    assert [a["kind"] for a in alerts] == ["negative_share"]
+    (alert,) = alerts
+    assert alert["timestamp"] in [stamp(t) for t in range(ONSET, ONSET + 7)]
+    assert alert["value"] > 0.3 and alert["expected"] < 0.15
+    assert alert["window_minutes"] == 30
+
+    # The same counts without the column: the volume detector alone, and nothing to say.
+    plain = ["timestamp,value", *(f"{stamp(t)},{c:g}" for t, c in enumerate(counts))]
+    assert scan(write(tmp_path, plain), capsys) == (0, [], "")
 
 
 @pytest.mark.parametrize(
@@ -73,6 +97,18 @@ def test_steady_traffic_with_gaps_prints_nothing(
         ),
         (["timestamp,value", "2015-02-26 21:42:53,-1"], "line 2: unparsable value '-1'"),
         (["timestamp,value", "2015-02-26 21:42:53"], "line 2: expected 2 columns, found 1"),
+        (
+            ["timestamp,value,negative", "2015-02-26 21:42:53,3,4"],
+            "line 2: unparsable negative '4' (expected a count from 0 to the value, 3)",
+        ),
+        (
+            ["timestamp,value,negative", "2015-02-26 21:42:53,3,", "2015-02-26 21:47:53,3,1"],
+            "line 2: unparsable negative ''",
+        ),
+        (
+            ["negative,timestamp,value", "2,2015-02-26 21:42:53,3", "1,2015-02-26 21:47:53"],
+            "line 3: expected 3 columns, found 2",
+        ),
         (
             ["timestamp,value", "2015-02-26 21:42:53,3", "2015-02-26 21:37:53,4"],
             "line 3: timestamp '2015-02-26 21:37:53' is not after the previous one",
