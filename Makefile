@@ -74,7 +74,7 @@ bench-cost: $(STAMP) ## DynamoDB write units per mention and AWS cost per millio
 	$(BIN)/python bench/cost.py
 
 .PHONY: bench-spikes
-bench-spikes: $(STAMP) ## Spike detector on synthetic streams: incidents found, delay, false alarms
+bench-spikes: $(STAMP) ## Spike check on synthetic streams (both detectors, and volume alone): incidents found, delay, false alarms
 	$(BIN)/python bench/spikes.py
 
 .PHONY: bench-triage
