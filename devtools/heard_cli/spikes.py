@@ -58,7 +58,8 @@ def add_parser(commands: Any) -> None:
 
 def read_buckets(path: str) -> list[Bucket]:
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
+        # utf-8-sig: a file saved by a spreadsheet starts with a byte-order mark.
+        with open(path, newline="", encoding="utf-8-sig") as handle:
             return _parse(csv.reader(handle))
     except OSError as exc:
         raise BadFile(f"cannot read it: {exc.strerror or exc}") from exc

@@ -135,3 +135,17 @@ def test_a_missing_file_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[st
     status, alerts, err = scan(str(tmp_path / "nope.csv"), capsys)
     assert (status, alerts) == (2, [])
     assert "cannot read it" in err
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    counts = seasonal(7)
+    for t in range(ONSET, ONSET + 48):
+        counts[t] *= 3
+    lines = ["timestamp,value", *(f"{stamp(t)},{c:g}" for t, c in enumerate(counts))]
+    path = tmp_path / "series.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    status, alerts, err = scan(str(path), capsys)
+    assert (status, err) == (0, "")
+    assert len(alerts) == 1 and alerts[0]["kind"] == "volume"
