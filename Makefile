@@ -96,7 +96,7 @@ train-fast: $(STAMP) ## Retrain the pure-Python triage model (a minute)
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	$(BIN)/python scripts/train_triage.py $(DATA)
 
-# About 35 minutes on two CPU cores, a few on a GPU; TRAIN_ARGS="--cv 10" adds the complaint
+# About 45 minutes on two CPU cores, a few on a GPU; TRAIN_ARGS="--cv 10" adds the complaint
 # cross-validation (ten more fine-tunes). Installs PyTorch (large) on first use.
 .PHONY: train-contextual
 train-contextual: $(STAMP) ## Fine-tune the contextual triage model (shared/heard_triage_model)

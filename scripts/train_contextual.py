@@ -26,7 +26,7 @@ measures complaint macro-F1 by N-fold cross-validation over the complaints corpu
 fine-tunes, each fold's test tweets unseen) and records it in the card.
 
 Needs the ``finetune`` extra (torch, transformers, onnx, the base weights). Runs on CPU (about
-35 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
+45 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
 same device.
 """
 
@@ -608,7 +608,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(json.dumps(found, indent=1), flush=True)
     card: dict[str, Any] = {
         "format": "heard-contextual-1",
-        "version": f"ctx-l{args.layers}-{time.strftime('%Y%m%d')}",
+        "version": f"ctx-l{args.layers}-{time.strftime('%Y%m%d-%H%M', time.gmtime())}",
         "sentiments": list(SENTIMENTS),
         "intents": list(INTENTS),
         "max_tokens": MAX_LEN,
