@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -139,17 +139,22 @@ def test_the_moto_signed_control_token_passes(api: Api) -> None:
 @pytest.mark.parametrize(
     "changes",
     [
-        {"exp": int(time.time()) - 1},  # expired
-        {"nbf": int(time.time()) + 600},
-        {"iat": int(time.time()) + 600},
-        {"aud": "another-client"},
-        {"aud": None, "client_id": "another-client"},
-        {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeoneElse"},
+        # Times are taken when the test runs, not when it is collected: a long suite run must
+        # not turn "ten minutes from now" into the past.
+        lambda now: {"exp": now - 1},  # expired
+        lambda now: {"nbf": now + 600},
+        lambda now: {"iat": now + 600},
+        lambda now: {"aud": "another-client"},
+        lambda now: {"aud": None, "client_id": "another-client"},
+        lambda now: {"iss": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_SomeoneElse"},
     ],
     ids=["expired", "not-before", "issued-later", "audience", "client-id", "issuer"],
 )
-def test_a_token_with_a_wrong_claim_is_refused(api: Api, changes: dict[str, Any]) -> None:
-    assert api.get("/me", moto_signed(good_claims(api, **changes))) == UNAUTHORIZED
+def test_a_token_with_a_wrong_claim_is_refused(
+    api: Api, changes: Callable[[int], dict[str, Any]]
+) -> None:
+    token = moto_signed(good_claims(api, **changes(int(time.time()))))
+    assert api.get("/me", token) == UNAUTHORIZED
     assert api.invoked == []  # the handler never saw it
 
 
