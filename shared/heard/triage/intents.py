@@ -330,11 +330,20 @@ def negated(text: str, start: int) -> bool:
     return False
 
 
+# A question put to other people ("does anyone know", "has anyone tried", "anyone else") is
+# no question for the team, even where the brand could answer it; "is anyone at acme reading
+# these?" asks the brand's people.
+_TO_OTHERS = re.compile(
+    r"^(?:(?:does|do|did|has|have|is|was|can|could|would|will)\s+)?(?:any ?one|anybody|any1)\b"
+    r"(?!\s+(?:at|from|working at|in charge)\b)"
+)
+
+
 def _is_question(text: str) -> str | None:
     for m in _SENTENCE.finditer(text):
         sentence = _LEADING.sub("", m.group(0))
         first = sentence.split(None, 1)[0] if sentence.strip() else ""
-        if first.strip("'\"") in _QUESTION_OPENERS:
+        if first.strip("'\"") in _QUESTION_OPENERS and not _TO_OTHERS.match(sentence.strip()):
             return sentence.strip()[:40]
     return None
 

@@ -168,7 +168,6 @@ INTENT_PHRASES: dict[Intent, list[str]] = {
     Intent.QUESTION: [
         # Also raised by a sentence that opens with a question word and ends in "?".
         r"how (do|can|does|to|long|much)",
-        r"(does|do) anyone know",
         r"any (update|news|idea)s?",
         r"can (you|someone|anyone) (help|tell|explain|check)",
         r"(is|are) there (a|any)",

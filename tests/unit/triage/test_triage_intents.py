@@ -61,6 +61,31 @@ def test_negated_phrases_do_not_count(text: str, intent: Intent) -> None:
     assert intent not in intents.find(text).set
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Does anyone know if the acme router works with fibre?",
+        "has anyone tried the new acme plan abroad?",
+        "anyone else remember when acme did the £1 breakfast?",
+        "Anybody using acme in the highlands? thinking of switching",
+    ],
+)
+def test_a_question_to_other_people_is_no_question_for_the_team(text: str) -> None:
+    assert Intent.QUESTION not in intents.find(text).set
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Has anyone tried the new plan? @acme is it for existing customers too?",
+        "is anyone at acme actually reading these?",
+        "anyone from acme able to help with my order?",
+    ],
+)
+def test_a_question_to_the_brand_beside_others_still_counts(text: str) -> None:
+    assert Intent.QUESTION in intents.find(text).set
+
+
 def test_never_had_a_problem_is_not_an_outage() -> None:
     found = intents.find("never had a problem with the @acme app")
     assert Intent.OUTAGE not in found.set
