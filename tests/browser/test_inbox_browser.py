@@ -200,6 +200,23 @@ def _figure(page: Any, name: str) -> str:
     return str(page.locator(f"#fig-{name}").inner_text())
 
 
+def _wait_for_window(page: Any, text: str, stats: list[str]) -> None:
+    """Wait for the dashboard to show ``text``; if it never does, say what the page showed."""
+    try:
+        page.locator("#dash-window").get_by_text(text).wait_for()
+    except Exception as exc:
+        form = page.locator("#dash-filters")
+        shown = {
+            "window": page.locator("#dash-window").inner_text(),
+            "error": page.locator("#dash-error").inner_text(),
+            "sign-in shown": page.locator("#sign-in").is_visible(),
+            "period": form.get_by_label("Period").input_value(),
+            "brand": form.get_by_label("Brand").input_value(),
+            "GET /stats": stats,
+        }
+        raise AssertionError(f"the dashboard never showed {text!r}: {shown}") from exc
+
+
 def test_the_dashboard_shows_the_figures_and_changes_when_a_case_is_resolved(
     stack: Any, signed_in: Any
 ) -> None:
@@ -209,13 +226,15 @@ def test_the_dashboard_shows_the_figures_and_changes_when_a_case_is_resolved(
     page = signed_in(ALICE)
     refused: list[str] = []
     page.on("console", lambda m: refused.append(m.text) if "Content Security" in m.text else None)
+    stats: list[str] = []
+    page.on("response", lambda r: stats.append(f"{r.status} {r.url}") if "stats" in r.url else None)
 
     page.get_by_role("link", name="Dashboard").click()
     page.locator("#dashboard-title").wait_for()
     filters = page.locator("#dash-filters")
     filters.get_by_label("Period").select_option("24h")
     filters.get_by_label("Brand").select_option("Acme")
-    page.locator("#dash-window").get_by_text("Acme, cases created").wait_for()
+    _wait_for_window(page, "Acme, cases created", stats)
     assert int(_figure(page, "cases")) >= 1
     resolved = int(_figure(page, "resolved"))
     # uPlot drew the charts (canvas), each with a table to read instead.
