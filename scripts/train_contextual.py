@@ -13,6 +13,12 @@ its recorded checksum), mean-pooled, with three heads trained together:
 - one probability per intent on the written examples (``scripts/data/intents``, gold) and,
   at a low weight, on both corpora labelled by the readable rules (``heard.triage.intents``).
 
+Sentiment is also distilled from a deeper teacher: first all six layers are fine-tuned on the
+sentiment tweets alone (``--teacher-layers``, ``--teacher-epochs``), then the model learns each
+tweet's sentiment from both its label and the teacher's probabilities, softened (knowledge
+distillation). The teacher sees no complaint tweet and no written example, so the complaint
+cross-validation and the held-out figures stay clean; ``--teacher-layers 0`` trains without it.
+
 The written files named by ``--unseen-written`` (``part10``) are left out, for
 ``scripts/tune_intents.py``. With ``--brands`` the model reads each written example's brand,
 and each complaint tweet's first handle, beside the text (``brand [SEP] text``), and the card
@@ -26,8 +32,8 @@ measures complaint macro-F1 by N-fold cross-validation over the complaints corpu
 fine-tunes, each fold's test tweets unseen) and records it in the card.
 
 Needs the ``finetune`` extra (torch, transformers, onnx, the base weights). Runs on CPU (about
-45 minutes on two cores) or on a GPU when one is there; the seed makes a run repeatable on the
-same device.
+an hour on two cores, a third of it the teacher) or on a GPU when one is there; the seed makes
+a run repeatable on the same device.
 """
 
 from __future__ import annotations
@@ -78,6 +84,7 @@ class Row:
     intent_weight: float = 0.0
     ids: list[int] = field(default_factory=list)
     brand: str = ""  # read beside the text ("brand [SEP] text") when the model reads brands
+    teacher: list[float] | None = None  # a deeper model's sentiment (--teacher-layers)
 
 
 def base_dir(given: str | None) -> tuple[Path, str]:
@@ -158,6 +165,10 @@ class Trainer:
         self.base, self.layers, self.device, self.seed = base, layers, device, seed
         self.full_class_weights = False
         self.brands = False  # read each row's brand beside its text (a pair)
+        # Distillation: how much the student's sentiment is also pulled towards the teacher's
+        # (softened by the temperature) on the rows that carry the teacher's probabilities.
+        self.distil_weight = 1.0
+        self.temperature = 2.0
         self.tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_LEN)
@@ -254,6 +265,11 @@ class Trainer:
             if wi.sum() > 0:
                 per = F.binary_cross_entropy_with_logits(i_logits, yi, reduction="none").mean(1)
                 loss = loss + (per * wi).sum() / wi.sum() * 2.0
+            taught = [n for n, r in enumerate(batch) if r.teacher is not None]
+            if taught:
+                loss = loss + self.distil_weight * self.distil_loss(
+                    s_logits[taught], [batch[n].teacher for n in taught]
+                )
             loss.backward()
             torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
@@ -266,6 +282,22 @@ class Trainer:
                 )
         net.eval()
         return net
+
+    def distil_loss(self, logits: Any, teacher: Sequence[Sequence[float]]) -> Any:
+        """KL divergence from the teacher's sentiment to the student's, both softened by the
+        temperature (and scaled by its square, so the gradients keep their size)."""
+        torch, t = self.torch, self.temperature
+        target = torch.tensor(teacher, device=logits.device).clamp(min=1e-6).log() / t
+        return (
+            torch.nn.functional.kl_div(
+                torch.log_softmax(logits / t, -1),
+                torch.log_softmax(target, -1),
+                reduction="batchmean",
+                log_target=True,
+            )
+            * t
+            * t
+        )
 
     def predict(self, net: Any, rows: Sequence[Row]) -> tuple[list[list[float]], ...]:
         torch = self.torch
@@ -457,6 +489,66 @@ def merge_cv(parts: Sequence[dict[str, Any]]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------------------------
 
 
+def teach(
+    trainer: Trainer,
+    layers: int,
+    epochs: int,
+    sentiment: list[Row],
+    test: list[Row],
+    *,
+    lr: float,
+    cache: Path | None = None,
+) -> dict[str, Any]:
+    """Fine-tune a deeper teacher (``layers`` of the six) on the sentiment tweets alone, and
+    give each of them the teacher's probabilities for the student to learn from.
+
+    The teacher sees no complaint tweet and no written example, so the complaint
+    cross-validation and the written examples held out stay unseen by what the student learns.
+    With ``cache``, the teacher's probabilities are kept in that file and reused by a later run
+    with the same teacher, seed and tweets (the cross-validation's processes share one)."""
+    key = {
+        "layers": layers,
+        "epochs": epochs,
+        "lr": lr,
+        "seed": trainer.seed,
+        "full_class_weights": trainer.full_class_weights,
+        "tweets": hashlib.sha256("\n".join(r.text for r in sentiment).encode()).hexdigest(),
+    }
+    if cache is not None and cache.is_file():
+        kept = json.loads(cache.read_text())
+        if kept["key"] == key:
+            for r, p in zip(sentiment, kept["probabilities"], strict=True):
+                r.teacher = p
+            print(f"teacher: from {cache}", flush=True)
+            return dict(kept["found"])
+    teacher = Trainer(trainer.base, layers, trainer.device, trainer.seed)
+    teacher.full_class_weights = trainer.full_class_weights
+    t0 = time.time()
+    print(f"teacher: {layers} layers, {epochs} epochs over {len(sentiment)} tweets", flush=True)
+    for r in sentiment:
+        r.teacher = None
+    net = teacher.fit(epochs, sentiment, [], [], lr=lr)
+    probs, _, _ = teacher.predict(net, sentiment)
+    for r, p in zip(sentiment, probs, strict=True):
+        r.teacher = p
+    sent, _, _ = teacher.predict(net, test)
+    pred = [max(range(3), key=lambda k, s=s: s[k]) for s in sent]
+    found = {
+        "layers": layers,
+        "epochs": epochs,
+        "trained_on": f"the {len(sentiment):,} SemEval 2013-2015 sentiment tweets alone",
+        "temperature": trainer.temperature,
+        "weight": trainer.distil_weight,
+        "sentiment_macro_recall_2016": round(macro_recall([r.sentiment for r in test], pred, 3), 4),
+        "seconds": round(time.time() - t0),
+    }
+    print(f"teacher: {json.dumps(found)}", flush=True)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps({"key": key, "found": found, "probabilities": probs}))
+    return found
+
+
 def export(trainer: Trainer, net: Any, out: Path, check: list[Row]) -> dict[str, Any]:
     """ONNX (probabilities as outputs), then int8 dynamic quantisation; agreement with torch."""
     import numpy as np
@@ -545,6 +637,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="written files left out of training, kept unseen for scripts/tune_intents.py "
         f"(default: {' '.join(UNSEEN_WRITTEN)}; none: the option alone)",
     )
+    p.add_argument(
+        "--teacher-layers",
+        type=int,
+        default=6,
+        help="first fine-tune this many layers on the sentiment tweets and distil their "
+        "sentiment into the model (0: no teacher)",
+    )
+    p.add_argument("--teacher-epochs", type=int, default=3)
+    p.add_argument(
+        "--teacher-cache",
+        type=Path,
+        metavar="FILE",
+        help="keep the teacher's probabilities here and reuse them when they match",
+    )
     p.add_argument("--device", default="auto", help="cpu, cuda or auto")
     p.add_argument("--limit", type=int, default=0, help="use only this many of each (a smoke run)")
     args = p.parse_args(argv)
@@ -577,6 +683,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sentiment, test, complaints = (x[: args.limit] for x in (sentiment, test, complaints))
         written, held = written[: args.limit], held[: args.limit]
     trainer.encode([*sentiment, *test, *complaints, *written, *held])
+    distilled = (
+        teach(
+            trainer,
+            args.teacher_layers,
+            args.teacher_epochs,
+            sentiment,
+            test,
+            lr=args.lr,
+            cache=args.teacher_cache,
+        )
+        if args.teacher_layers
+        else None
+    )
 
     def cv(only: list[int] | None = None) -> dict[str, Any]:
         return complaint_cv(
@@ -633,6 +752,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "weak_intent_weight": WEAK_INTENT_WEIGHT,
             "written_passes": WRITTEN_PASSES,
             "complaint_passes": COMPLAINT_PASSES,
+            **({"distilled_from": distilled} if distilled else {}),
             "device": device,
             "torch": torch.__version__,
         },
