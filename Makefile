@@ -96,8 +96,9 @@ train-fast: $(STAMP) ## Retrain the pure-Python triage model (a minute)
 	$(BIN)/python -m pip install --quiet -e '.[dev,train]'
 	$(BIN)/python scripts/train_triage.py $(DATA)
 
-# About 45 minutes on two CPU cores, a few on a GPU; TRAIN_ARGS="--cv 10" adds the complaint
-# cross-validation (ten more fine-tunes). Installs PyTorch (large) on first use.
+# About an hour on two CPU cores (a third of it the six-layer teacher), minutes on a GPU;
+# TRAIN_ARGS="--cv 10" adds the complaint cross-validation (ten more fine-tunes). Installs
+# PyTorch (large) on first use.
 .PHONY: train-contextual
 train-contextual: $(STAMP) ## Fine-tune the contextual triage model (shared/heard_triage_model)
 	$(BIN)/python -m pip install --quiet -e '.[dev,finetune]'
