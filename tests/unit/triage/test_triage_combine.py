@@ -70,6 +70,15 @@ def test_an_outage_or_an_order_needs_a_sure_model_to_be_added() -> None:
     assert Intent.DELIVERY not in combined(text, read("negative", 0.6, delivery=0.8)).set
 
 
+def test_a_threat_to_go_public_needs_less_of_the_model_than_other_escalations() -> None:
+    # No rule phrase here: the model's reading alone decides.
+    text = "the local paper wants to know why you left my nan without heating for three weeks"
+    found = combined(text, read("negative", 0.9, public=0.4, legal=0.4))
+    assert Intent.PUBLIC in found.set
+    assert Intent.LEGAL not in found.set  # the other escalations keep their bar
+    assert Intent.PUBLIC not in combined(text, read("negative", 0.9, public=0.2)).set
+
+
 def test_an_outage_or_order_word_stands_only_where_the_model_gives_it_some_chance() -> None:
     assert Intent.OUTAGE not in combined("the website is down again", read(outage=0.2)).set
     assert Intent.OUTAGE in combined("the website is down again", read(outage=0.35)).set
