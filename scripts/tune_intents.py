@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """How often the contextual model is right when it adds an intent, or keeps a rule's word, at
-each threshold: the table behind ``MODEL_SURE``, ``MODEL_KEEN`` and ``RULE_VETO_SURE`` in
+each threshold: the table behind ``MODEL_BAR`` and ``RULE_VETO_SURE`` in
 ``heard.triage.combine``.
 
     .venv/bin/python scripts/tune_intents.py [--unseen part10.jsonl ...]
@@ -80,8 +80,7 @@ def main() -> int:
     rows = unseen_rows(unseen, model.card)
     # Every candidate through: the model's additions and the rules' ambiguous words.
     combine.MODEL_INTENT = combine.MODEL_ESCALATING = -1.0
-    combine.MODEL_SURE, combine.MODEL_KEEN = {}, {}
-    combine.RULE_VETO, combine.RULE_VETO_SURE = -1.0, {}
+    combine.MODEL_BAR, combine.RULE_VETO, combine.RULE_VETO_SURE = {}, -1.0, {}
     added: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     kept: dict[str, list[tuple[float, bool]]] = defaultdict(list)
     for row in rows:
