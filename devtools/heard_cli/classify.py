@@ -51,7 +51,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print TEXT's result as JSON")
     parser.add_argument(
         "--backend",
-        help="local | local-fast | comprehend | bedrock (default: HEARD_TRIAGE_BACKEND)",
+        help="local | local-fast | comprehend | bedrock | cascade (default: HEARD_TRIAGE_BACKEND)",
     )
     parser.set_defaults(func=run)
     return parser

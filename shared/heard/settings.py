@@ -81,7 +81,7 @@ class ConfigSettings(Settings):
 
 class TriageBackendSettings(Settings):
     backend: Annotated[
-        Literal["local", "local-fast", "comprehend", "bedrock"], BeforeValidator(_lower)
+        Literal["local", "local-fast", "comprehend", "bedrock", "cascade"], BeforeValidator(_lower)
     ] = Field("local", alias="HEARD_TRIAGE_BACKEND")
     timeout_s: float = Field(DEFAULT_TRIAGE_TIMEOUT_S, gt=0, alias="HEARD_TRIAGE_TIMEOUT_S")
     bedrock_model_id: _Name = Field(DEFAULT_BEDROCK_MODEL, alias="HEARD_BEDROCK_MODEL_ID")

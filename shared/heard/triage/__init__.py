@@ -7,7 +7,9 @@ the backend behind it is chosen by configuration (``HEARD_TRIAGE_BACKEND``):
   onnxruntime) with the readable rules (``combine.py``); where the model or its runtime is not
   installed, the pure-Python model answers and the result says ``backend: local-fast``;
 - ``local-fast``: the pure-Python linear model with the rules (``model.py``), always;
-- ``comprehend`` and ``bedrock``: a remote service, the local model for the rest.
+- ``comprehend`` and ``bedrock``: a remote service, the local model for the rest;
+- ``cascade``: the local models, and the Bedrock model only where they are unsure in a way
+  that decides whether the mention alerts (``doubt.py``).
 
 Importing this package is cheap (no pydantic, no model): the result models, the trained models,
 the rules and boto3 are loaded on first use.
@@ -15,7 +17,7 @@ the rules and boto3 are loaded on first use.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -24,9 +26,11 @@ if TYPE_CHECKING:
     from heard.models import Mention, Sentiment, Triage
     from heard.settings import TriageBackendSettings
     from heard.triage.contextual import ContextualModel
+    from heard.triage.intents import Found
     from heard.triage.model import Model
+    from heard.triage.priority import Signals
 
-BACKENDS = ("local", "local-fast", "comprehend", "bedrock")
+BACKENDS = ("local", "local-fast", "comprehend", "bedrock", "cascade")
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +67,43 @@ def _runtime() -> _Runtime:
 
 COMPLAINT_THRESHOLD = 0.5
 ASIDE_COMPLAINT = 0.2  # the most an ad or a "not their fault" mention is a complaint
+
+
+@dataclass(slots=True)
+class Reading:
+    """What the local model and the rules read in one mention: everything but its priority."""
+
+    lang: str
+    version: str
+    decided: str  # the backend that read it: local, or local-fast where no contextual model
+    supported: bool  # whether the model knows the language (else nothing below was read)
+    sentiment: Sentiment
+    sentiment_score: float
+    complaint_probability: float
+    found: Found | None
+    p_negative: float = 0.0  # the model's own probability that the mention is negative
+    model_intents: dict[str, float] = field(default_factory=dict)  # contextual model only
+    low: str = ""  # the text as the rules read it
+
+    @property
+    def complaint(self) -> bool:
+        return self.complaint_probability >= COMPLAINT_THRESHOLD
+
+    def signals(self) -> Signals:
+        from heard.triage.priority import Signals
+
+        assert self.found is not None, "an unsupported language has no signals"
+        return Signals(
+            self.sentiment,
+            self.sentiment_score,
+            self.complaint,
+            self.complaint_probability,
+            self.found,
+        )
+
+    def but(self, **changes: Any) -> Reading:
+        """This reading with some of it read otherwise (what a doubt would change)."""
+        return replace(self, **changes)
 
 
 class Triager:
@@ -124,42 +165,42 @@ class Triager:
         backend: str | None = None,
     ) -> Triage:
         """The local decision; ``sentiment`` overrides the model's (a remote backend's answer)."""
-        Sentiment, Triage, intents, langid, priority, tokens, merge = _runtime()
+        return self._settle(self._read(text, lang, brand, sentiment), reach, brand, backend)
+
+    def _read(
+        self,
+        text: str,
+        lang: str | None,
+        brand: Brand | None,
+        sentiment: tuple[Sentiment, float] | None = None,
+    ) -> Reading:
+        """What the local model and the rules read in ``text``, before priority."""
+        Sentiment, _, intents, langid, _, tokens, merge = _runtime()
 
         toks = tokens(text)
         code = langid.detect(text, lang, toks)
         ctx = self.contextual
         if ctx is not None:
-            version, decided = ctx.version, self.name
+            version, decided = ctx.version, Triager.name
         else:
             version, decided = self.model.version, self.fast
         if not langid.supported(code):
-            level, reasons = priority.unknown_language(code, brand)
-            return Triage(
-                sentiment=Sentiment.NEUTRAL,
-                sentiment_score=0.0,
-                complaint=False,
-                complaint_probability=0.0,
-                intents=[],
-                priority=level,
-                reasons=reasons,
-                lang=code,
-                lang_supported=False,
-                backend=backend or decided,
-                model_version=version,
-            )
+            return Reading(code, version, decided, False, Sentiment.NEUTRAL, 0.0, 0.0, None)
         found = intents.find(text, brand)
+        low = intents.normalise(text)
+        model_intents: dict[str, float] = {}
         if ctx is not None:
             read = ctx.predict(text, brand.name if brand else None)
-            found = merge(found, read, intents.normalise(text))
+            found = merge(found, read, low)
             own = (Sentiment(read.sentiment), read.sentiment_score)
-            p_complaint = read.complaint_probability
+            p_complaint, p_negative = read.complaint_probability, read.probabilities[0]
+            model_intents = read.intents
         else:
             scores = self.model.score_tokens(toks)
             own = (Sentiment(scores.sentiment), scores.sentiment_score)
-            p_complaint = scores.complaint_probability
+            p_complaint, p_negative = scores.complaint_probability, scores.probabilities[0]
         label, score = sentiment if sentiment else own
-        stars = intents.rating(intents.normalise(text))
+        stars = intents.rating(low)
         if stars is not None:
             # The author's own rating says how they feel: "1 star", "3/5", "9/10"; a high one
             # beside a complaint is sarcasm more often than not.
@@ -179,21 +220,53 @@ class Triager:
         if found.aside and not found.sarcasm:
             # An ad, a giveaway, or a gripe the author says is not with the brand.
             p_complaint = min(p_complaint, ASIDE_COMPLAINT)
-        complaint = p_complaint >= COMPLAINT_THRESHOLD
-        signals = priority.Signals(label, score, complaint, p_complaint, found)
-        level, reasons = priority.decide(signals, reach, brand)
+        return Reading(
+            code,
+            version,
+            decided,
+            True,
+            label,
+            score,
+            p_complaint,
+            found,
+            p_negative=p_negative,
+            model_intents=model_intents,
+            low=low,
+        )
+
+    def _settle(
+        self, r: Reading, reach: Reach, brand: Brand | None, backend: str | None = None
+    ) -> Triage:
+        """The result of a reading: its priority, and the reasons for it."""
+        _, Triage, _, _, priority, _, _ = _runtime()
+        if not r.supported or r.found is None:
+            level, reasons = priority.unknown_language(r.lang, brand)
+            return Triage(
+                sentiment=r.sentiment,
+                sentiment_score=0.0,
+                complaint=False,
+                complaint_probability=0.0,
+                intents=[],
+                priority=level,
+                reasons=reasons,
+                lang=r.lang,
+                lang_supported=False,
+                backend=backend or r.decided,
+                model_version=r.version,
+            )
+        level, reasons = priority.decide(r.signals(), reach, brand)
         return Triage(
-            sentiment=label,
-            sentiment_score=max(-1.0, min(1.0, round(score, 4))),
-            complaint=complaint,
-            complaint_probability=round(p_complaint, 4),
-            intents=[h.intent for h in found.intents],
+            sentiment=r.sentiment,
+            sentiment_score=max(-1.0, min(1.0, round(r.sentiment_score, 4))),
+            complaint=r.complaint,
+            complaint_probability=round(r.complaint_probability, 4),
+            intents=[h.intent for h in r.found.intents],
             priority=level,
             reasons=reasons,
-            lang=code,
+            lang=r.lang,
             lang_supported=True,
-            backend=backend or decided,
-            model_version=version,
+            backend=backend or r.decided,
+            model_version=r.version,
         )
 
     def triage_mention(self, mention: Mention, brand: Brand | None = None) -> Triage:
@@ -219,7 +292,7 @@ def get_triager(
     backend: str | None = None, settings: TriageBackendSettings | None = None
 ) -> Triager:
     """The triager named by ``backend``, else by the settings (``HEARD_TRIAGE_BACKEND``, read
-    from the environment when no settings are given): local, local-fast, comprehend or bedrock."""
+    from the environment when no settings are given): one of ``BACKENDS``."""
     if settings is None:
         from heard.settings import TriageBackendSettings
 
@@ -237,6 +310,10 @@ def get_triager(
         from heard.triage.backends import BedrockTriager
 
         return BedrockTriager(model_id=settings.bedrock_model_id, timeout_s=settings.timeout_s)
+    if name == "cascade":
+        from heard.triage.backends import CascadeTriager
+
+        return CascadeTriager(model_id=settings.bedrock_model_id, timeout_s=settings.timeout_s)
     raise ValueError(f"triage backend {name!r} is not one of {', '.join(BACKENDS)}")
 
 

@@ -1,4 +1,5 @@
-"""Remote backends behind the same interface: Amazon Comprehend and Amazon Bedrock.
+"""Remote backends behind the same interface: Amazon Comprehend and Amazon Bedrock, and the
+cascade that asks Bedrock only where the local model is unsure of an alert.
 
 Both keep the local model for what they do not give and fall back to it entirely when the call
 fails (an AWS error, a timeout, an answer that does not validate): triage never fails because a
@@ -18,6 +19,7 @@ from heard.config import Brand
 from heard.models import Intent, Sentiment, Triage
 from heard.settings import DEFAULT_BEDROCK_MODEL, DEFAULT_TRIAGE_TIMEOUT_S
 from heard.triage import Reach, Triager
+from heard.triage.intents import Found
 
 log = logging.getLogger(__name__)
 
@@ -107,16 +109,47 @@ class ComprehendTriager(_Remote):
 # ---------------------------------------------------------------------------------------------
 
 
-PROMPT = """You triage social media mentions of a company for its customer-care team.
+PROMPT = """You triage social media mentions of {company} for its customer-care team.
 Read the mention and answer with one JSON object and nothing else:
 {{"sentiment": "positive" | "neutral" | "negative",
  "sentiment_score": number from -1 (very negative) to 1 (very positive),
- "complaint": true if the author complains (a gap between what they expected and what they got),
+ "complaint": true if the author complains about {company} (a gap between what they expected
+   and what they got),
  "complaint_probability": number from 0 to 1,
- "intents": any of {intents}}}
-Negative is not the same as complaint ("I hate Mondays" is not a complaint). Watch for sarcasm.
+ "intents": a list of the names below that apply, often none}}
+Intents:
+{intents}
+Negative is not the same as complaint ("I hate Mondays" is not a complaint), and a problem the
+author says is someone else's is not a complaint about {company}. The company's name may be
+meant in another sense (a place, a word). Watch for sarcasm: praise words about a bad
+experience are negative.
 
 Mention: {text}"""
+
+INTENT_MEANINGS = {
+    Intent.CANCEL: "the author threatens to leave, cancel or take their money elsewhere",
+    Intent.LEGAL: "a lawyer, court, regulator, ombudsman, chargeback or dispute with the bank",
+    Intent.SAFETY: "a hazard to health or safety: injury, burns, fire, something sharp in food",
+    Intent.OUTAGE: "the service or app is down or broken for the author",
+    Intent.BILLING: "a charge, price, fee or refund",
+    Intent.DELIVERY: "an order or delivery: late, lost, missing items, damaged",
+    Intent.ACCOUNT: "getting into or the security of the author's account, a takeover",
+    Intent.PRIVACY: "personal data: tracking, sharing, a breach, a request to delete it",
+    Intent.QUESTION: "the author asks the company something",
+    Intent.PRAISE: "the author praises the company",
+    Intent.PURCHASE: "the author wants to buy or is choosing whether to buy",
+    Intent.CRISIS: "a real incident at the company that threatens many people or its name",
+    Intent.PUBLIC: "a threat to go public: the press, a video or recording, a review, viral",
+}
+
+
+def build_prompt(text: str, company: str | None = None) -> str:
+    """What Bedrock is asked about one mention (its first 2,000 characters)."""
+    return PROMPT.format(
+        company=company or "a company",
+        intents="\n".join(f"- {i.value}: {INTENT_MEANINGS[i]}" for i in Intent),
+        text=text[:2000],
+    )
 
 
 class BedrockAnswer(BaseModel):
@@ -160,8 +193,8 @@ class BedrockTriager(_Remote):
         super().__init__(client, model_path, timeout_s=timeout_s)
         self.model_id = model_id
 
-    def ask(self, text: str) -> BedrockAnswer:
-        prompt = PROMPT.format(intents=json.dumps([i.value for i in Intent]), text=text[:2000])
+    def ask(self, text: str, company: str | None = None) -> BedrockAnswer:
+        prompt = build_prompt(text, company)
         response = self.client.converse(
             modelId=self.model_id,
             messages=[{"role": "user", "content": [{"text": prompt}]}],
@@ -174,15 +207,41 @@ class BedrockTriager(_Remote):
         self, text: str, code: str, lang: str | None, reach: Reach, brand: Brand | None
     ) -> Triage:
         from heard.triage import intents as rules
+
+        return self._answer(text, code, reach, brand, rules.find(text, brand))
+
+    def _answer(
+        self,
+        text: str,
+        code: str,
+        reach: Reach,
+        brand: Brand | None,
+        found: Found,
+        disputed: frozenset[Intent] = frozenset(),
+    ) -> Triage:
+        """The model's answer, with the rules' ``found``: a brand's own terms, its crisis words
+        and the rules' phrases count, except those ``disputed`` that the model does not name (a
+        disputed crisis word stands if it names a crisis or reads a complaint); the model adds
+        the intents it saw (never a crisis: the brand's words say what is one)."""
+        from heard.triage import intents as rules
         from heard.triage import priority
 
-        answer = self.ask(text)
-        found = rules.find(text, brand)
-        # The brand's own terms and crisis words always count; the model adds what it saw.
-        seen = found.set
+        answer = self.ask(text, brand.name if brand else None)
+        named = set(answer.intents)
+        if answer.complaint:
+            named.add(Intent.CRISIS)  # a disputed crisis word stands in a complaint
+        kept = [
+            h
+            for h in found.intents
+            if (h.phrase or h.brand) and (h.intent not in disputed or h.intent in named)
+        ]
+        seen = {h.intent for h in kept}
         for intent in answer.intents:
             if intent not in seen and intent is not Intent.CRISIS:
-                found.intents.append(rules.Hit(intent, ""))
+                kept.append(rules.Hit(intent, ""))
+                seen.add(intent)
+        crisis = found.crisis if Intent.CRISIS in seen else None
+        found = rules.Found(kept, found.sarcasm, crisis, found.takeover, found.aside)
         complaint = answer.complaint
         signals = priority.Signals(
             answer.sentiment, answer.sentiment_score, complaint, answer.complaint_probability, found
@@ -197,6 +256,33 @@ class BedrockTriager(_Remote):
             priority=level,
             reasons=reasons,
             lang=code,
-            backend=self.name,
+            backend=BedrockTriager.name,
             model_version=self.model_id,
         )
+
+
+class CascadeTriager(BedrockTriager):
+    """The local models, and a Bedrock model only where they are unsure in a way that decides
+    whether the mention alerts (``heard.triage.doubt``); ``backend`` on the result says which
+    decided, and a reason says what the local model was unsure of."""
+
+    name = "cascade"
+
+    def _decide(self, text: str, lang: str | None, reach: Reach, brand: Brand | None) -> Triage:
+        from heard.triage.doubt import doubt
+
+        reading = self._read(text, lang, brand)
+        local = self._settle(reading, reach, brand)
+        unsure = doubt(reading, reach, brand)
+        if unsure is None or reading.found is None:
+            return local
+        try:
+            answer = self._answer(text, reading.lang, reach, brand, reading.found, unsure.disputed)
+        except Exception as exc:
+            log.warning(
+                "%s failed (%s: %s); the local model decides", self.name, type(exc).__name__, exc
+            )
+            note = f"local model unsure ({unsure.reason}); {self.model_id} not reached"
+            return local.model_copy(update={"reasons": [*local.reasons, note]})
+        note = f"local model unsure ({unsure.reason}); {self.model_id} decided"
+        return answer.model_copy(update={"reasons": [*answer.reasons, note]})

@@ -57,7 +57,7 @@ MODEL_BAR = {Intent.OUTAGE: 0.85, Intent.DELIVERY: 0.85, Intent.PUBLIC: 0.3}
 RULE_VETO = 0.1
 RULE_VETO_SURE = {Intent.OUTAGE: 0.3, Intent.DELIVERY: 0.3}
 CRISIS_SENSE = 0.25
-_VETOABLE = frozenset(
+VETOABLE = frozenset(
     {
         Intent.SAFETY,
         Intent.OUTAGE,
@@ -71,7 +71,7 @@ _VETOABLE = frozenset(
 _ORDER = {intent: n for n, intent in enumerate(Intent)}
 
 
-def _model_threshold(intent: Intent) -> float:
+def model_threshold(intent: Intent) -> float:
     """What the model alone needs to add ``intent``."""
     if intent in MODEL_BAR:
         return MODEL_BAR[intent]
@@ -96,7 +96,7 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
         chance = p.get(hit.intent.value, 1.0)
         # Sarcasm misleads the model as much as the words: then the rules' reading stands.
         veto = RULE_VETO_SURE.get(hit.intent, RULE_VETO)
-        if hit.brand or hit.plain or sarcasm or hit.intent not in _VETOABLE or chance >= veto:
+        if hit.brand or hit.plain or sarcasm or hit.intent not in VETOABLE or chance >= veto:
             kept.append(Hit(hit.intent, hit.phrase, hit.brand, round(chance, 2), hit.plain))
     seen = {h.intent for h in kept}
     if sarcasm:
@@ -105,7 +105,7 @@ def merge(found: Found, prediction: Prediction, low: str) -> Found:
         if intent is Intent.CRISIS or intent in seen or mentioned(low, intent) or found.aside:
             continue
         chance = p.get(intent.value, 0.0)
-        if chance >= _model_threshold(intent):
+        if chance >= model_threshold(intent):
             kept.append(Hit(intent, "", False, round(chance, 2)))
     crisis = found.crisis
     if crisis is not None:
