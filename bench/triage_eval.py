@@ -15,6 +15,10 @@ For each model it prints precision and recall per label (each sentiment class, c
 intent, each priority), and the share of mentions whose labels are all right: sentiment,
 complaint, the exact set of intents and the priority. VADER has no intents or priority: it is
 scored on sentiment and complaint (compound below -0.05) only.
+
+Last, for the ``cascade`` backend: how many mentions it would send to Bedrock, how many of
+those the local model would alert on wrongly, and the cost per 1,000 mentions (``--price-in``,
+``--price-out``: the Bedrock model's price per million tokens).
 """
 
 from __future__ import annotations
@@ -260,9 +264,76 @@ def report(items: list[Item], predictions: dict[str, list[Labels]], kinds: bool)
             print(f"  {kind:<26}{cells}   (n={len(indexes)})")
 
 
+def cascade_report(
+    items: list[Item], config: HeardConfig, price_in: float, price_out: float
+) -> None:
+    """Which mentions the ``cascade`` backend would send to Bedrock, whether they are the ones
+    whose alert the local model gets wrong, and what that costs per 1,000 mentions."""
+    from heard.triage import Reach, Triager
+    from heard.triage.backends import build_prompt
+    from heard.triage.doubt import doubt
+
+    triager = Triager()
+    if triager.contextual is None:
+        return
+    rank = {p: n for n, p in enumerate(PRIORITIES)}
+    asked = asked_wrong = wrong = 0
+    tokens_in = 0
+    for item in items:
+        brand = config.brand(item.brand)
+        reach = Reach(item.followers)
+        reading = triager._read(item.text, None, brand)
+        local = triager._settle(reading, reach, brand)
+        bar = brand.routing.alert_min_priority.rank if brand else rank["high"]
+        alert_wrong = (local.priority.rank >= bar) != (rank[item.labels.priority or "low"] >= bar)
+        wrong += alert_wrong
+        if doubt(reading, reach, brand) is not None:
+            asked += 1
+            asked_wrong += alert_wrong
+            tokens_in += len(build_prompt(item.text, brand.name if brand else None)) // 4
+    n = len(items)
+    print()
+    print("cascade (HEARD_TRIAGE_BACKEND=cascade: Bedrock only where the local model is unsure")
+    print("whether a mention alerts, or pages as critical)")
+    print(f"  sent to Bedrock              {asked} of {n} ({asked / n:.1%})")
+    print(f"  alerted or paged wrongly     {wrong} of {n} locally; {asked_wrong} of them sent")
+    print(
+        f"  alert decisions right        {(n - wrong) / n:.1%} local; at most "
+        f"{(n - wrong + asked_wrong) / n:.1%} if Bedrock answers those sent right"
+    )
+    if asked:
+        per_in = tokens_in / asked
+        cost = asked / n * 1000 * (per_in * price_in + ANSWER_TOKENS * price_out) / 1e6
+        print(
+            f"  per mention sent             ~{per_in:.0f} input tokens (characters / 4), "
+            f"~{ANSWER_TOKENS} output"
+        )
+        print(
+            f"  cost per 1,000 mentions      ${cost:.4f} at ${price_in:g} / ${price_out:g} per "
+            "million input / output tokens"
+        )
+
+
+# The JSON answer asked for: about 120 characters, ~30 tokens; 40 leaves room for more intents.
+ANSWER_TOKENS = 40
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kinds", action="store_true", help="the share right per kind too")
+    parser.add_argument(
+        "--price-in",
+        type=float,
+        default=0.25,
+        help="Bedrock model's on-demand price per million input tokens (default 0.25 USD: "
+        "Claude 3 Haiku, the template's default BedrockModelId)",
+    )
+    parser.add_argument(
+        "--price-out",
+        type=float,
+        default=1.25,
+        help="its price per million output tokens (default 1.25 USD: Claude 3 Haiku)",
+    )
     args = parser.parse_args()
     items = load_set()
     config = load_brands()
@@ -277,6 +348,7 @@ def main() -> int:
     counts = Counter(k for i in items for k in i.kinds)
     print(f"kinds: {', '.join(f'{k} {n}' for k, n in sorted(counts.items()))}")
     report(items, predictions, args.kinds)
+    cascade_report(items, config, args.price_in, args.price_out)
     return 0
 
 
