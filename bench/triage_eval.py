@@ -275,6 +275,7 @@ def cascade_report(
 
     triager = Triager()
     if triager.contextual is None:
+        print("\n(cascade: the contextual model is not installed, skipped)")
         return
     rank = {p: n for n, p in enumerate(PRIORITIES)}
     asked = asked_wrong = wrong = 0
@@ -285,7 +286,11 @@ def cascade_report(
         reading = triager._read(item.text, None, brand)
         local = triager._settle(reading, reach, brand)
         bar = brand.routing.alert_min_priority.rank if brand else rank["high"]
-        alert_wrong = (local.priority.rank >= bar) != (rank[item.labels.priority or "low"] >= bar)
+
+        def level(priority: str, bar: int = bar) -> int:  # stored, alerted, paged
+            return 0 if rank[priority] < bar else 2 if priority == "critical" else 1
+
+        alert_wrong = level(local.priority.value) != level(item.labels.priority or "low")
         wrong += alert_wrong
         if doubt(reading, reach, brand) is not None:
             asked += 1

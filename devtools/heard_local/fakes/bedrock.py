@@ -9,8 +9,12 @@ Errors are the service's: the status, ``x-amzn-ErrorType`` and ``{"message": ...
 ``InternalServerException`` 500, ``ServiceUnavailableException`` 503).
 
 What the model replies is scripted: ``reply(contains, answer)`` makes every prompt whose
-mention contains ``contains`` get ``answer`` (a dict sent as JSON, or raw text); any other
-prompt gets a neutral reading with no complaint.
+mention (the text after its last ``Mention:``) contains ``contains`` get ``answer`` (a dict sent
+as JSON, or raw text); any other prompt gets a neutral reading with no complaint. A model in
+``models`` but not in ``enabled`` is one the account has no access to (403).
+
+The Authorization header must be SigV4 for the ``bedrock`` signing name (its credential scope
+is checked, not its signature).
 """
 
 from __future__ import annotations
@@ -67,7 +71,8 @@ class FakeBedrockRuntime(FakeApi):
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, on_reply: OnReply | None = None):
         super().__init__(host, port, on_reply)
-        self.models = {DEFAULT_MODEL}
+        self.models = {DEFAULT_MODEL, "amazon.nova-micro-v1:0", "anthropic.claude-3-opus-v1:0"}
+        self.enabled = {DEFAULT_MODEL, "amazon.nova-micro-v1:0"}
         self._replies: list[tuple[str, dict[str, Any] | str]] = []
 
     def reply(self, contains: str, answer: dict[str, Any] | str) -> None:
@@ -91,22 +96,31 @@ class FakeBedrockRuntime(FakeApi):
             or parts[3] != "converse"
         ):
             return _error(404, f"no such operation: {request.method} {request.path}")
-        if not request.headers.get("authorization", "").startswith("AWS4-HMAC-SHA256 "):
-            return _error(403, "Missing or invalid Signature Version 4 authorization")
+        auth = request.headers.get("authorization", "")
+        if not (
+            auth.startswith("AWS4-HMAC-SHA256 Credential=")
+            and "/bedrock/aws4_request" in auth
+            and "Signature=" in auth
+        ):
+            return _error(403, "Missing or invalid SigV4 authorization for bedrock")
         model = unquote(parts[2])
         if model not in self.models:
             return _error(400, "The provided model identifier is invalid.")
+        if model not in self.enabled:
+            return _error(403, "You don't have access to the model with the specified model ID.")
         if not isinstance(request.body, dict):
             return _error(400, "The request body must be a JSON object")
         prompt = _text(request.body)
         if prompt is None:
             return _error(400, "messages must be a non-empty list of {role, content: [...]}")
         config = request.body.get("inferenceConfig") or {}
-        if not isinstance(config, dict) or not 0 <= float(config.get("temperature", 0)) <= 1:
-            return _error(400, "inferenceConfig.temperature must be between 0 and 1")
+        temperature = config.get("temperature", 0) if isinstance(config, dict) else None
+        if not isinstance(temperature, int | float) or not 0 <= temperature <= 1:
+            return _error(400, "inferenceConfig.temperature must be a number from 0 to 1")
+        mention = prompt.rpartition("Mention:")[2]
         answer: dict[str, Any] | str = NEUTRAL
         for contains, scripted in self._replies:
-            if contains in prompt:
+            if contains in mention:
                 answer = scripted
                 break
         text = answer if isinstance(answer, str) else json.dumps(answer)

@@ -84,6 +84,7 @@ class Reading:
     p_negative: float = 0.0  # the model's own probability that the mention is negative
     model_intents: dict[str, float] = field(default_factory=dict)  # contextual model only
     low: str = ""  # the text as the rules read it
+    pinned: bool = False  # a rule set sentiment or complaint (a rating, sarcasm, an ad)
 
     @property
     def complaint(self) -> bool:
@@ -201,6 +202,7 @@ class Triager:
             p_complaint, p_negative = scores.complaint_probability, scores.probabilities[0]
         label, score = sentiment if sentiment else own
         stars = intents.rating(low)
+        pinned = stars is not None or bool(found.sarcasm or found.aside)
         if stars is not None:
             # The author's own rating says how they feel: "1 star", "3/5", "9/10"; a high one
             # beside a complaint is sarcasm more often than not.
@@ -232,6 +234,7 @@ class Triager:
             p_negative=p_negative,
             model_intents=model_intents,
             low=low,
+            pinned=pinned,
         )
 
     def _settle(

@@ -217,24 +217,21 @@ class BedrockTriager(_Remote):
         reach: Reach,
         brand: Brand | None,
         found: Found,
-        disputed: frozenset[Intent] = frozenset(),
+        questioned: frozenset[Intent] = frozenset(),
     ) -> Triage:
-        """The model's answer, with the rules' ``found``: a brand's own terms, its crisis words
-        and the rules' phrases count, except those ``disputed`` that the model does not name (a
-        disputed crisis word stands if it names a crisis or reads a complaint); the model adds
-        the intents it saw (never a crisis: the brand's words say what is one)."""
+        """The model's answer, with what was ``found`` before it: every hit stands (a brand's
+        own terms, its crisis words, the rules' phrases, a local model's sure reading) except
+        those ``questioned`` that the model does not name (a questioned crisis word stands if
+        it names a crisis or reads a complaint); the model adds the intents it saw (never a
+        crisis: the brand's words say what is one)."""
         from heard.triage import intents as rules
         from heard.triage import priority
 
         answer = self.ask(text, brand.name if brand else None)
         named = set(answer.intents)
         if answer.complaint:
-            named.add(Intent.CRISIS)  # a disputed crisis word stands in a complaint
-        kept = [
-            h
-            for h in found.intents
-            if (h.phrase or h.brand) and (h.intent not in disputed or h.intent in named)
-        ]
+            named.add(Intent.CRISIS)  # a questioned crisis word stands in a complaint
+        kept = [h for h in found.intents if h.intent not in questioned or h.intent in named]
         seen = {h.intent for h in kept}
         for intent in answer.intents:
             if intent not in seen and intent is not Intent.CRISIS:
@@ -277,7 +274,9 @@ class CascadeTriager(BedrockTriager):
         if unsure is None or reading.found is None:
             return local
         try:
-            answer = self._answer(text, reading.lang, reach, brand, reading.found, unsure.disputed)
+            answer = self._answer(
+                text, reading.lang, reach, brand, reading.found, unsure.questioned
+            )
         except Exception as exc:
             log.warning(
                 "%s failed (%s: %s); the local model decides", self.name, type(exc).__name__, exc

@@ -54,11 +54,11 @@ def _escalating(brand: Brand | None) -> set[Intent]:
 
 @dataclass(frozen=True)
 class Doubt:
-    """What the local reading is unsure of: in words for the reasons, and the rules' intents
-    (a crisis word among them) the model disputes, which a second reader must confirm."""
+    """What the local reading is unsure of: in words for the reasons, and the intents in
+    question (a crisis word among them), which stand only where a second reader names them."""
 
     reason: str
-    disputed: frozenset[Intent] = frozenset()
+    questioned: frozenset[Intent] = frozenset()
 
 
 def doubt(r: Reading, reach: Reach, brand: Brand | None = None) -> Doubt | None:
@@ -71,11 +71,13 @@ def doubt(r: Reading, reach: Reach, brand: Brand | None = None) -> Doubt | None:
     up: Reading = r.but()
     down: Reading = r.but()
     p = r.complaint_probability
-    if COMPLAINT_DOUBT[0] <= p < COMPLAINT_DOUBT[1]:
+    # Where a rule set the reading (an ad, sarcasm, the author's own rating), the model's
+    # doubt about it is not the question.
+    if not r.pinned and COMPLAINT_DOUBT[0] <= p < COMPLAINT_DOUBT[1]:
         unsure.append(f"complaint p={p:.2f}")
         up.complaint_probability = max(p, COMPLAINT_THRESHOLD)
         down.complaint_probability = min(p, COMPLAINT_THRESHOLD / 2)
-    if NEGATIVE_DOUBT[0] <= r.p_negative < NEGATIVE_DOUBT[1]:
+    if not r.pinned and NEGATIVE_DOUBT[0] <= r.p_negative < NEGATIVE_DOUBT[1]:
         unsure.append(f"negative p={r.p_negative:.2f}")
         up.sentiment = Sentiment.NEGATIVE
         if r.sentiment is Sentiment.NEGATIVE:
@@ -88,13 +90,13 @@ def doubt(r: Reading, reach: Reach, brand: Brand | None = None) -> Doubt | None:
         if h.intent in escalating
         and not h.phrase
         and h.p is not None
-        and h.p < model_threshold(h.intent) + INTENT_DOUBT
+        and h.p < round(model_threshold(h.intent) + INTENT_DOUBT, 2)
     ]
     missed = [
         Hit(intent, "", False, round(chance, 2))
         for intent in sorted(escalating - found.set, key=list(Intent).index)
         if (chance := r.model_intents.get(intent.value, 0.0))
-        >= model_threshold(intent) - INTENT_DOUBT
+        >= round(model_threshold(intent) - INTENT_DOUBT, 2)
         and not mentioned(r.low, intent)
         and not found.aside
     ]
@@ -137,4 +139,4 @@ def doubt(r: Reading, reach: Reach, brand: Brand | None = None) -> Doubt | None:
         )
     if not unsure or _alerting(up, reach, brand) == _alerting(down, reach, brand):
         return None
-    return Doubt(", ".join(unsure), frozenset(h.intent for h in disputed))
+    return Doubt(", ".join(unsure), frozenset(h.intent for h in (*barely, *missed, *disputed)))

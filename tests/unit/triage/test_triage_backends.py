@@ -94,6 +94,7 @@ def test_comprehend_is_not_called_for_an_unknown_language(comprehend) -> None:
     triager, _ = comprehend  # no response queued: a call would fail the stubber
     result = triager.triage("la livraison est en retard", lang="fr")
     assert result.lang_supported is False
+    assert result.backend == "local"  # the local model answered, as on an error
 
 
 def test_bedrock_answer_is_used(bedrock, acme) -> None:

@@ -18,6 +18,7 @@ from heard.settings import TriageBackendSettings
 from heard.triage import Reach, Triager, get_triager
 from heard.triage.backends import CascadeTriager
 from heard.triage.doubt import doubt
+from heard.triage.intents import Found, Hit
 
 # The shipped model is unsure of these (probabilities near one half), so from a big account
 # the local answer decides whether someone is alerted.
@@ -28,7 +29,12 @@ ELSEWHERE = (
     "massive explosion at the chemical plant down the road, we're sheltering in the acme car park"
 )
 # A hazard's word the model does not read as one: a safety hazard alerts.
-FIREWORKS = "the fireworks over the acme arena were an explosion of noise, my dog hid under the bed all night"
+FIREWORKS = (
+    "the fireworks over the acme arena were an explosion of noise, my dog hid under the bed "
+    "all night"
+)
+# A gripe the author says is not the brand's: a rule caps its complaint probability.
+NOT_THEIRS = "my acme parcel is three days late, not acme's fault though, the courier is useless"
 SURE_COMPLAINT = "@acme my order never arrived and nobody answers. three weeks. I want a refund"
 SURE_PRAISE = "acme's support sorted my return in ten minutes, lovely people, thank you!"
 BIG = 80_000
@@ -56,7 +62,8 @@ def bedrock() -> Iterator[FakeBedrockRuntime]:
 
 
 @pytest.fixture
-def cascade(bedrock: FakeBedrockRuntime) -> CascadeTriager:
+def cascade(bedrock: FakeBedrockRuntime, monkeypatch: pytest.MonkeyPatch) -> CascadeTriager:
+    monkeypatch.delenv("AWS_BEARER_TOKEN_BEDROCK", raising=False)  # SigV4 here, not a key
     client = boto3.client(
         "bedrock-runtime",
         endpoint_url=bedrock.url,
@@ -78,6 +85,7 @@ def test_the_shipped_model_is_unsure_of_the_cases_below(acme: Brand) -> None:
     # The premise of the tests that follow: if a retrained model reads these surely, pick
     # other cases rather than loosen the checks.
     assert _doubt(WRY, BIG, acme) is not None
+    assert _doubt(NOT_THEIRS, BIG, acme) is None
     assert "read as crisis" in (_doubt(ELSEWHERE, 0, acme) or "")
     assert "read as safety" in (_doubt(FIREWORKS, 0, acme) or "")
 
@@ -216,10 +224,44 @@ def test_a_reply_that_is_not_the_json_asked_for_leaves_the_local_decision(
 def test_a_model_the_account_cannot_use_leaves_the_local_decision(
     bedrock: FakeBedrockRuntime, cascade: CascadeTriager, acme: Brand
 ) -> None:
-    cascade.model_id = "anthropic.not-enabled-v1:0"
+    cascade.model_id = "anthropic.claude-3-opus-v1:0"  # exists, not enabled for the account
     result = cascade.triage(WRY, followers=BIG, brand=acme)
     assert result.backend == "local"
-    assert [r["status"] for r in bedrock.received("/converse")] == [400]
+    assert [r["status"] for r in bedrock.received("/converse")] == [403]
+
+
+def test_a_complaint_probability_a_rule_set_is_not_the_models_doubt(
+    cascade: CascadeTriager, bedrock: FakeBedrockRuntime, acme: Brand
+) -> None:
+    # "not acme's fault" caps the complaint at 0.2, inside the band: that is the rule's
+    # reading, not the model's doubt, so nothing is sent.
+    result = cascade.triage(NOT_THEIRS, followers=BIG, brand=acme)
+    assert result.complaint_probability == pytest.approx(0.0, abs=0.2)
+    assert result.backend == "local"
+    assert bedrock.received() == []
+
+
+def test_what_the_local_model_was_sure_of_stands_where_bedrock_does_not_name_it(
+    cascade: CascadeTriager,
+    bedrock: FakeBedrockRuntime,
+    acme: Brand,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A churn threat the model read surely (0.97, no rule's words) in a mention whose
+    # complaint it is unsure of: Bedrock is asked about the complaint, and its silence on
+    # churn does not drop what nobody questioned.
+    text = "six years with acme and next month is my last, the app is fine i suppose"
+    sure = Hit(Intent.CANCEL, "", False, 0.97)
+    reading = Triager()._read(text, None, acme)
+    reading = reading.but(
+        complaint_probability=0.45, found=Found([sure]), pinned=False, p_negative=0.9
+    )
+    monkeypatch.setattr(cascade, "_read", lambda *_: reading)
+    bedrock.reply("next month is my last", {**COMPLAINT, "intents": []})
+    result = cascade.triage(text, followers=0, brand=acme)
+    assert result.backend == "bedrock"
+    assert Intent.CANCEL in result.intents
+    assert result.priority.rank >= acme.routing.alert_min_priority.rank
 
 
 def test_cascade_is_a_backend_setting(monkeypatch: pytest.MonkeyPatch) -> None:
