@@ -76,7 +76,7 @@ class Reading:
     lang: str
     version: str
     decided: str  # the backend that read it: local, or local-fast where no contextual model
-    supported: bool  # whether the model knows the language (else nothing below was read)
+    supported: bool  # whether the model knows the language (else ``found`` is None)
     sentiment: Sentiment
     sentiment_score: float
     complaint_probability: float
@@ -242,32 +242,20 @@ class Triager:
     ) -> Triage:
         """The result of a reading: its priority, and the reasons for it."""
         _, Triage, _, _, priority, _, _ = _runtime()
-        if not r.supported or r.found is None:
+        if r.found is None:  # a language the model does not know: nothing was read
             level, reasons = priority.unknown_language(r.lang, brand)
-            return Triage(
-                sentiment=r.sentiment,
-                sentiment_score=0.0,
-                complaint=False,
-                complaint_probability=0.0,
-                intents=[],
-                priority=level,
-                reasons=reasons,
-                lang=r.lang,
-                lang_supported=False,
-                backend=backend or r.decided,
-                model_version=r.version,
-            )
-        level, reasons = priority.decide(r.signals(), reach, brand)
+        else:
+            level, reasons = priority.decide(r.signals(), reach, brand)
         return Triage(
             sentiment=r.sentiment,
             sentiment_score=max(-1.0, min(1.0, round(r.sentiment_score, 4))),
             complaint=r.complaint,
             complaint_probability=round(r.complaint_probability, 4),
-            intents=[h.intent for h in r.found.intents],
+            intents=[h.intent for h in r.found.intents] if r.found is not None else [],
             priority=level,
             reasons=reasons,
             lang=r.lang,
-            lang_supported=True,
+            lang_supported=r.found is not None,
             backend=backend or r.decided,
             model_version=r.version,
         )
