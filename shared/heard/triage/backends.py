@@ -1,9 +1,10 @@
 """Remote backends behind the same interface: Amazon Comprehend and Amazon Bedrock, and the
 cascade that asks Bedrock only where the local model is unsure of an alert.
 
-Both keep the local model for what they do not give and fall back to it entirely when the call
-fails (an AWS error, a timeout, an answer that does not validate): triage never fails because a
-remote service did. boto3 is imported only when one of these backends is built.
+Each keeps the local model for what the service does not give, and falls back to the local
+decision entirely when the call fails (an AWS error, a timeout, an answer that does not
+validate): triage never fails because a remote service did. boto3 is imported only when one of
+these backends is built.
 """
 
 from __future__ import annotations
