@@ -76,15 +76,18 @@ class Reading:
     lang: str
     version: str
     decided: str  # the backend that read it: local, or local-fast where no contextual model
-    supported: bool  # whether the model knows the language (else ``found`` is None)
     sentiment: Sentiment
     sentiment_score: float
     complaint_probability: float
-    found: Found | None
+    found: Found | None  # None: a language the model does not know, so nothing was read
     p_negative: float = 0.0  # the model's own probability that the mention is negative
     model_intents: dict[str, float] = field(default_factory=dict)  # contextual model only
     low: str = ""  # the text as the rules read it
     pinned: bool = False  # a rule set sentiment or complaint (a rating, sarcasm, an ad)
+
+    @property
+    def supported(self) -> bool:
+        return self.found is not None
 
     @property
     def complaint(self) -> bool:
@@ -186,7 +189,7 @@ class Triager:
         else:
             version, decided = self.model.version, self.fast
         if not langid.supported(code):
-            return Reading(code, version, decided, False, Sentiment.NEUTRAL, 0.0, 0.0, None)
+            return Reading(code, version, decided, Sentiment.NEUTRAL, 0.0, 0.0, None)
         found = intents.find(text, brand)
         low = intents.normalise(text)
         model_intents: dict[str, float] = {}
@@ -226,7 +229,6 @@ class Triager:
             code,
             version,
             decided,
-            True,
             label,
             score,
             p_complaint,
@@ -242,7 +244,7 @@ class Triager:
     ) -> Triage:
         """The result of a reading: its priority, and the reasons for it."""
         _, Triage, _, _, priority, _, _ = _runtime()
-        if r.found is None:  # a language the model does not know: nothing was read
+        if r.found is None:
             level, reasons = priority.unknown_language(r.lang, brand)
         else:
             level, reasons = priority.decide(r.signals(), reach, brand)
@@ -255,7 +257,7 @@ class Triager:
             priority=level,
             reasons=reasons,
             lang=r.lang,
-            lang_supported=r.found is not None,
+            lang_supported=r.supported,
             backend=backend or r.decided,
             model_version=r.version,
         )

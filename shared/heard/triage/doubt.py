@@ -65,7 +65,7 @@ def doubt(r: Reading, reach: Reach, brand: Brand | None = None) -> Doubt | None:
     """What the local reading is unsure of, where that decides whether the mention alerts;
     None where it does not (sure, or alerting either way, or never)."""
     found = r.found
-    if not r.supported or found is None:
+    if found is None:
         return None
     unsure: list[str] = []
     up: Reading = r.but()
